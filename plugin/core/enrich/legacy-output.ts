@@ -1,0 +1,24 @@
+// ecs_compatibility => disabled: the fields of the original memcached + Ruby recipe, so
+// dashboards built on it keep working. [misp][hit] is "none" on a miss, as the recipe wrote it.
+import { uniqueStrings, type Hit } from './hit.js';
+import type { EventContext } from './misp-context.js';
+
+export const LEGACY_MISS = 'none';
+
+export function legacyFields(
+  hits: readonly Hit[],
+  contextOf: (eventId: string) => EventContext | null,
+): [string, unknown][] {
+  const tags: string[] = [];
+  const infos: string[] = [];
+  for (const hit of hits) {
+    const ctx = contextOf(hit.attr.event_id);
+    tags.push(...hit.attr.tags, ...(ctx?.tags ?? []));
+    infos.push(ctx?.info ?? hit.attr.event_info);
+  }
+  return [
+    ['[misp][hit]', uniqueStrings(hits.map((h) => h.attr.value))],
+    ['[misp][tag]', uniqueStrings(tags)],
+    ['[misp][eventinfo]', uniqueStrings(infos.filter((i) => i !== ''))],
+  ];
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the system packages the build, the tests and the demo need when they are missing:
+# memcached (specs and the demo run a real server) and Ruby (gem build). A JDK >= 21 must be
+# present already (Debian 12 packages none); scripts/find-jdk.sh locates it.
+set -euo pipefail
+missing=()
+command -v memcached >/dev/null 2>&1 || missing+=(memcached)
+command -v gem >/dev/null 2>&1 || missing+=(ruby)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "misp-enrich: please install: ${missing[*]} (e.g. sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "misp-enrich: installing ${missing[*]} from Debian's packages" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+bash "$(dirname "$0")/find-jdk.sh" >/dev/null
