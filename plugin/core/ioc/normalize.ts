@@ -7,7 +7,7 @@ import { normalizeEmail } from './email.js';
 import { normalizeHash } from './hash.js';
 import { formatIp, isAddress, maxPrefix, networkOf, parseIp, type IpValue } from './ip.js';
 import { indicatorKey } from './keys.js';
-import { splitMispValue } from './misp-types.js';
+import { MISP_TYPE_PARTS, splitMispValue } from './misp-types.js';
 import { normalizeUrl } from './url.js';
 
 export interface Indicator {
@@ -56,8 +56,10 @@ export interface MispIndicators {
 
 /** Every indicator in one MISP attribute, composites split; null if the type is unsupported. */
 export function mispIndicators(type: string, value: string): MispIndicators | null {
+  if (!Object.hasOwn(MISP_TYPE_PARTS, type)) return null;
   const parts = splitMispValue(type, value);
-  if (!parts) return splitMispValueUnsupported(type);
+  // A supported composite type whose value lacks its "|" is a malformed value: counted.
+  if (!parts) return { indicators: [], invalid: 1 };
   const out: MispIndicators = { indicators: [], invalid: 0 };
   for (const part of parts) {
     const ind = normalizeIndicator(part.datatype, part.raw);
@@ -65,12 +67,6 @@ export function mispIndicators(type: string, value: string): MispIndicators | nu
     else out.invalid++;
   }
   return out;
-}
-
-function splitMispValueUnsupported(type: string): MispIndicators | null {
-  // A supported composite type whose value lacks its "|" is a malformed value, not an
-  // unsupported type: it is counted as invalid like any other bad value.
-  return type.includes('|') || type === 'malware-sample' ? { indicators: [], invalid: 1 } : null;
 }
 
 /** CIDR prefix lengths to probe per family; null when unknown (then every length is probed). */

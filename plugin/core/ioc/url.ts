@@ -58,6 +58,9 @@ export function parseUrl(input: string): UrlParts | null {
   } else {
     if (hostText.startsWith('[')) return null;
     host = normalizeDnsName(hostText);
+    // Real MISP url attributes hold file names and paths too ("igfxtray.exe" aside, "Data/x.dat"):
+    // a host without a dot is one of those, not a URL.
+    if (host && !host.includes('.')) host = null;
   }
   if (!host) return null;
 

@@ -1,0 +1,44 @@
+// Logstash field references ("[a][b]", or a bare top-level name) on plain JSON events: the Node
+// host's stand-in for Logstash's Event.getField / setField, used by specs, tools and the demo.
+
+function segmentsOf(ref: string): string[] {
+  if (!ref.startsWith('[')) return [ref];
+  return [...ref.matchAll(/\[([^\[\]]+)\]/g)].map((m) => m[1]!);
+}
+
+type Json = Record<string, unknown>;
+
+export function getField(event: Json, ref: string): unknown {
+  let cur: unknown = event;
+  for (const seg of segmentsOf(ref)) {
+    if (!cur || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+    cur = (cur as Json)[seg];
+  }
+  return cur;
+}
+
+export function setField(event: Json, ref: string, value: unknown): void {
+  const segs = segmentsOf(ref);
+  let cur: Json = event;
+  for (const seg of segs.slice(0, -1)) {
+    const next = cur[seg];
+    if (!next || typeof next !== 'object' || Array.isArray(next)) cur[seg] = {};
+    cur = cur[seg] as Json;
+  }
+  cur[segs[segs.length - 1]!] = value;
+}
+
+/** Appends values to an array field; a scalar already there becomes the first element. */
+export function appendField(event: Json, ref: string, values: unknown[]): void {
+  const existing = getField(event, ref);
+  const list = existing === undefined || existing === null ? [] : Array.isArray(existing) ? existing : [existing];
+  setField(event, ref, [...list, ...values]);
+}
+
+export function addTags(event: Json, tags: string[]): void {
+  if (tags.length === 0) return;
+  const existing = event.tags;
+  const list: unknown[] = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+  for (const t of tags) if (!list.includes(t)) list.push(t);
+  event.tags = list;
+}

@@ -1,0 +1,110 @@
+// Properties that must hold for every string, not just the golden ones: normalization is
+// idempotent, never throws, always yields legal memcached keys, and the key the agent writes
+// for a MISP value is always among the keys the filter probes for the same value in a log.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  DATATYPES,
+  candidateProbes,
+  isLegalKey,
+  normalizeIndicator,
+  parseIp,
+  type Datatype,
+} from '../../plugin/core/ioc/index.js';
+
+const datatype = fc.constantFrom(...DATATYPES);
+const anyText = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }));
+
+const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$/);
+const domainName = fc
+  .tuple(fc.array(label, { minLength: 1, maxLength: 4 }), fc.constantFrom('example', 'test', 'com', 'net', 'lu'))
+  .map(([labels, tld]) => [...labels, tld].join('.'));
+const mixedCase = (s: string) => fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }).map((b) =>
+  [...s].map((ch, i) => (b[i] ? ch.toUpperCase() : ch)).join(''));
+const ipv4 = fc.ipV4();
+const ipv6 = fc.ipV6();
+const hex = (n: number) => fc.stringMatching(new RegExp(`^[0-9a-fA-F]{${n}}$`));
+
+const realisticByType: Record<Datatype, fc.Arbitrary<string>> = {
+  ip: fc.oneof(ipv4, ipv6, ipv4.map((a) => `::ffff:${a}`)),
+  domain: domainName.chain(mixedCase),
+  hostname: domainName.chain(mixedCase),
+  url: fc.tuple(fc.constantFrom('', 'http://', 'HTTPS://'), domainName, fc.constantFrom('', ':80', ':8080', ':443'), fc.webPath(), fc.constantFrom('', '?a=1', '#frag'))
+    .map((p) => p.join('')),
+  md5: hex(32),
+  sha1: hex(40),
+  sha256: hex(64),
+  sha512: hex(128),
+  email: fc.tuple(fc.stringMatching(/^[a-zA-Z0-9._+-]{1,20}$/), domainName).map(([l, d]) => `${l}@${d}`),
+};
+
+describe('normalization properties', () => {
+  it('never throws, on any string for any datatype, and every key is legal', () => {
+    fc.assert(
+      fc.property(datatype, anyText, (d, text) => {
+        const ind = normalizeIndicator(d, text);
+        if (ind) expect(isLegalKey(ind.key)).toBe(true);
+        const cand = candidateProbes(d, text, null);
+        for (const p of cand?.probes ?? []) expect(isLegalKey(p.key)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('is idempotent', () => {
+    const cases = fc.oneof(...DATATYPES.map((d) => fc.tuple(fc.constant(d), fc.oneof(realisticByType[d], anyText))));
+    fc.assert(
+      fc.property(cases, ([d, text]) => {
+        const once = normalizeIndicator(d, text);
+        if (!once) return;
+        const again = normalizeIndicator(d, once.canonical);
+        expect(again?.canonical).toBe(once.canonical);
+        const cand = candidateProbes(d, text, { v4: [], v6: [] });
+        if (cand) expect(candidateProbes(cand.datatype, cand.canonical, { v4: [], v6: [] })?.canonical).toBe(cand.canonical);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('agent-side and filter-side keys always agree', () => {
+    const cases = fc.oneof(...DATATYPES.map((d) => fc.tuple(fc.constant(d), realisticByType[d])));
+    fc.assert(
+      fc.property(cases, ([d, text]) => {
+        const stored = normalizeIndicator(d, text);
+        expect(stored, `${d} ${text}`).not.toBeNull();
+        const probes = candidateProbes(d, text, { v4: [], v6: [] })!.probes.map((p) => p.key);
+        expect(probes).toContain(stored!.key);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('an address matches every network indicator that contains it, and only those', () => {
+    fc.assert(
+      fc.property(fc.oneof(ipv4, ipv6), fc.nat(128), fc.oneof(ipv4, ipv6), (addr, len, other) => {
+        const family = parseIp(addr)!.family;
+        const prefix = family === 4 ? len % 33 : len;
+        const network = normalizeIndicator('ip', `${addr}/${prefix}`)!;
+        const plan = family === 4 ? { v4: [prefix], v6: [] } : { v4: [], v6: [prefix] };
+        expect(candidateProbes('ip', addr, plan)!.probes.map((p) => p.key)).toContain(network.key);
+        // Another address is inside the network exactly when its own network of that length is it.
+        const otherProbes = candidateProbes('ip', other, plan)!.probes.map((p) => p.key);
+        const inside = normalizeIndicator('ip', `${other}/${prefix}`)?.canonical === network.canonical;
+        expect(otherProbes.includes(network.key)).toBe(inside || (network.kind === 'ip' && otherProbes.includes(network.key)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a domain indicator matches its subdomains on label boundaries only', () => {
+    fc.assert(
+      fc.property(domainName, label, (domain, prefix) => {
+        const stored = normalizeIndicator('domain', domain)!.key;
+        expect(candidateProbes('domain', `${prefix}.${domain}`, null)!.probes.map((p) => p.key)).toContain(stored);
+        const glued = candidateProbes('domain', `${prefix}${domain}`, null);
+        if (glued && glued.canonical !== domain) expect(glued.probes.map((p) => p.key)).not.toContain(stored);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
