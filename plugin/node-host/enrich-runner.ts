@@ -11,6 +11,8 @@ export interface BatchOutcome {
   /** Indexes of events the core reported as matched (Logstash's filterMatched). */
   matched: number[];
   stats: BatchStats | null;
+  /** Set when the core itself failed: the batch passed through unchanged. */
+  error?: string;
 }
 
 export interface NodeEnricher {
@@ -36,37 +38,46 @@ export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
   return {
     async enrich(events) {
       if (events.length === 0) return { matched: [], stats: null };
-      const plan = enricher.begin(JSON.stringify({ events: events.map((e) => refs.map((r) => getField(e, r) ?? null)), meta }));
-      const { keys } = JSON.parse(plan.keys()) as { keys: string[] };
-      let lookupJson: string;
-      if (keys.length === 0) lookupJson = JSON.stringify({ values: [] });
-      else {
-        try {
-          lookupJson = JSON.stringify({ values: await opts.kv.getMulti(keys) });
-        } catch (err) {
-          lookupJson = JSON.stringify({ error: err instanceof Error ? err.message : String(err) });
-        }
+      try {
+        return await enrichBatch(events);
+      } catch (err) {
+        // Changes are applied only after the core's last call, so nothing was half-written.
+        return { matched: [], stats: null, error: err instanceof Error ? err.message : String(err) };
       }
-      const lookup = JSON.parse(plan.lookup(lookupJson)) as LookupResponse;
-      meta = lookup.meta;
-      let contexts: Record<string, unknown | null> = {};
-      if (lookup.event_ids.length > 0 && opts.context) {
-        contexts = await opts.context.fetchEvents(lookup.event_ids).catch(() => ({}));
-      }
-      const result = JSON.parse(plan.finish(JSON.stringify({ contexts, now: now().toISOString() }))) as FinishResponse;
-      const matched: number[] = [];
-      for (const change of result.changes) {
-        const event = events[change.index]!;
-        for (const [ref, values] of change.append) appendField(event, ref, values);
-        for (const [ref, value] of change.set) setField(event, ref, value);
-        addTags(event, change.tags);
-        if (change.matched) matched.push(change.index);
-      }
-      return { matched, stats: result.stats };
     },
     async close() {
       await opts.kv.close();
       await opts.context?.close();
     },
   };
+
+  async function enrichBatch(events: Record<string, unknown>[]): Promise<BatchOutcome> {
+    const plan = enricher.begin(JSON.stringify({ events: events.map((e) => refs.map((r) => getField(e, r) ?? null)), meta }));
+    const { keys } = JSON.parse(plan.keys()) as { keys: string[] };
+    let lookupJson: string;
+    if (keys.length === 0) lookupJson = JSON.stringify({ values: [] });
+    else {
+      try {
+        lookupJson = JSON.stringify({ values: await opts.kv.getMulti(keys) });
+      } catch (err) {
+        lookupJson = JSON.stringify({ error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    const lookup = JSON.parse(plan.lookup(lookupJson)) as LookupResponse;
+    meta = lookup.meta;
+    let contexts: Record<string, unknown | null> = {};
+    if (lookup.event_ids.length > 0 && opts.context) {
+      contexts = await opts.context.fetchEvents(lookup.event_ids).catch(() => ({}));
+    }
+    const result = JSON.parse(plan.finish(JSON.stringify({ contexts, now: now().toISOString() }))) as FinishResponse;
+    const matched: number[] = [];
+    for (const change of result.changes) {
+      const event = events[change.index]!;
+      for (const [ref, values] of change.append) appendField(event, ref, values);
+      for (const [ref, value] of change.set) setField(event, ref, value);
+      addTags(event, change.tags);
+      if (change.matched) matched.push(change.index);
+    }
+    return { matched, stats: result.stats };
+  }
 }
