@@ -49,8 +49,8 @@ describe('core + Node host + real memcached', () => {
       const out = await enricher.enrich(batch);
       expect(out.matched).toEqual([0, 2, 3, 4, 5]);
       expect(batch[1]).toEqual(events[1]);
-      expect(batch[2].threat.enrichments[0].misp.attribute.value).toBe('198.51.100.0/24');
-      expect(batch[4].threat.enrichments[0].indicator.type).toBe('url');
+      expect(batch[2]!.threat.enrichments[0].misp.attribute.value).toBe('198.51.100.0/24');
+      expect(batch[4]!.threat.enrichments[0].indicator.type).toBe('url');
     }
     await enricher.close();
   });
