@@ -1,0 +1,57 @@
+// Command-line options of misp-sim. The contract (flags and the "listening on" line) is what the
+// agent's specs and the demo rely on; keep it stable.
+
+export interface CliOptions {
+  dataDir: string;
+  port: number;
+  apiKey: string;
+  host: string;
+  synthetic: number;
+  warninglistsDir: string | null;
+}
+
+export const USAGE = `usage: misp-sim --data DIR --port N --api-key KEY [--host 127.0.0.1] [--synthetic N] [--warninglists DIR]
+
+A MISP 2.5 REST API simulator for tests and demos (see misp-sim/README.md).
+  --data DIR           folder of MISP event JSON files ({"Event": {...}}), re-read when it changes
+  --port N             TCP port; 0 picks a free one
+  --api-key KEY        the key clients must send in the Authorization header
+  --host H             address to listen on (default 127.0.0.1)
+  --synthetic N        add N generated attributes (computed on demand, no memory cost)
+  --warninglists DIR   folder of MISP warninglist JSON files (default: no warninglists)`;
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: readonly string[]): CliOptions | 'help' {
+  const values = new Map<string, string>();
+  for (let n = 0; n < argv.length; n++) {
+    const arg = argv[n]!;
+    if (arg === '--help' || arg === '-h') return 'help';
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!m) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
+    const name = m[1]!;
+    if (!['data', 'port', 'api-key', 'host', 'synthetic', 'warninglists'].includes(name)) {
+      throw new UsageError(`unknown option --${name}`);
+    }
+    const value = m[2] ?? argv[++n];
+    if (value === undefined) throw new UsageError(`--${name} needs a value`);
+    values.set(name, value);
+  }
+  const required = (name: string): string => {
+    const v = values.get(name);
+    if (v === undefined || v === '') throw new UsageError(`--${name} is required`);
+    return v;
+  };
+  const int = (name: string, v: string, max: number): number => {
+    if (!/^\d+$/.test(v) || Number(v) > max) throw new UsageError(`--${name} must be an integer from 0 to ${max}`);
+    return Number(v);
+  };
+  return {
+    dataDir: required('data'),
+    port: int('port', required('port'), 65535),
+    apiKey: required('api-key'),
+    host: values.get('host') ?? '127.0.0.1',
+    synthetic: int('synthetic', values.get('synthetic') ?? '0', 9_000_000_000 - 1),
+    warninglistsDir: values.get('warninglists') ?? null,
+  };
+}

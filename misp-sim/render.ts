@@ -1,0 +1,211 @@
+// The JSON MISP 2.5 sends for each kind of record, built from the normalized model. Field
+// order follows MISP's own output (see the misp-book restSearch sample), which makes diffs
+// against a real MISP readable.
+import type { SimAttribute, SimEvent, SimEventSummary, SimObject, SimOrg, SimTag } from './model.js';
+
+export type Json = Record<string, unknown>;
+
+export function renderRestSearchAttribute(a: SimAttribute, includeEventTags: boolean, includeEventUuid = false): Json {
+  const out: Json = attributeFields(a);
+  if (includeEventUuid) out.event_uuid = a.event.uuid;
+  out.Event = restSearchEvent(a.event);
+  if (a.object) {
+    out.Object = { id: a.object.id, distribution: a.object.distribution, sharing_group_id: a.object.sharingGroupId };
+  }
+  const tags = a.tags.map(attributeTag);
+  if (includeEventTags) for (const t of a.event.tags) tags.push(inheritedTag(t));
+  if (tags.length > 0) out.Tag = tags;
+  return out;
+}
+
+function attributeFields(a: SimAttribute): Json {
+  return {
+    id: String(a.id),
+    event_id: String(a.eventId),
+    object_id: String(a.objectId),
+    object_relation: a.objectRelation,
+    category: a.category,
+    type: a.type,
+    to_ids: a.toIds,
+    uuid: a.uuid,
+    timestamp: String(a.timestamp),
+    distribution: a.distribution,
+    sharing_group_id: a.sharingGroupId,
+    comment: a.comment,
+    deleted: a.deleted,
+    disable_correlation: a.disableCorrelation,
+    first_seen: a.firstSeen,
+    last_seen: a.lastSeen,
+    value: a.value,
+  };
+}
+
+function restSearchEvent(e: SimEventSummary): Json {
+  return {
+    org_id: e.orgId,
+    distribution: e.distribution,
+    id: String(e.id),
+    info: e.info,
+    orgc_id: e.orgcId,
+    uuid: e.uuid,
+    publish_timestamp: String(e.publishTimestamp),
+  };
+}
+
+function attributeTag(t: SimTag): Json {
+  return { id: t.id, name: t.name, colour: t.colour, numerical_value: t.numericalValue, is_galaxy: t.isGalaxy, local: t.local };
+}
+
+function inheritedTag(t: SimTag): Json {
+  return {
+    id: t.id,
+    name: t.name,
+    colour: t.colour,
+    exportable: t.exportable,
+    org_id: '0',
+    user_id: '0',
+    hide_tag: t.hideTag,
+    numerical_value: t.numericalValue,
+    is_galaxy: t.isGalaxy,
+    is_custom_galaxy: false,
+    inherited: 1,
+  };
+}
+
+function fullTag(t: SimTag): Json {
+  return {
+    id: t.id,
+    name: t.name,
+    colour: t.colour,
+    exportable: t.exportable,
+    user_id: '0',
+    hide_tag: t.hideTag,
+    numerical_value: t.numericalValue,
+    is_galaxy: t.isGalaxy,
+    is_custom_galaxy: false,
+    local_only: false,
+    local: t.local ? 1 : 0,
+  };
+}
+
+function org(o: SimOrg): Json {
+  return { id: o.id, name: o.name, uuid: o.uuid, local: true };
+}
+
+/** The event's own columns, as in /events/view, /events/index and events restSearch. */
+export function eventColumns(e: SimEvent): Json {
+  return {
+    id: String(e.id),
+    orgc_id: e.orgcId,
+    org_id: e.orgId,
+    date: e.date,
+    threat_level_id: e.threatLevelId,
+    info: e.info,
+    published: e.published,
+    uuid: e.uuid,
+    attribute_count: String(countAttributes(e)),
+    analysis: e.analysis,
+    timestamp: String(e.timestamp),
+    distribution: e.distribution,
+    proposal_email_lock: e.proposalEmailLock,
+    locked: e.locked,
+    publish_timestamp: String(e.publishTimestamp),
+    sharing_group_id: e.sharingGroupId,
+    disable_correlation: e.disableCorrelation,
+    extends_uuid: e.extendsUuid,
+    protected: null,
+    // The simulator records no sightings.
+    sighting_timestamp: '0',
+  };
+}
+
+function countAttributes(e: SimEvent): number {
+  let n = 0;
+  for (const a of e.attributes) if (!a.deleted) n++;
+  for (const o of e.objects) for (const a of o.attributes) if (!a.deleted) n++;
+  return n;
+}
+
+export interface EventRenderOptions {
+  metadata: boolean;
+  includeDeleted: boolean;
+}
+
+/** A full event as /events/view/{id} and events restSearch return it. */
+export function renderFullEvent(e: SimEvent, opts: EventRenderOptions): Json {
+  const out: Json = {
+    ...eventColumns(e),
+    event_creator_email: 'admin@admin.test',
+    Org: org(e.org),
+    Orgc: org(e.orgc),
+  };
+  if (!opts.metadata) {
+    out.Attribute = e.attributes.filter((a) => opts.includeDeleted || !a.deleted).map(eventAttribute);
+    out.ShadowAttribute = [];
+    out.RelatedEvent = [];
+    out.Galaxy = e.galaxies;
+    out.Object = e.objects.filter((o) => opts.includeDeleted || !o.deleted).map((o) => renderObject(o, opts));
+    out.EventReport = [];
+    out.CryptographicKey = [];
+  }
+  out.Tag = e.tags.map(fullTag);
+  return out;
+}
+
+function eventAttribute(a: SimAttribute): Json {
+  const out: Json = { ...attributeFields(a), Galaxy: [], ShadowAttribute: [] };
+  if (a.tags.length > 0) out.Tag = a.tags.map(fullTag);
+  return out;
+}
+
+function renderObject(o: SimObject, opts: EventRenderOptions): Json {
+  return {
+    id: String(o.id),
+    name: o.name,
+    'meta-category': o.metaCategory,
+    description: o.description,
+    template_uuid: o.templateUuid,
+    template_version: o.templateVersion,
+    event_id: String(o.attributes[0]?.eventId ?? ''),
+    uuid: o.uuid,
+    timestamp: String(o.timestamp),
+    distribution: o.distribution,
+    sharing_group_id: o.sharingGroupId,
+    comment: o.comment,
+    deleted: o.deleted,
+    first_seen: o.firstSeen,
+    last_seen: o.lastSeen,
+    ObjectReference: o.references,
+    Attribute: o.attributes.filter((a) => opts.includeDeleted || !a.deleted).map(eventAttribute),
+  };
+}
+
+/** One entry of /events/index: the event's columns with Org, Orgc and EventTag. */
+export function renderIndexEvent(e: SimEvent): Json {
+  return {
+    ...eventColumns(e),
+    Org: { id: e.org.id, name: e.org.name, uuid: e.org.uuid },
+    Orgc: { id: e.orgc.id, name: e.orgc.name, uuid: e.orgc.uuid },
+    EventTag: e.tags.map((t, i) => ({
+      // Unique per (event, tag) and within MISP's 10-digit ids, synthetic events included.
+      id: String((e.id % 10_000_000) * 100 + i + 1),
+      event_id: String(e.id),
+      tag_id: t.id,
+      local: t.local,
+      Tag: { id: t.id, name: t.name, colour: t.colour, is_galaxy: t.isGalaxy },
+    })),
+    SharingGroup: { id: null, name: null, uuid: null },
+  };
+}
+
+/** /events/index with minimal=1: the SlimEvent shape. */
+export function renderMinimalEvent(e: SimEvent): Json {
+  return {
+    id: String(e.id),
+    timestamp: String(e.timestamp),
+    sighting_timestamp: '0',
+    published: e.published,
+    uuid: e.uuid,
+    orgc_uuid: e.orgc.uuid,
+  };
+}
