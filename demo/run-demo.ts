@@ -45,12 +45,13 @@ async function timed<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
   }
 }
 
+const VERSION = readFileSync(join(ROOT, 'VERSION'), 'utf8').trim();
 const ARTIFACTS = [
   'dist/core/misp-enrich-core.js',
   'dist/agent/misp-enrich-agent.js',
   'dist/misp-sim/misp-sim.js',
-  'dist/java/misp-enrich-harness.jar',
-  'dist/java/logstash-filter-misp_enrich.jar',
+  `plugin/java/filter/target/logstash-filter-misp_enrich-${VERSION}.jar`,
+  `plugin/java/harness/target/misp-enrich-harness-${VERSION}.jar`,
 ];
 
 let memcached: MemcachedProcess | null = null;
