@@ -1,0 +1,221 @@
+package io.mispenrich.logstash.misp;
+
+import java.io.Closeable;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import javax.net.ssl.SSLContext;
+
+import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+
+import io.mispenrich.logstash.json.Json;
+
+/**
+ * The fetch port: MISP event context (metadata only) for the hits of a batch, by event id.
+ *
+ * <p>One Caffeine AsyncLoadingCache is shared by every pipeline worker: bounded in size, entries
+ * expire after context_cache_ttl_s, and while an id is being fetched every other worker waits on
+ * the same future, so at most one request per event id is in flight. A batch's missing ids go
+ * out as ONE events/restSearch request. A failure is cached too, briefly, so a MISP outage costs
+ * one timeout per {@link #FAILURE_TTL} rather than one per batch.
+ */
+public final class MispContextFetcher implements Closeable {
+
+    static final Duration FAILURE_TTL = Duration.ofSeconds(15);
+
+    /** A cached answer: the Event object, or null when it could not be fetched. */
+    private record Fetched(Object event) {
+    }
+
+    private final URI endpoint;
+    private final String apiKey;
+    private final Duration timeout;
+    private final ExecutorService executor;
+    private final HttpClient http;
+    private final AsyncLoadingCache<String, Fetched> cache;
+    private final Consumer<String> warn;
+    private final Runnable onRequest;
+
+    /**
+     * @param warn      receives failure messages (never the API key)
+     * @param onRequest called once per request sent to MISP (the fetches metric)
+     */
+    public MispContextFetcher(URI mispUrl, String apiKey, long timeoutMs, long cacheSize, long cacheTtlS,
+                              SSLContext ssl, Consumer<String> warn, Runnable onRequest) {
+        String base = mispUrl.toString();
+        while (base.endsWith("/")) {
+            base = base.substring(0, base.length() - 1);
+        }
+        this.endpoint = URI.create(base + "/events/restSearch");
+        this.apiKey = apiKey;
+        this.timeout = Duration.ofMillis(timeoutMs);
+        this.warn = warn;
+        this.onRequest = onRequest;
+        this.executor = Executors.newFixedThreadPool(2, daemonThreads());
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(timeout)
+                .sslContext(ssl)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(executor)
+                .build();
+        Duration ttl = Duration.ofSeconds(cacheTtlS);
+        Duration failureTtl = ttl.compareTo(FAILURE_TTL) < 0 ? ttl : FAILURE_TTL;
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(cacheSize)
+                .expireAfter(Expiry.creating((String id, Fetched f) -> f.event() != null ? ttl : failureTtl))
+                // Maintenance runs on the calling thread: no ForkJoinPool threads to outlive close().
+                .executor(Runnable::run)
+                .buildAsync(new Loader());
+    }
+
+    private static ThreadFactory daemonThreads() {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "misp-enrich-http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /**
+     * contexts[id] for each id: the Event object or null. Waits at most about misp_timeout_ms;
+     * never throws.
+     */
+    public Map<String, Object> fetch(List<String> ids) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (ids.isEmpty()) {
+            return out;
+        }
+        CompletableFuture<Map<String, Fetched>> all = cache.getAll(ids);
+        Map<String, Fetched> got;
+        try {
+            got = all.get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            got = Map.of();
+        } catch (ExecutionException | TimeoutException e) {
+            got = Map.of();
+        }
+        for (String id : ids) {
+            Fetched f = got.get(id);
+            Object event = f == null ? null : f.event();
+            out.put(id, event);
+        }
+        return out;
+    }
+
+    private final class Loader implements AsyncCacheLoader<String, Fetched> {
+        @Override
+        public CompletableFuture<? extends Fetched> asyncLoad(String id, java.util.concurrent.Executor ex) {
+            return asyncLoadAll(Set.of(id), ex).thenApply(m -> m.get(id));
+        }
+
+        @Override
+        public CompletableFuture<? extends Map<? extends String, ? extends Fetched>> asyncLoadAll(
+                Set<? extends String> ids, java.util.concurrent.Executor ex) {
+            List<String> list = new ArrayList<>(ids);
+            onRequest.run();
+            HttpRequest request = HttpRequest.newBuilder(endpoint)
+                    .timeout(timeout)
+                    .header("Authorization", apiKey)
+                    .header("Accept", "application/json")
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(requestBody(list), StandardCharsets.UTF_8))
+                    .build();
+            return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
+                    .handle((response, error) -> {
+                        Map<String, Fetched> result = new HashMap<>();
+                        Map<String, Object> events = Map.of();
+                        if (error != null) {
+                            warn.accept("MISP_ENRICH_FETCH: events/restSearch failed: " + describe(error));
+                        } else if (response.statusCode() != 200) {
+                            warn.accept("MISP_ENRICH_FETCH: events/restSearch answered HTTP " + response.statusCode());
+                        } else {
+                            try {
+                                events = eventsById(Json.parse(response.body()));
+                            } catch (RuntimeException e) {
+                                warn.accept("MISP_ENRICH_FETCH: events/restSearch answered something other than JSON events");
+                            }
+                        }
+                        for (String id : list) {
+                            result.put(id, new Fetched(events.get(id)));
+                        }
+                        return result;
+                    });
+        }
+    }
+
+    private static String describe(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        String m = c.getMessage();
+        return c.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    static String requestBody(List<String> ids) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("returnFormat", "json");
+        body.put("eventid", ids);
+        body.put("metadata", true);
+        return Json.write(body);
+    }
+
+    /** {"response":[{"Event":{...}}, ...]} (or a bare array) → Event objects by their id. */
+    static Map<String, Object> eventsById(Object parsed) {
+        Object list = parsed instanceof Map<?, ?> m ? m.get("response") : parsed;
+        Map<String, Object> out = new HashMap<>();
+        if (!(list instanceof List<?> items)) {
+            throw new IllegalArgumentException("no response array");
+        }
+        for (Object item : items) {
+            if (item instanceof Map<?, ?> wrapper && wrapper.get("Event") instanceof Map<?, ?> event) {
+                Object id = event.get("id");
+                if (id != null) {
+                    out.put(String.valueOf(id), event);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        cache.synchronous().invalidateAll();
+        http.shutdownNow();
+        try {
+            http.awaitTermination(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

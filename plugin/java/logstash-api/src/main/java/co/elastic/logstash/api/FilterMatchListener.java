@@ -1,0 +1,5 @@
+package co.elastic.logstash.api;
+
+public interface FilterMatchListener {
+    void filterMatched(Event e);
+}

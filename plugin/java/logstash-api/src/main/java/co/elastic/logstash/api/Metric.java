@@ -1,0 +1,5 @@
+package co.elastic.logstash.api;
+
+public interface Metric {
+    NamespacedMetric namespace(String... key);
+}

@@ -1,0 +1,118 @@
+// The installable gem (dist/gem, built by scripts/build-gem.sh): unpacked and checked against
+// what Logstash requires of a Java plugin gem, and the one jar in it against the plugin rules.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { BUNDLE_IN_JAR, HARNESS_JAR, VERSION, assertJarsBuilt } from './harness.js';
+
+const NAME = 'logstash-filter-misp_enrich';
+const GEM = `dist/gem/${NAME}-${VERSION}-java.gem`;
+const JAR_DIR = `vendor/jar-dependencies/io/mispenrich/${NAME}/${VERSION}`;
+
+let dir: string;
+let spec: any;
+let files: string[];
+let jarEntries: string[];
+
+function walk(root: string, at = root): string[] {
+  return readdirSync(at).flatMap((n) => {
+    const p = join(at, n);
+    return statSync(p).isDirectory() ? walk(root, p) : [relative(root, p)];
+  });
+}
+
+beforeAll(() => {
+  assertJarsBuilt();
+  if (!existsSync(GEM)) throw new Error(`${GEM} is missing: run \`npm run build\` before these specs`);
+  dir = mkdtempSync(join(tmpdir(), 'misp-enrich-gem-'));
+  // A .gem is a tar of metadata.gz (the YAML gemspec) and data.tar.gz (the files).
+  execFileSync('tar', ['-xf', GEM, '-C', dir]);
+  // Ruby's YAML tags (!ruby/object:Gem::...) carry no meaning here: read them as plain maps.
+  const yamlText = gunzipSync(readFileSync(join(dir, 'metadata.gz'))).toString('utf8').replace(/!ruby\/[\w:]+/g, '');
+  spec = parse(yamlText);
+  execFileSync('mkdir', ['-p', join(dir, 'data')]);
+  execFileSync('tar', ['-xzf', join(dir, 'data.tar.gz'), '-C', join(dir, 'data')]);
+  files = walk(join(dir, 'data')).sort();
+  jarEntries = execFileSync('unzip', ['-Z1', join(dir, 'data', JAR_DIR, `${NAME}-${VERSION}.jar`)], { maxBuffer: 64 << 20 })
+    .toString('utf8').split('\n').filter(Boolean);
+});
+
+describe('the gem', () => {
+  it('is a java-platform gem named and versioned as the plugin', () => {
+    expect(spec.name).toBe(NAME);
+    expect(spec.version.version).toBe(VERSION);
+    expect(spec.platform).toBe('java');
+    expect(NAME).toMatch(/^logstash-filter-[a-z0-9_]+$/);
+  });
+
+  it('carries the Logstash plugin metadata', () => {
+    expect(spec.metadata).toEqual({ logstash_plugin: 'true', logstash_group: 'filter', java_plugin: 'true' });
+  });
+
+  it('depends at run time on logstash-core-plugin-api and jar-dependencies', () => {
+    const runtime = spec.dependencies.filter((d: any) => d.type === ':runtime').map((d: any) => d.name).sort();
+    expect(runtime).toEqual(['jar-dependencies', 'logstash-core-plugin-api']);
+  });
+
+  it('holds exactly one jar, under vendor/jar-dependencies/<group path>/<name>/<version>/, named <gem>-<version>.jar', () => {
+    const jars = files.filter((f) => f.endsWith('.jar'));
+    expect(jars).toEqual([`${JAR_DIR}/${NAME}-${VERSION}.jar`]);
+    expect(jars[0]!.endsWith(`${spec.name}-${spec.version.version}.jar`)).toBe(true);
+    expect(spec.files).toContain(jars[0]);
+  });
+
+  it('holds the Ruby entry points, the docs, VERSION and LICENSE', () => {
+    for (const f of [`lib/${NAME}_jars.rb`, 'lib/logstash/filters/misp_enrich.rb', 'docs/index.asciidoc', 'VERSION', 'LICENSE', `${NAME}.gemspec`]) {
+      expect(files, f).toContain(f);
+    }
+    expect(spec.require_paths).toEqual(['lib', 'vendor/jar-dependencies']);
+  });
+
+  it('the Ruby class names the plugin and its Java class; the jars file requires that jar', () => {
+    const rb = readFileSync(join(dir, 'data/lib/logstash/filters/misp_enrich.rb'), 'utf8');
+    expect(rb).toContain('class LogStash::Filters::MispEnrich < LogStash::Filters::Base');
+    expect(rb).toContain("config_name 'misp_enrich'");
+    expect(rb).toMatch(/def self\.javaClass\s+Java::IoMispenrichLogstash::MispEnrich\.java_class/);
+    const jarsRb = readFileSync(join(dir, `data/lib/${NAME}_jars.rb`), 'utf8');
+    expect(jarsRb).toContain(`require_jar('io.mispenrich', '${NAME}', version)`);
+    expect(readFileSync(join(dir, 'data/VERSION'), 'utf8').trim()).toBe(VERSION);
+  });
+});
+
+describe('the plugin jar in the gem', () => {
+  it('has the plugin class, named by the plugin-name rules, outside the reserved packages', () => {
+    const cls = 'io/mispenrich/logstash/MispEnrich.class';
+    expect(jarEntries).toContain(cls);
+    const simple = cls.split('/').pop()!.replace('.class', '');
+    expect(simple.toLowerCase()).toBe('misp_enrich'.replace(/_/g, ''));
+    expect(jarEntries.some((e) => e.startsWith('org/logstash/') || e.startsWith('co/elastic/logstash/'))).toBe(false);
+  });
+
+  it('leaves Logstash\'s own classes (plugin API, log4j) to Logstash', () => {
+    expect(jarEntries.some((e) => e.startsWith('org/apache/logging/'))).toBe(false);
+  });
+
+  it('has GraalJS shaded in with merged service files, no signatures, and the core bundle', () => {
+    expect(jarEntries).toContain('META-INF/services/com.oracle.truffle.api.provider.TruffleLanguageProvider');
+    expect(jarEntries.some((e) => e.startsWith('com/oracle/truffle/js/'))).toBe(true);
+    expect(jarEntries.some((e) => /^META-INF\/[^/]+\.(SF|DSA|RSA|EC)$/.test(e))).toBe(false);
+    expect(jarEntries).toContain(BUNDLE_IN_JAR);
+  });
+
+  it('keeps Multi-Release: true in its manifest', () => {
+    const manifest = execFileSync('unzip', ['-p', join(dir, 'data', JAR_DIR, `${NAME}-${VERSION}.jar`), 'META-INF/MANIFEST.MF']).toString();
+    expect(manifest).toMatch(/^Multi-Release: true\r?$/m);
+  });
+});
+
+describe('the harness jar', () => {
+  it('holds the API stand-in but none of the plugin, which it loads through a child class loader', () => {
+    const entries = execFileSync('unzip', ['-Z1', HARNESS_JAR], { maxBuffer: 64 << 20 }).toString('utf8').split('\n');
+    expect(entries).toContain('co/elastic/logstash/api/Filter.class');
+    expect(entries.some((e) => e.startsWith('io/mispenrich/logstash/') || e.startsWith('org/graalvm/'))).toBe(false);
+  });
+});

@@ -1,0 +1,104 @@
+// TLS to MISP as Logstash's own plugins do it: verification on by default, the trusted
+// authorities replaceable with ssl_certificate_authorities, and ssl_verification_mode => none as
+// the explicit opt-out. Real certificates (openssl) and a real TLS server in front of misp-sim.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
+import { attribute, entriesFor } from '../support/summaries.js';
+import { startMispSim, type SimProcess } from '../misp-sim/sim-process.js';
+import { assertJarsBuilt, runFilter, seed } from './harness.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'misp-enrich-tls-'));
+const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+
+function issue(name: string, san: string): void {
+  ossl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+  writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`);
+  ossl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`,
+    '-days', '2', '-extfile', `${name}.ext`);
+}
+
+let mc: MemcachedProcess;
+let sim: SimProcess;
+const servers: Server[] = [];
+let goodUrl = '';
+let wrongHostUrl = '';
+
+/** A TLS server that hands each request to the MISP simulator and its answer back. */
+async function tlsFront(cert: string): Promise<string> {
+  const server = createServer({ key: readFileSync(join(dir, `${cert}.key`)), cert: readFileSync(join(dir, `${cert}.pem`)) }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const upstream = await fetch(sim.url + req.url, {
+        method: req.method,
+        headers: { authorization: String(req.headers.authorization ?? ''), accept: 'application/json', 'content-type': 'application/json' },
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      });
+      res.writeHead(upstream.status, { 'content-type': 'application/json' });
+      res.end(Buffer.from(await upstream.arrayBuffer()));
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const addr = server.address();
+  return `https://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+}
+
+beforeAll(async () => {
+  assertJarsBuilt();
+  ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=misp-enrich test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+  issue('good', 'IP:127.0.0.1');
+  issue('wronghost', 'DNS:misp.elsewhere.test');
+  mc = await startMemcached();
+  sim = await startMispSim({ events: ['misp-tests-event-regin.json'] });
+  await seed(mc.address, entriesFor([attribute('ip-dst', '203.0.113.60', { event_id: '750', event_info: 'stored summary info' })]));
+  goodUrl = await tlsFront('good');
+  wrongHostUrl = await tlsFront('wronghost');
+});
+
+afterAll(async () => {
+  for (const s of servers) s.close();
+  await sim?.stop();
+  await mc?.stop();
+});
+
+const event = { '@timestamp': '2026-01-02T03:04:05.678Z', destination: { ip: '203.0.113.60' } };
+const settings = (over: Record<string, unknown>) => ({ memcached_hosts: [mc.address], misp_api_key: sim.apiKey, ...over });
+const description = (r: { events: Record<string, any>[] }) => r.events[0]!.threat.enrichments[0].indicator.description;
+
+describe('TLS to MISP', () => {
+  it('refuses a certificate from an authority the JVM does not trust (verification on by default)', async () => {
+    const r = await runFilter({ settings: settings({ misp_url: goodUrl }), events: [event] });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events[0]!.tags).toEqual(['_misp_enrich_fetch_failure']);
+    expect(description(r)).toBe('stored summary info');
+    expect(r.stderr).toContain('MISP_ENRICH_FETCH');
+  });
+
+  it('trusts the authorities named in ssl_certificate_authorities', async () => {
+    const r = await runFilter({ settings: settings({ misp_url: goodUrl, ssl_certificate_authorities: [join(dir, 'ca.pem')] }), events: [event] });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events[0]!.tags).toBeUndefined();
+    expect(description(r)).toBe('OSINT - F-Secure W32/Regin, Stage #1');
+  });
+
+  it('checks the host name even when the authority is trusted', async () => {
+    const r = await runFilter({ settings: settings({ misp_url: wrongHostUrl, ssl_certificate_authorities: [join(dir, 'ca.pem')] }), events: [event] });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events[0]!.tags).toEqual(['_misp_enrich_fetch_failure']);
+  });
+
+  it('verifies nothing with ssl_verification_mode => none, and warns about it', async () => {
+    const r = await runFilter({ settings: settings({ misp_url: wrongHostUrl, ssl_verification_mode: 'none' }), events: [event] });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events[0]!.tags).toBeUndefined();
+    expect(description(r)).toBe('OSINT - F-Secure W32/Regin, Stage #1');
+    expect(r.stderr).toContain('ssl_verification_mode => none');
+  });
+});

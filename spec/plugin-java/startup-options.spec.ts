@@ -1,0 +1,80 @@
+// Start-up as Logstash does it: a malformed option stops the plugin with a message naming the
+// option (and never the API key); an unknown option is rejected; unreachable servers are not
+// start-up errors.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/memcached.js';
+import { assertJarsBuilt, runFilter } from './harness.js';
+
+const SECRET = 'k3y-that-must-never-show-0123456789abcdef';
+const base = { fetch_context: false, memcached_hosts: ['127.0.0.1:11211'] };
+
+const notPem = join(mkdtempSync(join(tmpdir(), 'misp-enrich-ca-')), 'not.pem');
+writeFileSync(notPem, 'this is not a certificate\n');
+
+const MALFORMED: { settings: Record<string, unknown>; option: string }[] = [
+  { settings: { ...base, memcached_hosts: [] }, option: 'memcached_hosts' },
+  { settings: { ...base, memcached_hosts: ['127.0.0.1:99999'] }, option: 'memcached_hosts' },
+  { settings: { ...base, memcached_hosts: ['host with space:11211'] }, option: 'memcached_hosts' },
+  { settings: { ...base, memcached_hosts: [11211] }, option: 'memcached_hosts' },
+  { settings: { ...base, memcached_hosts: '127.0.0.1:11211' }, option: 'memcached_hosts' },
+  { settings: { ...base, fields: { '[source][ip]': 'ipv9' } }, option: 'fields' },
+  { settings: { ...base, fields: { 'bad[ref': 'ip' } }, option: 'fields' },
+  { settings: { ...base, fields: { '[source][ip]': 4 } }, option: 'fields' },
+  { settings: { ...base, ecs_compatibility: 'v1' }, option: 'ecs_compatibility' },
+  { settings: { ...base, fetch_context: 'maybe' }, option: 'fetch_context' },
+  { settings: { ...base, memcached_timeout_ms: 0 }, option: 'memcached_timeout_ms' },
+  { settings: { ...base, misp_timeout_ms: -5 }, option: 'misp_timeout_ms' },
+  { settings: { ...base, context_cache_size: 'lots' }, option: 'context_cache_size' },
+  { settings: { ...base, context_cache_ttl_s: -1 }, option: 'context_cache_ttl_s' },
+  { settings: { ...base, ssl_verification_mode: 'certificate' }, option: 'ssl_verification_mode' },
+  { settings: { ...base, ssl_certificate_authorities: ['/nonexistent/ca.pem'] }, option: 'ssl_certificate_authorities' },
+  { settings: { ...base, misp_url: 'ftp://misp.example', misp_api_key: SECRET }, option: 'misp_url' },
+  { settings: { ...base, misp_url: 'https://misp.example/?q=1', misp_api_key: SECRET }, option: 'misp_url' },
+  { settings: { memcached_hosts: ['127.0.0.1:11211'], misp_api_key: SECRET }, option: 'misp_url' },
+  { settings: { memcached_hosts: ['127.0.0.1:11211'], misp_url: 'https://misp.example' }, option: 'misp_api_key' },
+  { settings: { memcached_hosts: ['127.0.0.1:11211'], misp_url: 'https://misp.example', misp_api_key: 'has space' }, option: 'misp_api_key' },
+  { settings: { memcached_hosts: ['127.0.0.1:11211'], misp_url: 'https://misp.example', misp_api_key: SECRET, ssl_certificate_authorities: [notPem] }, option: 'ssl_certificate_authorities' },
+];
+
+beforeAll(() => assertJarsBuilt());
+
+describe('start-up validation', () => {
+  it.each(MALFORMED)('rejects a malformed $option: $settings', async ({ settings, option }) => {
+    const r = await runFilter({ settings, events: [{ message: 'x' }] });
+    expect(r.code).toBe(3);
+    expect(r.events).toEqual([]);
+    expect(r.stderr).toMatch(new RegExp(`MISP_ENRICH_CONFIG: option '${option}'|'${option}'`));
+    expect(r.stderr).not.toContain(SECRET);
+  });
+
+  it('rejects an option the plugin does not declare, as Logstash does', async () => {
+    const r = await runFilter({ settings: { ...base, memcached_host: ['127.0.0.1:1'] } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("Unknown setting 'memcached_host' specified for plugin 'misp_enrich'");
+  });
+
+  it('accepts the common filter options (add_tag, id, enable_metric, ...)', async () => {
+    const r = await runFilter({
+      settings: { ...base, id: 'misp1', add_tag: ['t'], add_field: {}, remove_tag: [], remove_field: [], enable_metric: true, periodic_flush: false },
+      events: [{ message: 'x' }],
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events).toHaveLength(1);
+  });
+
+  it('starts with unreachable memcached and MISP servers, and never logs the API key', async () => {
+    const port = await freePort();
+    const r = await runFilter({
+      settings: { memcached_hosts: [`127.0.0.1:${port}`], misp_url: `https://127.0.0.1:${port}`, misp_api_key: SECRET },
+      events: [{ message: 'x', source: { ip: '192.0.2.1' } }],
+      logLevel: 'debug',
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events).toHaveLength(1);
+    expect(r.stderr).not.toContain(SECRET);
+    expect(JSON.stringify(r.report)).not.toContain(SECRET);
+  });
+});
