@@ -1,0 +1,253 @@
+// The composition root: builds the MISP client, the index, the memcached store and the sync
+// engine from the options, and runs either one full sync (--once) or the cycle loop. A cycle
+// first checks every memcached server (reloading an empty or restarted one from memory), then
+// syncs with MISP (full when due, else incremental), then refreshes TTLs when due. A failed
+// MISP sync never removes anything: the last known-good set stays in memcached.
+import { MispClient } from './misp/client.js';
+import { AttributeFilter } from './misp/filters.js';
+import { MispHttp } from './misp/http.js';
+import { AgentError, asAgentError, ErrorCodes } from './ops/errors.js';
+import type { Logger } from './ops/logger.js';
+import { declareAgentMetrics, Metrics } from './ops/metrics.js';
+import type { AgentOptions } from './ops/options.js';
+import { startOpsServer, type Health } from './ops/http-server.js';
+import { AGENT_VERSION } from './ops/version.js';
+import { estimateBytes, MemcachedStore } from './store/memcached-writer.js';
+import { readSnapshot, writeSnapshot } from './store/snapshot-file.js';
+import { SyncEngine, type CycleSummary } from './sync/engine.js';
+import { IndicatorState } from './sync/state.js';
+
+export interface OnceSummary {
+  ok: true;
+  mode: 'full';
+  duration_ms: number;
+  attributes: number;
+  /** Stored attributes per MISP type. */
+  types: Record<string, number>;
+  /** Indicator keys per indicator kind. */
+  indicators: Record<string, number>;
+  skipped: Record<string, number>;
+  invalid_values: number;
+  keys_written: number;
+  memcached: { server: string; loaded: boolean }[];
+}
+
+export class Agent {
+  readonly metrics = new Metrics();
+  private readonly state = new IndicatorState();
+  private readonly http: MispHttp;
+  private readonly store: MemcachedStore;
+  private readonly engine: SyncEngine;
+  private hasData = false;
+  private fromSnapshot = false;
+  private lastFullMs = 0;
+  private lastError: AgentError | null = null;
+  private lastSnapshotMs = 0;
+  private snapshotDirty = false;
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private opsServer: { close(): void } | null = null;
+
+  constructor(private readonly opts: AgentOptions, apiKey: string, private readonly log: Logger) {
+    declareAgentMetrics(this.metrics);
+    this.metrics.set('up', 1);
+    this.http = new MispHttp(
+      {
+        baseUrl: opts.mispUrl,
+        apiKey,
+        insecure: opts.insecure,
+        timeoutSeconds: opts.timeout,
+        retries: opts.retries,
+        retryDelaySeconds: opts.retryDelay,
+        userAgent: `misp-enrich-agent/${AGENT_VERSION}`,
+        ...(opts.caFile ? { caFile: opts.caFile } : {}),
+        ...(opts.proxy ? { proxy: opts.proxy } : {}),
+      },
+      log,
+      this.metrics,
+    );
+    const filter = new AttributeFilter(opts);
+    this.store = new MemcachedStore(opts.memcached, { ttlSeconds: opts.keyTtl, inFlight: opts.pipeline, timeoutSeconds: opts.memcachedTimeout }, log, this.metrics);
+    this.engine = new SyncEngine(this.state, new MispClient(this.http, log, opts.pageSize), filter, this.store, log, {
+      publishedOnly: opts.publishedOnly,
+      tagFilters: opts.tags.length > 0 || opts.excludeTags.length > 0,
+      warninglists: opts.warninglists,
+      overlapSeconds: opts.overlap,
+      agentVersion: AGENT_VERSION,
+    });
+  }
+
+  private async loadSnapshot(): Promise<void> {
+    if (!this.opts.snapshot) return;
+    const started = Date.now();
+    try {
+      const header = await readSnapshot(this.opts.snapshot, this.state);
+      if (!header) return;
+      this.hasData = this.state.attributeCount > 0;
+      this.fromSnapshot = true;
+      this.log.info(`loaded snapshot ${this.opts.snapshot}: ${this.state.attributeCount} attributes, ${this.state.keyCount} keys`, {
+        attributes: this.state.attributeCount,
+        keys: this.state.keyCount,
+        written_at: header.written_at,
+        ms: Date.now() - started,
+      });
+    } catch (err) {
+      const e = asAgentError(err);
+      this.log.error(`${e.message}; starting without it`, { code: e.code });
+    }
+  }
+
+  private async saveSnapshot(): Promise<void> {
+    if (!this.opts.snapshot) return;
+    const started = Date.now();
+    try {
+      await writeSnapshot(this.opts.snapshot, this.state, { agentVersion: AGENT_VERSION, syncedAt: Math.floor(this.engine.lastSuccessMs / 1000) });
+      this.lastSnapshotMs = Date.now();
+      this.snapshotDirty = false;
+      this.metrics.inc('snapshot_writes_total');
+      this.log.debug(`snapshot written to ${this.opts.snapshot}`, { ms: Date.now() - started });
+    } catch (err) {
+      const e = asAgentError(err);
+      this.log.error(e.message, { code: e.code });
+    }
+  }
+
+  private updateGauges(): void {
+    this.metrics.replace('indicators', [...this.state.kindCounts()].map(([kind, n]) => [{ kind }, n] as [Record<string, string>, number]));
+    this.metrics.set('attributes', this.state.attributeCount);
+    if (this.engine.lastSuccessMs > 0) this.metrics.set('last_success_timestamp_seconds', Math.floor(this.engine.lastSuccessMs / 1000));
+    if (this.lastFullMs > 0) this.metrics.set('last_full_sync_timestamp_seconds', Math.floor(this.lastFullMs / 1000));
+  }
+
+  private recordSummary(s: CycleSummary): void {
+    this.metrics.set('sync_duration_seconds', s.duration_ms / 1000, { mode: s.mode });
+    for (const [reason, n] of Object.entries(s.skipped)) this.metrics.inc('skipped_values_total', { reason }, n);
+    if (s.invalid_values > 0) this.metrics.inc('skipped_values_total', { reason: 'invalid_part' }, s.invalid_values);
+  }
+
+  /** --once: one full sync; throws an AgentError when MISP or every memcached server failed. */
+  async once(): Promise<OnceSummary> {
+    try {
+      await this.loadSnapshot();
+      await this.store.checkAll();
+      if (!this.store.links.some((l) => l.up)) {
+        throw new AgentError(ErrorCodes.MEMCACHED, `no memcached server answered (${this.opts.memcached.join(', ')})`);
+      }
+      const s = await this.engine.fullSync();
+      this.recordSummary(s);
+      if (this.hasData || this.state.attributeCount > 0) await this.store.reloadWhereNeeded(this.state, this.engine.metaValue(), 'memory');
+      const failed = this.store.links.filter((l) => !l.up || l.needsReload);
+      if (failed.length > 0) {
+        throw new AgentError(ErrorCodes.MEMCACHED, `memcached ${failed.map((l) => l.address).join(', ')} did not take the full set`);
+      }
+      await this.saveSnapshot();
+      return {
+        ok: true,
+        mode: 'full',
+        duration_ms: s.duration_ms,
+        attributes: this.state.attributeCount,
+        types: this.state.typeCounts(),
+        indicators: Object.fromEntries(this.state.kindCounts()),
+        skipped: s.skipped,
+        invalid_values: s.invalid_values,
+        keys_written: s.keys_written,
+        memcached: this.store.links.map((l) => ({ server: l.address, loaded: !l.needsReload })),
+      };
+    } finally {
+      await this.close();
+    }
+  }
+
+  health(): Health {
+    return {
+      ok: this.engine.lastSuccessMs > 0 && this.lastError === null && this.store.links.some((l) => l.up && !l.needsReload),
+      version: AGENT_VERSION,
+      last_success: this.engine.lastSuccessMs > 0 ? new Date(this.engine.lastSuccessMs).toISOString() : null,
+      last_error: this.lastError ? { code: this.lastError.code, message: this.lastError.message } : null,
+      attributes: this.state.attributeCount,
+      indicators: this.state.keyCount,
+      memcached: this.store.links.map((l) => ({ server: l.address, up: l.up, loaded: !l.needsReload })),
+    };
+  }
+
+  async run(): Promise<void> {
+    if (this.opts.metricsListen) {
+      const { server, address } = await startOpsServer(this.opts.metricsListen, this.metrics, () => this.health());
+      this.opsServer = server;
+      this.log.info(`metrics and health on http://${address}/metrics and /healthz`, { listen: address });
+    }
+    await this.loadSnapshot();
+    this.updateGauges();
+    while (!this.stopping) {
+      const started = Date.now();
+      await this.cycle();
+      const wait = Math.max(0, this.opts.interval * 1000 - (Date.now() - started));
+      if (this.stopping) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, wait);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+    if (this.snapshotDirty) await this.saveSnapshot();
+    await this.close();
+  }
+
+  stop(): void {
+    this.stopping = true;
+    this.wake?.();
+  }
+
+  private reloadSource(): string {
+    return this.engine.lastSuccessMs > 0 ? 'memory' : this.fromSnapshot ? 'snapshot' : 'memory';
+  }
+
+  private async cycle(): Promise<void> {
+    await this.store.checkAll();
+    if (this.hasData) await this.store.reloadWhereNeeded(this.state, this.engine.metaValue(), this.reloadSource());
+    const full = this.engine.cursor === null || Date.now() - this.lastFullMs >= this.opts.fullResync * 1000;
+    const mode = full ? 'full' : 'incremental';
+    try {
+      const started = Date.now();
+      const s = full ? await this.engine.fullSync() : await this.engine.incrementalSync();
+      this.hasData = true;
+      this.lastError = null;
+      if (full) this.lastFullMs = started;
+      this.recordSummary(s);
+      this.metrics.inc('sync_cycles_total', { mode, result: 'ok' });
+      const changed = s.attributes.added + s.attributes.changed + s.attributes.removed > 0;
+      if (changed) this.snapshotDirty = true;
+      const { mode: _m, ...fields } = s;
+      const mem = process.memoryUsage();
+      this.log.info(`${mode} sync done`, {
+        mode,
+        ...fields,
+        indicators: this.state.keyCount,
+        rss_mb: Math.round(mem.rss / 1048576),
+        heap_mb: Math.round(mem.heapUsed / 1048576),
+        external_mb: Math.round(mem.external / 1048576),
+      });
+      if (full) {
+        this.store.estimatedBytes = estimateBytes(this.state, this.state.keyCount);
+        this.metrics.set('stored_bytes_estimate', this.store.estimatedBytes);
+      }
+      if (this.snapshotDirty && (full || Date.now() - this.lastSnapshotMs >= this.opts.snapshotInterval * 1000)) await this.saveSnapshot();
+    } catch (err) {
+      const e = asAgentError(err);
+      this.lastError = e;
+      this.metrics.inc('sync_cycles_total', { mode, result: 'error' });
+      this.log.error(`${mode} sync failed: ${e.message}; keeping the last known-good set in memcached`, { code: e.code, mode });
+    }
+    if (this.hasData) await this.store.reloadWhereNeeded(this.state, this.engine.metaValue(), this.reloadSource());
+    this.updateGauges();
+  }
+
+  async close(): Promise<void> {
+    this.store.close();
+    await this.http.close();
+    this.opsServer?.close();
+  }
+}

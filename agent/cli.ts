@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// misp-enrich-agent: keeps memcached loaded with MISP indicators for the misp_enrich filter.
+// This file only maps the command line to the Agent and errors to exit codes.
+import { Agent } from './agent.js';
+import { AgentError, asAgentError, ErrorCodes, type ErrorCode } from './ops/errors.js';
+import { createLogger } from './ops/logger.js';
+import { helpText, parseOptions, readApiKey } from './ops/options.js';
+import { AGENT_VERSION } from './ops/version.js';
+
+const EXIT: Partial<Record<ErrorCode, number>> = {
+  [ErrorCodes.CONFIG]: 2,
+  [ErrorCodes.API_KEY]: 2,
+  [ErrorCodes.METRICS_LISTEN]: 2,
+  [ErrorCodes.MISP_AUTH]: 3,
+  [ErrorCodes.MISP_HTTP]: 3,
+  [ErrorCodes.MISP_TIMEOUT]: 3,
+  [ErrorCodes.MISP_UNREACHABLE]: 3,
+  [ErrorCodes.MISP_TLS]: 3,
+  [ErrorCodes.MISP_MALFORMED]: 3,
+  [ErrorCodes.MEMCACHED]: 4,
+  [ErrorCodes.SNAPSHOT]: 5,
+};
+
+async function main(): Promise<number> {
+  let log = createLogger();
+  const envKey = process.env.MISP_API_KEY;
+  if (envKey) log.addSecret(envKey);
+  try {
+    const parsed = parseOptions(process.argv.slice(2), process.env);
+    if (parsed.help) {
+      process.stdout.write(helpText());
+      return 0;
+    }
+    if (parsed.version) {
+      process.stdout.write(`${AGENT_VERSION}\n`);
+      return 0;
+    }
+    const opts = parsed.options;
+    log = createLogger({ level: opts.logLevel });
+    if (envKey) log.addSecret(envKey);
+    const apiKey = readApiKey(opts, process.env);
+    log.addSecret(apiKey);
+    const agent = new Agent(opts, apiKey, log);
+    if (opts.once) {
+      const summary = await agent.once();
+      process.stdout.write(JSON.stringify(summary) + '\n');
+      log.info('one-shot sync done', { attributes: summary.attributes, duration_ms: summary.duration_ms });
+      return 0;
+    }
+    let signals = 0;
+    const onSignal = (sig: string) => {
+      if (++signals > 1) process.exit(130);
+      log.info(`received ${sig}; stopping after the current cycle`);
+      agent.stop();
+    };
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    log.info(`misp-enrich-agent ${AGENT_VERSION} starting`, {
+      misp: opts.mispUrl,
+      memcached: opts.memcached,
+      interval: opts.interval,
+      full_resync: opts.fullResync,
+      snapshot: opts.snapshot ?? null,
+    });
+    await agent.run();
+    log.info('stopped');
+    return 0;
+  } catch (err) {
+    const e = err instanceof AgentError ? err : asAgentError(err);
+    log.error(e.message, { code: e.code });
+    return EXIT[e.code] ?? 1;
+  }
+}
+
+process.on('unhandledRejection', (err) => {
+  // A bug, not an operating condition: report it with its code and stop, so systemd restarts us.
+  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: `unhandled rejection: ${(err as Error)?.message ?? String(err)}`, code: ErrorCodes.INTERNAL }) + '\n');
+  process.exit(1);
+});
+
+main().then((code) => {
+  process.exitCode = code;
+});

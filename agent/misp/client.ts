@@ -1,0 +1,125 @@
+// The MISP API as the agent uses it: attributes paged through /attributes/restSearch (each page
+// parsed on its own, so memory does not grow with MISP), changed events through /events/index,
+// and warninglists. Paging is exact because no filter that MISP applies after the SQL page
+// (enforceWarninglist, excludeDecayed) is ever sent.
+import type { Logger } from '../ops/logger.js';
+import { AgentError, ErrorCodes } from '../ops/errors.js';
+import { attributeList, eventList, readAttribute, readEventHead, type MispAttribute, type MispEventHead } from './attribute.js';
+import { parseJson, type MispHttp } from './http.js';
+import { readWarninglist, readWarninglistIndex, type WarninglistData } from './warninglists.js';
+
+export interface AttributePage {
+  page: number;
+  attributes: MispAttribute[];
+  /** Entries that were not readable attributes. */
+  unreadable: number;
+}
+
+export class MispClient {
+  private eventsEndpoint: 'index' | 'restSearch' = 'index';
+
+  constructor(
+    private readonly http: MispHttp,
+    private readonly log: Logger,
+    private readonly pageSize: number,
+  ) {}
+
+  /**
+   * Pages of attributes matching body, in order, until a short page. The next page is requested
+   * as soon as a full page arrives, so MISP works on it while the agent processes this one.
+   */
+  async *attributePages(body: Record<string, unknown>): AsyncGenerator<AttributePage> {
+    const path = '/attributes/restSearch';
+    const fetchPage = (page: number) => {
+      const p = this.http.text('POST', path, { ...body, limit: this.pageSize, page });
+      // Handled when awaited below; this keeps an early failure from being "unhandled" meanwhile.
+      p.catch(() => undefined);
+      return p;
+    };
+    let next: Promise<string> | null = fetchPage(1);
+    for (let page = 1; next; page++) {
+      const text = await next;
+      let parsed: unknown;
+      try {
+        parsed = parseJson(text, 'POST', path);
+      } catch (err) {
+        // A page cut off or garbled in transit: ask again, with the usual retries.
+        this.http.noteError(err as AgentError);
+        parsed = await this.http.json('POST', path, { ...body, limit: this.pageSize, page });
+      }
+      let list: unknown[] | null = attributeList(parsed, `MISP POST ${path}`);
+      parsed = null;
+      const full = list.length >= this.pageSize;
+      next = full ? fetchPage(page + 1) : null;
+      const attributes: MispAttribute[] = [];
+      let unreadable = 0;
+      for (const raw of list) {
+        const a = readAttribute(raw);
+        if (a) attributes.push(a);
+        else unreadable++;
+      }
+      // Drop the raw objects before handing over: they must not outlive this page.
+      list = null;
+      yield { page, attributes, unreadable };
+    }
+  }
+
+  /**
+   * Events whose timestamp or publish_timestamp is at or after since. Only the event heads
+   * (published flag, tags, info) are needed: attributes are fetched separately when an event's
+   * qualification changed.
+   */
+  async changedEvents(sinceSeconds: number): Promise<MispEventHead[]> {
+    const byId = new Map<string, MispEventHead>();
+    for (const field of ['timestamp', 'publish_timestamp']) {
+      for (const head of await this.eventHeads({ [field]: String(Math.floor(sinceSeconds)) })) byId.set(head.id, head);
+    }
+    return [...byId.values()];
+  }
+
+  /** Every event head (full sync), paged. */
+  async allEvents(): Promise<MispEventHead[]> {
+    return this.eventHeads({});
+  }
+
+  private async eventHeads(filter: Record<string, unknown>): Promise<MispEventHead[]> {
+    const out: MispEventHead[] = [];
+    for (let page = 1; ; page++) {
+      let list: unknown[];
+      if (this.eventsEndpoint === 'index') {
+        try {
+          list = eventList(await this.http.json('POST', '/events/index', { ...filter, limit: this.pageSize, page }), 'MISP POST /events/index');
+        } catch (err) {
+          // Some MISP versions and proxies only allow /events/restSearch for API users.
+          if (err instanceof AgentError && err.code === ErrorCodes.MISP_HTTP && /HTTP (404|405)/.test(err.message)) {
+            this.log.info('MISP has no POST /events/index; using /events/restSearch with metadata only');
+            this.eventsEndpoint = 'restSearch';
+            page = 0;
+            continue;
+          }
+          throw err;
+        }
+      } else {
+        const body = { returnFormat: 'json', metadata: true, includeEventTags: true, ...filter, limit: this.pageSize, page };
+        list = eventList(await this.http.json('POST', '/events/restSearch', body), 'MISP POST /events/restSearch');
+      }
+      for (const raw of list) {
+        const head = readEventHead(raw);
+        if (head) out.push(head);
+      }
+      if (list.length < this.pageSize) return out;
+    }
+  }
+
+  /** The enabled warninglists with their entries. */
+  async warninglists(): Promise<WarninglistData[]> {
+    const index = readWarninglistIndex(await this.http.json('GET', '/warninglists'));
+    const out: WarninglistData[] = [];
+    for (const { id, enabled } of index) {
+      if (!enabled) continue;
+      const list = readWarninglist(await this.http.json('GET', `/warninglists/view/${encodeURIComponent(id)}`));
+      if (list) out.push(list);
+    }
+    return out;
+  }
+}

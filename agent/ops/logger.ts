@@ -1,0 +1,59 @@
+// Structured logs: one JSON object per line on stderr (time, level, msg, code, ...), so journald
+// and log shippers parse them without patterns. Every line passes through the redactor, which
+// removes the API key wherever it could have slipped in (an error message from a library, a URL).
+
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+const RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  /** Registers a secret that must never be printed. */
+  addSecret(secret: string): void;
+}
+
+export function isLevel(x: string): x is Level {
+  return x in RANK;
+}
+
+export function createLogger(opts: { level?: Level; write?: (line: string) => void } = {}): Logger {
+  const min = RANK[opts.level ?? 'info'];
+  const write = opts.write ?? ((line: string) => process.stderr.write(line));
+  const secrets: string[] = [];
+  const redact = (line: string): string => {
+    let out = line;
+    for (const s of secrets) out = out.split(s).join('[REDACTED]');
+    return out;
+  };
+  const emit = (level: Level, msg: string, fields?: Record<string, unknown>) => {
+    if (RANK[level] < min) return;
+    const record: Record<string, unknown> = { time: new Date().toISOString(), level, msg, ...fields };
+    if (record.err instanceof Error) record.err = describeError(record.err);
+    let line: string;
+    try {
+      line = JSON.stringify(record);
+    } catch {
+      line = JSON.stringify({ time: record.time, level, msg });
+    }
+    write(redact(line) + '\n');
+  };
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+    addSecret: (s) => {
+      // Very short strings would redact ordinary words; a real MISP key is 40 characters.
+      if (s.length >= 8 && !secrets.includes(s)) secrets.push(s);
+    },
+  };
+}
+
+function describeError(err: Error): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: err.name, message: err.message };
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') out.code = code;
+  return out;
+}

@@ -1,0 +1,308 @@
+// The agent's options, declared once: each is a flag (--name), an environment variable
+// (MISP_ENRICH_<NAME>) and a key in the JSON config file (camelCase). Precedence: flag, then
+// environment, then file, then default. The API key is deliberately not an option: it comes from
+// MISP_API_KEY or the file named by --api-key-file, so it never shows up in argv or `ps`.
+import { readFileSync } from 'node:fs';
+import { SUPPORTED_MISP_TYPES } from '../../plugin/core/ioc/index.js';
+import { AgentError, ErrorCodes } from './errors.js';
+import { isLevel, type Level } from './logger.js';
+
+type Kind = 'string' | 'boolean' | 'seconds' | 'int' | 'list';
+
+interface OptionSpec {
+  name: string;
+  kind: Kind;
+  help: string;
+  default?: string | number | boolean | string[];
+}
+
+export const OPTION_SPECS: readonly OptionSpec[] = [
+  { name: 'config', kind: 'string', help: 'JSON config file; keys are the camelCase option names' },
+  { name: 'misp-url', kind: 'string', help: 'base URL of the MISP instance (required)' },
+  { name: 'api-key-file', kind: 'string', help: 'file holding the MISP API key (else env MISP_API_KEY)' },
+  { name: 'memcached', kind: 'list', help: 'HOST:PORT[,HOST:PORT]: every server gets every key', default: ['127.0.0.1:11211'] },
+  { name: 'interval', kind: 'seconds', help: 'seconds between incremental syncs', default: 60 },
+  { name: 'full-resync', kind: 'seconds', help: 'seconds between full resyncs (removes hard deletes)', default: 3600 },
+  { name: 'snapshot', kind: 'string', help: 'snapshot file: warm start and reload while MISP is down' },
+  { name: 'snapshot-interval', kind: 'seconds', help: 'at most this often, rewrite the snapshot after incremental changes', default: 300 },
+  { name: 'ca-file', kind: 'string', help: 'PEM file of CA certificates trusted for MISP' },
+  { name: 'insecure', kind: 'boolean', help: 'do not verify the MISP TLS certificate (logs a warning)', default: false },
+  { name: 'proxy', kind: 'string', help: 'HTTP(S) proxy URL for MISP requests' },
+  { name: 'metrics-listen', kind: 'string', help: 'HOST:PORT for /healthz and /metrics (off when unset)' },
+  { name: 'once', kind: 'boolean', help: 'one full sync, JSON summary on stdout, then exit', default: false },
+  { name: 'types', kind: 'list', help: 'MISP attribute types to sync', default: [...SUPPORTED_MISP_TYPES] },
+  { name: 'to-ids-only', kind: 'boolean', help: 'only attributes with to_ids set', default: true },
+  { name: 'published-only', kind: 'boolean', help: 'only attributes of published events', default: true },
+  { name: 'tags', kind: 'list', help: 'only attributes carrying one of these tags (attribute or event; % is a wildcard)', default: [] },
+  { name: 'exclude-tags', kind: 'list', help: 'drop attributes carrying one of these tags (% is a wildcard)', default: [] },
+  { name: 'warninglists', kind: 'boolean', help: "drop values on MISP's enabled warninglists (applied by the agent)", default: false },
+  { name: 'max-age', kind: 'seconds', help: 'only attributes changed within this many seconds (0: no window)', default: 0 },
+  { name: 'page-size', kind: 'int', help: 'attributes per restSearch page', default: 2000 },
+  { name: 'timeout', kind: 'seconds', help: 'MISP request timeout in seconds', default: 60 },
+  { name: 'retries', kind: 'int', help: 'retries of a failed MISP request (exponential backoff)', default: 3 },
+  { name: 'retry-delay', kind: 'seconds', help: 'first backoff delay in seconds', default: 1 },
+  { name: 'key-ttl', kind: 'seconds', help: 'memcached TTL of every key, refreshed by the agent', default: 86400 },
+  { name: 'overlap', kind: 'seconds', help: 'incremental window overlap, covers clock skew with MISP', default: 30 },
+  { name: 'memcached-timeout', kind: 'seconds', help: 'memcached operation timeout in seconds', default: 5 },
+  { name: 'pipeline', kind: 'int', help: 'memcached writes in flight per server', default: 512 },
+  { name: 'log-level', kind: 'string', help: 'debug, info, warn or error', default: 'info' },
+];
+
+export interface AgentOptions {
+  mispUrl: string;
+  apiKeyFile?: string;
+  memcached: string[];
+  interval: number;
+  fullResync: number;
+  snapshot?: string;
+  snapshotInterval: number;
+  caFile?: string;
+  insecure: boolean;
+  proxy?: string;
+  metricsListen?: { host: string; port: number };
+  once: boolean;
+  types: string[];
+  toIdsOnly: boolean;
+  publishedOnly: boolean;
+  tags: string[];
+  excludeTags: string[];
+  warninglists: boolean;
+  maxAge: number;
+  pageSize: number;
+  timeout: number;
+  retries: number;
+  retryDelay: number;
+  keyTtl: number;
+  overlap: number;
+  memcachedTimeout: number;
+  pipeline: number;
+  logLevel: Level;
+}
+
+const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const envName = (name: string) => `MISP_ENRICH_${name.toUpperCase().replace(/-/g, '_')}`;
+
+function configError(message: string): AgentError {
+  return new AgentError(ErrorCodes.CONFIG, message);
+}
+
+type Raw = string | boolean | number | string[];
+
+function parseArgv(argv: readonly string[]): Map<string, Raw> {
+  const out = new Map<string, Raw>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw configError(`unexpected argument "${arg}" (options start with --)`);
+    let name = arg.slice(2);
+    let value: string | undefined;
+    const eq = name.indexOf('=');
+    if (eq >= 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    if (name === 'api-key' || name === 'apikey') {
+      // Refused without echoing the value: argv is visible to every local user through ps.
+      throw new AgentError(ErrorCodes.API_KEY, 'the API key is never taken from the command line; set MISP_API_KEY or use --api-key-file FILE');
+    }
+    if (name === 'help' || name === 'version') {
+      out.set(name, true);
+      continue;
+    }
+    let spec = OPTION_SPECS.find((s) => s.name === name);
+    if (!spec && name.startsWith('no-')) {
+      const negated = OPTION_SPECS.find((s) => s.name === name.slice(3) && s.kind === 'boolean');
+      if (negated && value === undefined) {
+        out.set(negated.name, false);
+        continue;
+      }
+    }
+    if (!spec) throw configError(`unknown option --${name} (see --help)`);
+    if (spec.kind === 'boolean') {
+      out.set(spec.name, value === undefined ? true : value);
+      continue;
+    }
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined) throw configError(`option --${name} needs a value`);
+    }
+    out.set(spec.name, value);
+  }
+  return out;
+}
+
+function readConfigFile(path: string): Map<string, Raw> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw configError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw configError(`config file ${path} must hold a JSON object`);
+  const out = new Map<string, Raw>();
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (/^api.?key$/i.test(key)) {
+      throw new AgentError(ErrorCodes.API_KEY, `config file ${path}: the API key is never read from the config file; use apiKeyFile or MISP_API_KEY`);
+    }
+    const spec = OPTION_SPECS.find((s) => camel(s.name) === key);
+    if (!spec || spec.name === 'config') throw configError(`config file ${path}: unknown key "${key}"`);
+    if (Array.isArray(value) ? !value.every((v) => typeof v === 'string') : !['string', 'number', 'boolean'].includes(typeof value)) {
+      throw configError(`config file ${path}: key "${key}" must be a string, number, boolean or list of strings`);
+    }
+    out.set(spec.name, value as Raw);
+  }
+  return out;
+}
+
+function coerce(spec: OptionSpec, raw: Raw, where: string): string | number | boolean | string[] {
+  switch (spec.kind) {
+    case 'boolean': {
+      if (typeof raw === 'boolean') return raw;
+      const s = String(raw).toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+      if (['0', 'false', 'no', 'off'].includes(s)) return false;
+      throw configError(`${where}: expected true or false, got "${String(raw)}"`);
+    }
+    case 'seconds':
+    case 'int': {
+      const n = typeof raw === 'number' ? raw : Number(String(raw).trim());
+      const ok = spec.kind === 'int' ? Number.isInteger(n) && n >= 0 : Number.isFinite(n) && n >= 0;
+      if (!ok || String(raw).trim() === '') throw configError(`${where}: expected a non-negative ${spec.kind === 'int' ? 'integer' : 'number of seconds'}, got "${String(raw)}"`);
+      return n;
+    }
+    case 'list': {
+      const items = Array.isArray(raw) ? raw : String(raw).split(',');
+      return items.map((s) => s.trim()).filter((s) => s.length > 0);
+    }
+    default:
+      if (typeof raw !== 'string') throw configError(`${where}: expected a string`);
+      return raw;
+  }
+}
+
+export interface ParsedCommandLine {
+  options: AgentOptions;
+  help: boolean;
+  version: boolean;
+}
+
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedCommandLine {
+  const flags = parseArgv(argv);
+  if (flags.get('help') === true || flags.get('version') === true) {
+    return { options: undefined as unknown as AgentOptions, help: flags.get('help') === true, version: flags.get('version') === true };
+  }
+  const configPath = (flags.get('config') as string | undefined) ?? env[envName('config')];
+  const file = configPath ? readConfigFile(configPath) : new Map<string, Raw>();
+  const values: Record<string, unknown> = {};
+  for (const spec of OPTION_SPECS) {
+    let v: string | number | boolean | string[] | undefined;
+    if (flags.has(spec.name)) v = coerce(spec, flags.get(spec.name)!, `--${spec.name}`);
+    else if (env[envName(spec.name)] !== undefined) v = coerce(spec, env[envName(spec.name)]!, `${envName(spec.name)} (--${spec.name})`);
+    else if (file.has(spec.name)) v = coerce(spec, file.get(spec.name)!, `config file key "${camel(spec.name)}" (--${spec.name})`);
+    else v = spec.default;
+    values[camel(spec.name)] = v;
+  }
+  return { options: validate(values), help: false, version: false };
+}
+
+function validate(v: Record<string, unknown>): AgentOptions {
+  const mispUrl = v.mispUrl as string | undefined;
+  if (!mispUrl) throw configError('--misp-url is required (or MISP_ENRICH_MISP_URL, or "mispUrl" in the config file)');
+  let url: URL;
+  try {
+    url = new URL(mispUrl);
+  } catch {
+    throw configError(`--misp-url is not a URL: "${mispUrl}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw configError('--misp-url must be http:// or https://');
+  if (url.username || url.password) throw configError('--misp-url must not carry credentials');
+  const memcached = v.memcached as string[];
+  if (memcached.length === 0) throw configError('--memcached needs at least one HOST:PORT');
+  for (const server of memcached) parseHostPort(server, '--memcached');
+  if (v.proxy !== undefined) {
+    try {
+      new URL(v.proxy as string);
+    } catch {
+      throw configError(`--proxy is not a URL`);
+    }
+  }
+  const types = v.types as string[];
+  const unknown = types.filter((t) => !SUPPORTED_MISP_TYPES.includes(t));
+  if (unknown.length > 0) throw configError(`--types: not matchable by the filter: ${unknown.join(', ')} (supported: ${SUPPORTED_MISP_TYPES.join(', ')})`);
+  if ((v.interval as number) <= 0) throw configError('--interval must be greater than 0');
+  if ((v.pageSize as number) < 1) throw configError('--page-size must be at least 1');
+  if ((v.pipeline as number) < 1) throw configError('--pipeline must be at least 1');
+  if ((v.timeout as number) <= 0) throw configError('--timeout must be greater than 0');
+  const keyTtl = v.keyTtl as number;
+  // memcached reads an expiry above 30 days as an absolute Unix time.
+  if (keyTtl < 1 || keyTtl > 30 * 86400) throw configError('--key-ttl must be between 1 and 2592000 seconds');
+  if (keyTtl < 3 * (v.interval as number)) throw configError('--key-ttl must be at least three times --interval, so keys outlive a few missed cycles');
+  const logLevel = v.logLevel as string;
+  if (!isLevel(logLevel)) throw configError('--log-level must be debug, info, warn or error');
+  const out: AgentOptions = {
+    mispUrl: mispUrl.replace(/\/+$/, ''),
+    memcached,
+    interval: v.interval as number,
+    fullResync: v.fullResync as number,
+    snapshotInterval: v.snapshotInterval as number,
+    insecure: v.insecure as boolean,
+    once: v.once as boolean,
+    types,
+    toIdsOnly: v.toIdsOnly as boolean,
+    publishedOnly: v.publishedOnly as boolean,
+    tags: v.tags as string[],
+    excludeTags: v.excludeTags as string[],
+    warninglists: v.warninglists as boolean,
+    maxAge: v.maxAge as number,
+    pageSize: v.pageSize as number,
+    timeout: v.timeout as number,
+    retries: v.retries as number,
+    retryDelay: v.retryDelay as number,
+    keyTtl,
+    overlap: v.overlap as number,
+    memcachedTimeout: v.memcachedTimeout as number,
+    pipeline: v.pipeline as number,
+    logLevel,
+  };
+  if (v.apiKeyFile) out.apiKeyFile = v.apiKeyFile as string;
+  if (v.snapshot) out.snapshot = v.snapshot as string;
+  if (v.caFile) out.caFile = v.caFile as string;
+  if (v.proxy) out.proxy = v.proxy as string;
+  if (v.metricsListen) out.metricsListen = parseHostPort(v.metricsListen as string, '--metrics-listen');
+  return out;
+}
+
+export function parseHostPort(s: string, option: string): { host: string; port: number } {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(s.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw configError(`${option}: expected HOST:PORT, got "${s}"`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+/** The API key from MISP_API_KEY or --api-key-file; the error never contains file content. */
+export function readApiKey(opts: AgentOptions, env: NodeJS.ProcessEnv): string {
+  let key: string | undefined;
+  if (opts.apiKeyFile) {
+    try {
+      key = readFileSync(opts.apiKeyFile, 'utf8').trim();
+    } catch (err) {
+      throw new AgentError(ErrorCodes.API_KEY, `cannot read --api-key-file ${opts.apiKeyFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    if (!key) throw new AgentError(ErrorCodes.API_KEY, `--api-key-file ${opts.apiKeyFile} is empty`);
+  } else {
+    key = env.MISP_API_KEY?.trim();
+    if (!key) throw new AgentError(ErrorCodes.API_KEY, 'no MISP API key: set MISP_API_KEY or use --api-key-file FILE');
+  }
+  if (/[\r\n]/.test(key)) throw new AgentError(ErrorCodes.API_KEY, 'the MISP API key must be a single line');
+  return key;
+}
+
+export function helpText(): string {
+  const lines = ['Usage: misp-enrich-agent --misp-url URL --memcached HOST:PORT[,HOST:PORT] [options]', '',
+    'The MISP API key comes from the environment variable MISP_API_KEY or --api-key-file FILE.',
+    'Every option is also an environment variable MISP_ENRICH_<NAME> and a camelCase key in --config FILE.', ''];
+  for (const s of OPTION_SPECS) {
+    const def = s.default === undefined ? '' : ` (default: ${Array.isArray(s.default) ? (s.default.length ? s.default.join(',') : 'none') : String(s.default)})`;
+    lines.push(`  --${s.name}${s.kind === 'boolean' ? '' : ' VALUE'}`.padEnd(28) + `${s.help}${def}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,108 @@
+// The snapshot: the agent's index on disk, so a restart can refill memcached before (or without)
+// MISP answering. One JSON value per line (header, events, attributes), written to a temporary
+// file and renamed, so a crash mid-write leaves the previous snapshot intact.
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { AgentError, ErrorCodes } from '../ops/errors.js';
+import type { MispAttribute } from '../misp/attribute.js';
+import type { EventRecord, IndicatorState } from '../sync/state.js';
+
+const FORMAT = 'misp-enrich-agent-snapshot';
+const VERSION = 1;
+
+export interface SnapshotHeader {
+  format: typeof FORMAT;
+  v: typeof VERSION;
+  agent_version: string;
+  written_at: string;
+  /** Unix seconds of the last successful sync with MISP when written. */
+  synced_at: number;
+  attributes: number;
+}
+
+export async function writeSnapshot(path: string, state: IndicatorState, meta: { agentVersion: string; syncedAt: number }): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    await fs.mkdir(dirname(path), { recursive: true });
+    const out = createWriteStream(tmp, { mode: 0o600 });
+    const done = new Promise<void>((resolve, reject) => {
+      out.once('error', reject);
+      out.once('finish', resolve);
+    });
+    const header: SnapshotHeader = {
+      format: FORMAT,
+      v: VERSION,
+      agent_version: meta.agentVersion,
+      written_at: new Date().toISOString(),
+      synced_at: meta.syncedAt,
+      attributes: state.attributeCount,
+    };
+    let buf = JSON.stringify(header) + '\n';
+    for (const r of state.records()) {
+      if ('event' in r) {
+        const e = r.event;
+        buf += JSON.stringify({ e: [e.id, e.uuid, e.info, e.org ?? null, e.tags, e.published ?? null] }) + '\n';
+      } else {
+        const a = r.attribute;
+        buf += JSON.stringify({ a: [a.uuid, a.type, a.category, a.value, a.toIds ? 1 : 0, a.event.id, a.timestamp, a.tags, a.firstSeen ?? null, a.lastSeen ?? null] }) + '\n';
+      }
+      if (buf.length > 1 << 20) {
+        if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
+        buf = '';
+      }
+    }
+    out.end(buf);
+    await done;
+    await fs.rename(tmp, path);
+  } catch (err) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw new AgentError(ErrorCodes.SNAPSHOT, `cannot write snapshot ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Loads a snapshot into an empty state; null when there is no file. */
+export async function readSnapshot(path: string, state: IndicatorState): Promise<SnapshotHeader | null> {
+  try {
+    await fs.access(path);
+  } catch {
+    return null;
+  }
+  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+  let header: SnapshotHeader | null = null;
+  const dirty = new Set<string>();
+  const pass = state.newPass();
+  let n = 0;
+  try {
+    for await (const line of lines) {
+      n++;
+      if (line === '') continue;
+      const rec = JSON.parse(line) as Record<string, unknown>;
+      if (!header) {
+        if (rec.format !== FORMAT || rec.v !== VERSION) throw new Error('not a snapshot of this format version');
+        header = rec as unknown as SnapshotHeader;
+        continue;
+      }
+      if (Array.isArray(rec.e)) {
+        const [id, uuid, info, org, tags, published] = rec.e as [string, string, string, string | null, string[], boolean | null];
+        const head: EventRecord & { tags: string[] } = { id, uuid, info, tags };
+        if (org !== null) head.org = org;
+        if (published !== null) head.published = published;
+        state.upsertEvent(head, dirty);
+      } else if (Array.isArray(rec.a)) {
+        const [uuid, type, category, value, toIds, eventId, timestamp, tags, fs1, ls] = rec.a as [string, string, string, string, number, string, number, string[], string | null, string | null];
+        const ev = state.eventIndex(eventId);
+        if (ev === undefined) throw new Error(`attribute ${uuid} names unknown event ${eventId}`);
+        const a: MispAttribute = { uuid, type, category, value, toIds: toIds === 1, deleted: false, timestamp, event: { id: eventId, uuid: '', info: '', tags: null }, tags };
+        if (fs1 !== null) a.firstSeen = fs1;
+        if (ls !== null) a.lastSeen = ls;
+        state.upsert(a, ev, pass, dirty);
+      }
+      if (dirty.size > 10_000) dirty.clear();
+    }
+  } catch (err) {
+    throw new AgentError(ErrorCodes.SNAPSHOT, `cannot read snapshot ${path} (line ${n}): ${(err as Error).message}`, { cause: err });
+  }
+  if (!header) throw new AgentError(ErrorCodes.SNAPSHOT, `snapshot ${path} is empty`);
+  return header;
+}

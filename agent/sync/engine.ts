@@ -1,0 +1,195 @@
+// One sync cycle against MISP. A full sync lists every qualifying attribute (paged), upserts it
+// into the index and then sweeps what it did not see: hard deletes and attributes that stopped
+// qualifying. An incremental sync asks only for what changed since the last successful cycle:
+// attributes by their timestamp (soft-deleted ones included, so they can be removed) and events
+// by timestamp/publish_timestamp, so that unpublishing or retagging an event re-syncs its
+// attributes. Either way only the keys whose value changed are written.
+import { encodeMeta } from '../../plugin/core/ioc/index.js';
+import type { MispAttribute } from '../misp/attribute.js';
+import type { MispClient } from '../misp/client.js';
+import type { AttributeFilter } from '../misp/filters.js';
+import { WarninglistMatcher } from '../misp/warninglists.js';
+import type { Logger } from '../ops/logger.js';
+import type { MemcachedStore, ServerLink } from '../store/memcached-writer.js';
+import type { IndicatorState } from './state.js';
+
+export interface CycleSummary {
+  mode: 'full' | 'incremental';
+  duration_ms: number;
+  attributes: { added: number; changed: number; unchanged: number; removed: number };
+  /** Attributes MISP returned that the agent does not store, by reason. */
+  skipped: Record<string, number>;
+  /** Parts of values that did not parse as their datatype. */
+  invalid_values: number;
+  events_resynced: number;
+  keys_written: number;
+}
+
+export interface EngineOptions {
+  publishedOnly: boolean;
+  tagFilters: boolean;
+  warninglists: boolean;
+  overlapSeconds: number;
+  agentVersion: string;
+}
+
+interface Pass {
+  summary: CycleSummary;
+  dirty: Set<string>;
+  touched: Set<string> | null;
+  pass: number;
+  now: number;
+  invalid: { parts: number };
+}
+
+export class SyncEngine {
+  /** Unix seconds from which the next incremental sync asks for changes; null before a full sync. */
+  cursor: number | null = null;
+  /** Unix ms of the last successful sync with MISP (0: none yet). */
+  lastSuccessMs = 0;
+  private warninglist: WarninglistMatcher | null = null;
+
+  constructor(
+    private readonly state: IndicatorState,
+    private readonly client: MispClient,
+    private readonly filter: AttributeFilter,
+    private readonly store: MemcachedStore,
+    private readonly log: Logger,
+    private readonly opts: EngineOptions,
+  ) {}
+
+  metaValue(): string {
+    return encodeMeta({
+      prefixes: this.state.prefixLengths(),
+      agent_version: this.opts.agentVersion,
+      synced_at: new Date(this.lastSuccessMs || Date.now()).toISOString(),
+      indicators: this.state.keyCount,
+    });
+  }
+
+  private newPass(mode: CycleSummary['mode'], touched: boolean): Pass {
+    return {
+      summary: { mode, duration_ms: 0, attributes: { added: 0, changed: 0, unchanged: 0, removed: 0 }, skipped: {}, invalid_values: 0, events_resynced: 0, keys_written: 0 },
+      dirty: new Set(),
+      touched: touched ? new Set() : null,
+      pass: this.state.newPass(),
+      now: Date.now() / 1000,
+      invalid: { parts: 0 },
+    };
+  }
+
+  private consider(a: MispAttribute, p: Pass): void {
+    const ev = this.state.upsertEvent(a.event, p.dirty);
+    const rec = this.state.event(a.event.id)!;
+    let verdict: string = this.filter.verdict(a, rec.tags, rec.published, p.now);
+    if (verdict === 'keep' && this.warninglist && this.warninglist.match(a.type, a.value)) verdict = 'warninglist';
+    if (verdict === 'keep') {
+      const r = this.state.upsert(a, ev, p.pass, p.dirty, p.touched ?? undefined, p.invalid);
+      if (r === 'invalid') p.summary.skipped.invalid = (p.summary.skipped.invalid ?? 0) + 1;
+      else p.summary.attributes[r]++;
+      return;
+    }
+    p.summary.skipped[verdict] = (p.summary.skipped[verdict] ?? 0) + 1;
+    if (this.state.remove(a.uuid, p.dirty)) p.summary.attributes.removed++;
+  }
+
+  private async loadWarninglists(): Promise<void> {
+    if (!this.opts.warninglists) return;
+    const lists = await this.client.warninglists();
+    this.warninglist = new WarninglistMatcher(lists, this.log);
+    this.log.info(`applying ${this.warninglist.size} enabled MISP warninglists in the agent`, { warninglists: this.warninglist.size });
+  }
+
+  /**
+   * Lists everything and sweeps what is gone. Servers that need a full load (empty, restarted,
+   * never loaded) get every key seen, as it is seen; the others only the keys that changed.
+   */
+  async fullSync(): Promise<CycleSummary> {
+    const started = Date.now();
+    const p = this.newPass('full', true);
+    await this.loadWarninglists();
+    for (const head of await this.client.allEvents()) this.state.upsertEvent(head, p.dirty);
+    const reload = this.store.links.filter((l) => l.up && l.needsReload);
+    const loaded = () => this.store.links.filter((l) => l.up && !l.needsReload && !reload.includes(l));
+    let writing: Promise<number> = Promise.resolve(0);
+    for await (const page of this.client.attributePages(this.filter.searchBody(p.now))) {
+      if (page.unreadable > 0) p.summary.skipped.unreadable = (p.summary.skipped.unreadable ?? 0) + page.unreadable;
+      for (const a of page.attributes) this.consider(a, p);
+      // The page's objects are garbage from here on, before anything waits.
+      page.attributes.length = 0;
+      // The previous page's writes overlap this page's fetch and parse; at most one batch waits.
+      p.summary.keys_written += await writing;
+      writing = this.writeBatch(p, reload, loaded());
+    }
+    p.summary.keys_written += await writing;
+    p.summary.attributes.removed += this.state.sweep(p.pass, p.dirty);
+    this.state.compact();
+    p.summary.keys_written += await this.writeBatch(p, reload, loaded());
+    await this.store.markLoaded(reload.filter((l) => l.up && l.needsReload), this.metaValue(), started);
+    await this.store.writeMeta(loaded(), this.metaValue());
+    p.summary.invalid_values = p.invalid.parts;
+    this.cursor = Math.floor(started / 1000) - this.opts.overlapSeconds;
+    this.lastSuccessMs = Date.now();
+    p.summary.duration_ms = Date.now() - started;
+    return p.summary;
+  }
+
+  private async writeBatch(p: Pass, reload: ServerLink[], loaded: ServerLink[]): Promise<number> {
+    const dirty = p.dirty;
+    const touched = p.touched ?? new Set<string>();
+    p.dirty = new Set();
+    if (p.touched) p.touched = new Set();
+    for (const k of dirty) touched.add(k);
+    const [a, b] = await Promise.all([
+      this.store.writeTo(loaded, dirty, this.state),
+      this.store.writeTo(reload.filter((l) => l.up && l.needsReload), touched, this.state),
+    ]);
+    return Math.max(a, b);
+  }
+
+  /** Applies what changed since the cursor. Requires a previous full sync. */
+  async incrementalSync(): Promise<CycleSummary> {
+    const started = Date.now();
+    const since = this.cursor;
+    if (since === null) throw new Error('incremental sync before any full sync');
+    const p = this.newPass('incremental', false);
+    const resync: string[] = [];
+    for (const head of await this.client.changedEvents(since)) {
+      const before = this.state.event(head.id);
+      const wasPublished = before?.published;
+      const oldTags = before ? before.tags : null;
+      const ev = this.state.upsertEvent(head, p.dirty);
+      const rec = this.state.event(head.id)!;
+      if (this.opts.publishedOnly && rec.published === false) {
+        p.summary.attributes.removed += this.state.sweepEvent(ev, 0, p.dirty);
+        continue;
+      }
+      const retagged = head.tags !== null && oldTags !== null && oldTags.join('\u0000') !== head.tags.join('\u0000');
+      if (!before || wasPublished !== rec.published || (this.opts.tagFilters && retagged)) resync.push(head.id);
+    }
+    for await (const page of this.client.attributePages(this.filter.changesBody(since))) {
+      if (page.unreadable > 0) p.summary.skipped.unreadable = (p.summary.skipped.unreadable ?? 0) + page.unreadable;
+      for (const a of page.attributes) this.consider(a, p);
+    }
+    for (const id of resync) {
+      // The event's qualification changed: its attribute list from MISP is authoritative.
+      const pass = this.state.newPass();
+      p.pass = pass;
+      for await (const page of this.client.attributePages({ ...this.filter.searchBody(p.now), eventid: id })) {
+        for (const a of page.attributes) this.consider(a, p);
+      }
+      const ev = this.state.eventIndex(id);
+      if (ev !== undefined) p.summary.attributes.removed += this.state.sweepEvent(ev, pass, p.dirty);
+      p.summary.events_resynced++;
+    }
+    this.state.compact();
+    const loaded = this.store.links.filter((l) => l.up && !l.needsReload);
+    p.summary.keys_written = await this.store.writeTo(loaded, p.dirty, this.state);
+    if (p.summary.keys_written > 0) await this.store.writeMeta(loaded, this.metaValue());
+    p.summary.invalid_values = p.invalid.parts;
+    this.cursor = Math.floor(started / 1000) - this.opts.overlapSeconds;
+    this.lastSuccessMs = Date.now();
+    p.summary.duration_ms = Date.now() - started;
+    return p.summary;
+  }
+}

@@ -1,0 +1,109 @@
+// Option resolution, in process: every option is a flag, an environment variable and a config
+// file key, with flag > environment > file > default, and the API key is never an option.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SUPPORTED_MISP_TYPES } from '../../plugin/core/ioc/index.js';
+import { AgentError } from '../../agent/ops/errors.js';
+import { OPTION_SPECS, parseOptions, readApiKey } from '../../agent/ops/options.js';
+import { removeDir, ROOT, tempDir } from './support/harness.js';
+
+const dir = tempDir('options');
+afterAll(() => removeDir(dir));
+
+const base = ['--misp-url', 'https://misp.example'];
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return err instanceof AgentError ? err.code : 'not an AgentError';
+  }
+  return undefined;
+}
+
+describe('agent options', () => {
+  it('has the documented defaults', () => {
+    const o = parseOptions(base, {}).options;
+    expect(o).toMatchObject({
+      interval: 60,
+      fullResync: 3600,
+      memcached: ['127.0.0.1:11211'],
+      insecure: false,
+      once: false,
+      toIdsOnly: true,
+      publishedOnly: true,
+      warninglists: false,
+      pageSize: 2000,
+      keyTtl: 86400,
+    });
+    expect(o.types).toEqual([...SUPPORTED_MISP_TYPES]);
+  });
+
+  it('takes each option from a flag, MISP_ENRICH_<NAME> or the config file, in that order', () => {
+    const file = join(dir, 'agent.json');
+    writeFileSync(file, JSON.stringify({ interval: 30, fullResync: 600, memcached: ['10.0.0.1:11211', '10.0.0.2:11211'], toIdsOnly: false, metricsListen: '127.0.0.1:9100' }));
+    const fromFile = parseOptions([...base, '--config', file], {}).options;
+    expect(fromFile).toMatchObject({ interval: 30, fullResync: 600, memcached: ['10.0.0.1:11211', '10.0.0.2:11211'], toIdsOnly: false, metricsListen: { host: '127.0.0.1', port: 9100 } });
+    const fromEnv = parseOptions([...base, '--config', file], { MISP_ENRICH_INTERVAL: '20', MISP_ENRICH_TO_IDS_ONLY: 'true' }).options;
+    expect(fromEnv).toMatchObject({ interval: 20, fullResync: 600, toIdsOnly: true });
+    const fromFlag = parseOptions([...base, '--config', file, '--interval=10', '--no-to-ids-only'], { MISP_ENRICH_INTERVAL: '20' }).options;
+    expect(fromFlag).toMatchObject({ interval: 10, toIdsOnly: false });
+    const viaEnvConfig = parseOptions(base, { MISP_ENRICH_CONFIG: file }).options;
+    expect(viaEnvConfig.interval).toBe(30);
+  });
+
+  it('accepts every declared option as a flag, an environment variable and a file key', () => {
+    for (const spec of OPTION_SPECS) {
+      if (spec.name === 'config' || spec.name === 'misp-url') continue;
+      const value = spec.kind === 'boolean' ? 'true' : spec.kind === 'list' ? (spec.name === 'memcached' ? '127.0.0.1:1' : spec.name === 'types' ? 'md5' : 'x') : spec.kind === 'string' ? (spec.name === 'metrics-listen' ? '127.0.0.1:1' : spec.name === 'proxy' ? 'http://proxy.example:3128' : spec.name === 'log-level' ? 'warn' : '/tmp/x') : '400';
+      const env = `MISP_ENRICH_${spec.name.toUpperCase().replace(/-/g, '_')}`;
+      const key = spec.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+      const file = join(dir, `${spec.name}.json`);
+      writeFileSync(file, JSON.stringify({ [key]: spec.kind === 'list' ? [value] : spec.kind === 'boolean' ? true : spec.kind === 'string' ? value : 400 }));
+      const a = parseOptions([...base, `--${spec.name}`, ...(spec.kind === 'boolean' ? [] : [value])], {}).options as unknown as Record<string, unknown>;
+      const b = parseOptions(base, { [env]: value }).options as unknown as Record<string, unknown>;
+      const c = parseOptions([...base, '--config', file], {}).options as unknown as Record<string, unknown>;
+      expect(b[key], `${env}`).toEqual(a[key]);
+      expect(c[key], `config key ${key}`).toEqual(a[key]);
+    }
+  });
+
+  it.each([
+    [['--misp-url', 'ftp://x'], 'MISP_ENRICH_AGENT_CONFIG'],
+    [[], 'MISP_ENRICH_AGENT_CONFIG'],
+    [[...base, '--memcached', 'nohost'], 'MISP_ENRICH_AGENT_CONFIG'],
+    [[...base, '--types', 'ip-dst,regkey'], 'MISP_ENRICH_AGENT_CONFIG'],
+    [[...base, '--interval', '0'], 'MISP_ENRICH_AGENT_CONFIG'],
+    [[...base, '--key-ttl', '60', '--interval', '60'], 'MISP_ENRICH_AGENT_CONFIG'],
+    [[...base, '--bogus'], 'MISP_ENRICH_AGENT_CONFIG'],
+    [[...base, '--api-key', 'secret'], 'MISP_ENRICH_AGENT_API_KEY'],
+    [[...base, '--api-key=secret'], 'MISP_ENRICH_AGENT_API_KEY'],
+  ])('rejects %j with %s', (argv, code) => {
+    expect(codeOf(() => parseOptions(argv, {}))).toBe(code);
+  });
+
+  it('never reads the API key from the config file, and reads it from the environment or a key file', () => {
+    const file = join(dir, 'with-key.json');
+    writeFileSync(file, JSON.stringify({ apiKey: 'secret-in-file' }));
+    expect(codeOf(() => parseOptions([...base, '--config', file], {}))).toBe('MISP_ENRICH_AGENT_API_KEY');
+    const o = parseOptions(base, {}).options;
+    expect(readApiKey(o, { MISP_API_KEY: ' env-key-123456 ' })).toBe('env-key-123456');
+    expect(codeOf(() => readApiKey(o, {}))).toBe('MISP_ENRICH_AGENT_API_KEY');
+    const keyFile = join(dir, 'key');
+    writeFileSync(keyFile, 'file-key-abcdef\n');
+    expect(readApiKey(parseOptions([...base, '--api-key-file', keyFile], {}).options, { MISP_API_KEY: 'ignored' })).toBe('file-key-abcdef');
+  });
+
+  it('documents every option in agent/README.md, and the example config is valid', () => {
+    const readme = readFileSync(join(ROOT, 'agent/README.md'), 'utf8');
+    for (const spec of OPTION_SPECS) {
+      const env = `MISP_ENRICH_${spec.name.toUpperCase().replace(/-/g, '_')}`;
+      expect(readme, spec.name).toContain(`| \`--${spec.name}\` | \`${env}\` |`);
+    }
+    const example = join(ROOT, 'agent/agent.example.json');
+    const o = parseOptions(['--config', example], {}).options;
+    expect(o.mispUrl).toBe('https://misp.example.org');
+    expect(o.metricsListen).toEqual({ host: '127.0.0.1', port: 9464 });
+  });
+});
