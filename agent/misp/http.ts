@@ -51,8 +51,11 @@ export class MispHttp {
     const tls = { rejectUnauthorized: !opts.insecure, ...(ca ? { ca } : {}) };
     const ms = Math.round(opts.timeoutSeconds * 1000);
     const common = { headersTimeout: ms, bodyTimeout: ms, connectTimeout: Math.min(ms, 30_000), keepAliveTimeout: 10_000 };
+    // proxyTunnel false: an http:// MISP goes through the proxy as absolute-form requests, as
+    // plain-http proxies expect (many refuse CONNECT to ports other than 443); https:// still
+    // tunnels with CONNECT, so TLS to MISP stays end to end.
     this.dispatcher = opts.proxy
-      ? new ProxyAgent({ uri: opts.proxy, requestTls: tls, ...common })
+      ? new ProxyAgent({ uri: opts.proxy, requestTls: tls, proxyTunnel: false, ...common })
       : new Agent({ connect: tls, ...common });
   }
 
