@@ -196,7 +196,13 @@ public class MispEnrich implements Filter {
         String lookupJson = Json.write(lookupRequest);
         Map<String, Object> lookup = (Map<String, Object>) Json.parse(session.call("lookup", s -> plan.lookup(lookupJson)));
         Object newMeta = lookup.get("meta");
-        meta.set(newMeta instanceof String m ? m : null);
+        String previousMeta = meta.getAndSet(newMeta instanceof String m ? m : null);
+        if ("".equals(newMeta) && !"".equals(previousMeta)) {
+            // No agent of this key scheme has loaded the server: every look-up will miss. Said
+            // once per change, not per batch.
+            logger.warn("MISP_ENRICH_NO_AGENT_DATA: memcached holds no me1:meta key: no misp-enrich agent "
+                    + "of key scheme 1 has loaded it, so nothing can match (is the agent running, and of a compatible version?)");
+        }
 
         List<String> ids = new ArrayList<>();
         if (lookup.get("event_ids") instanceof List<?> list) {
