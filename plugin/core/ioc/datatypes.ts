@@ -15,18 +15,7 @@ export const DATATYPES = [
 ] as const;
 export type Datatype = (typeof DATATYPES)[number];
 
-export const INDICATOR_KINDS = [
-  'ip',
-  'net',
-  'domain',
-  'hostname',
-  'url',
-  'md5',
-  'sha1',
-  'sha256',
-  'sha512',
-  'email',
-] as const;
+export const INDICATOR_KINDS = [...DATATYPES, 'net'] as const;
 export type IndicatorKind = (typeof INDICATOR_KINDS)[number];
 
 export function isDatatype(value: unknown): value is Datatype {

@@ -80,17 +80,23 @@ function readAttribute(x: unknown): AttributeSummary | null {
   return out;
 }
 
-/** The summary in a memcached value, or null if the value is not one (counted by the caller). */
-export function decodeSummary(text: string): IndicatorSummary | null {
+/** A JSON object of this format version, or null for anything else. */
+function parseVersioned(text: string): Record<string, unknown> | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     return null;
   }
-  if (!parsed || typeof parsed !== 'object') return null;
-  const s = parsed as Record<string, unknown>;
-  if (s.v !== SUMMARY_VERSION || !Array.isArray(s.attrs)) return null;
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+  const obj = parsed as Record<string, unknown>;
+  return obj.v === SUMMARY_VERSION ? obj : null;
+}
+
+/** The summary in a memcached value, or null if the value is not one (counted by the caller). */
+export function decodeSummary(text: string): IndicatorSummary | null {
+  const s = parseVersioned(text);
+  if (!s || !Array.isArray(s.attrs)) return null;
   const attrs = s.attrs.map(readAttribute).filter((a): a is AttributeSummary => a !== null);
   if (attrs.length === 0) return null;
   const out: IndicatorSummary = { v: SUMMARY_VERSION, attrs };
@@ -108,15 +114,8 @@ export function encodeMeta(meta: Omit<SyncMeta, 'v'>): string {
 }
 
 export function decodeMeta(text: string): SyncMeta | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (!parsed || typeof parsed !== 'object') return null;
-  const m = parsed as Record<string, unknown>;
-  if (m.v !== SUMMARY_VERSION) return null;
+  const m = parseVersioned(text);
+  if (!m) return null;
   const p = (m.prefixes ?? {}) as Record<string, unknown>;
   const out: SyncMeta = {
     v: SUMMARY_VERSION,
