@@ -25,12 +25,16 @@ const { values: opt } = parseArgs({
     'hit-rate': { type: 'string', default: '0.02' },
     'batch-size': { type: 'string', default: '125' },
     modes: { type: 'string', default: 'interpreter,jit,jit-throughput' },
+    // 0: every source address and URL is new (the worst case); N: log values repeat, drawn from
+    // N distinct ones per field, as real logs do (the same clients, resolvers and sites).
+    distinct: { type: 'string', default: '0' },
   },
 });
 const EVENTS = Number(opt.events);
 const WORKERS = Number(opt.workers);
 const HIT_RATE = Number(opt['hit-rate']);
 const BATCH = Number(opt['batch-size']);
+const DISTINCT = Number(opt.distinct);
 const MODES = new Set(String(opt.modes).split(','));
 const ROOT = resolve('.');
 const JIT_DIR = join(ROOT, 'plugin/java/filter/target/jit');
@@ -51,11 +55,12 @@ const attrs = [
   ...Array.from({ length: 2_000 }, (_, i) => attribute('domain', `bad${i}.bench-example.test`, { event_id: '7' })),
   ...Array.from({ length: 100 }, (_, i) => attribute('ip-src', `198.19.${i}.0/24`, { event_id: '9' })),
 ];
-function event(i: number): Record<string, unknown> {
-  const hit = (i * 2654435761) % 1000 < HIT_RATE * 1000;
+function event(n: number): Record<string, unknown> {
+  const hit = (n * 2654435761) % 1000 < HIT_RATE * 1000;
+  const i = DISTINCT > 0 ? (n * 7919) % DISTINCT : n;
   return {
     '@timestamp': '2026-01-01T00:00:00.000Z',
-    seq: i,
+    seq: n,
     source: { ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` },
     destination: { ip: hit ? ip(i % N_IND) : `203.0.113.${i % 250}` },
     url: { full: `https://www.site${i % 5000}.example/path/${i}?q=${i % 17}` },

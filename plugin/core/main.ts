@@ -3,6 +3,7 @@
 // knowledge of JS objects beyond calling these functions.
 import { parseOptions, type EnricherConfig, type EnricherOptions } from './config/options.js';
 import { Batch } from './enrich/batch.js';
+import { CandidateCache } from './enrich/candidate-cache.js';
 import { CoreError } from './errors.js';
 import { candidateProbes, isDatatype } from './ioc/index.js';
 import type { BeginRequest, FinishRequest, LookupRequest } from './protocol.js';
@@ -41,6 +42,7 @@ export function createEnricher(optionsJson: string): EnricherHandle {
   }
   const config: EnricherConfig = parseOptions(options);
   const refs = JSON.stringify(config.fields.map((f) => f.ref));
+  const candidates = new CandidateCache();
   return {
     fieldRefs: () => refs,
     begin(requestJson: string): BatchPlanHandle {
@@ -48,7 +50,7 @@ export function createEnricher(optionsJson: string): EnricherHandle {
       if (!request || !Array.isArray(request.events)) {
         throw new CoreError('MISP_ENRICH_PROTOCOL', 'the begin request has no events array');
       }
-      const batch = new Batch(config, { events: request.events, meta: request.meta ?? null });
+      const batch = new Batch(config, { events: request.events, meta: request.meta ?? null }, candidates);
       return {
         keys: () => JSON.stringify({ keys: batch.keysToFetch() }),
         lookup: (json) => JSON.stringify(batch.lookup(parseJson<LookupRequest>(json, 'the lookup request'))),

@@ -220,3 +220,27 @@ describe('configuration errors name the option', () => {
     expect(() => core.createEnricher(JSON.stringify(options))).toThrow(message);
   });
 });
+
+describe('values remembered across batches', () => {
+  it('re-expands addresses when the CIDR prefix lengths in use change', () => {
+    const enricher = core.createEnricher(JSON.stringify({ fetch_context: false, fields: { '[source][ip]': 'ip' } }));
+    const keysFor = (meta: string) =>
+      (JSON.parse(enricher.begin(JSON.stringify({ events: [['198.51.100.77']], meta })).keys()) as { keys: string[] }).keys;
+    expect(keysFor('')).toEqual(['me1:ip:198.51.100.77', 'me1:meta']);
+    const with24 = entriesFor([attribute('ip-src', '198.51.100.0/24')]).get('me1:meta')!;
+    expect(keysFor(with24)).toEqual(['me1:ip:198.51.100.77', 'me1:net:198.51.100.0/24', 'me1:meta']);
+    expect(keysFor('')).toEqual(['me1:ip:198.51.100.77', 'me1:meta']);
+  });
+
+  it('gives the same answers for a repeated value as for a new one', () => {
+    const store = entriesFor([attribute('domain', 'evil.example')]);
+    const enricher = core.createEnricher(JSON.stringify({ fetch_context: false, fields: { '[d]': 'domain' } }));
+    for (let round = 0; round < 3; round++) {
+      const plan = enricher.begin(JSON.stringify({ events: [['A.Evil.example'], ['fine.example']], meta: '' }));
+      const keys = (JSON.parse(plan.keys()) as { keys: string[] }).keys;
+      plan.lookup(JSON.stringify({ values: keys.map((k) => store.get(k) ?? null) }));
+      const out = JSON.parse(plan.finish(JSON.stringify({ contexts: {}, now: 'x' })));
+      expect(out.changes.map((c: { index: number }) => c.index)).toEqual([0]);
+    }
+  });
+});

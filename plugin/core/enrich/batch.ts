@@ -3,7 +3,6 @@
 import type { EnricherConfig, FieldSpec } from '../config/options.js';
 import { CoreError } from '../errors.js';
 import {
-  candidateProbes,
   decodeMeta,
   decodeSummary,
   META_KEY,
@@ -20,6 +19,7 @@ import type {
   LookupRequest,
   LookupResponse,
 } from '../protocol.js';
+import type { CandidateCache } from './candidate-cache.js';
 import { ecsEnrichment } from './ecs-output.js';
 import type { Hit } from './hit.js';
 import { LEGACY_MISS, legacyFields } from './legacy-output.js';
@@ -71,6 +71,7 @@ export class Batch {
   constructor(
     private readonly config: EnricherConfig,
     private readonly request: BeginRequest,
+    private readonly candidates: CandidateCache,
   ) {
     this.meta = request.meta;
     this.stats = emptyStats(request.events.length);
@@ -79,7 +80,7 @@ export class Batch {
 
   private collect(): void {
     const keyIndex = new Map<string, number>();
-    const prefixes = prefixPlanOf(this.request.meta);
+    this.candidates.usePlan(prefixPlanOf(this.request.meta));
     const fields = this.config.fields;
     this.request.events.forEach((row, event) => {
       if (!Array.isArray(row)) return;
@@ -96,7 +97,7 @@ export class Batch {
           if (item.trim() === '' || seen.has(item)) continue;
           seen.add(item);
           this.stats.values++;
-          const candidate = candidateProbes(field.datatype, item, prefixes);
+          const candidate = this.candidates.probe(field.datatype, item);
           if (!candidate) {
             this.stats.invalid_values++;
             continue;
