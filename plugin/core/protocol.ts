@@ -40,8 +40,12 @@ export interface LookupRequest {
 export interface LookupResponse {
   /** MISP event ids whose context the host should fetch (empty when fetch_context is off). */
   event_ids: string[];
-  /** What the host should remember as the meta value for the next batch (see BeginRequest.meta). */
-  meta: string | null;
+  /**
+   * The meta value this lookup read, for the host to remember for the next batch (see
+   * BeginRequest.meta). Absent when no lookup ran or it failed: the host then keeps what it has,
+   * so a worker never overwrites a newer value with its batch's older one.
+   */
+  meta?: string;
 }
 
 export interface FinishRequest {

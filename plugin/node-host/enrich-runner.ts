@@ -64,7 +64,7 @@ export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
       }
     }
     const lookup = JSON.parse(plan.lookup(lookupJson)) as LookupResponse;
-    meta = lookup.meta;
+    if (lookup.meta !== undefined) meta = lookup.meta;
     let contexts: Record<string, unknown | null> = {};
     if (lookup.event_ids.length > 0 && opts.context) {
       contexts = await opts.context.fetchEvents(lookup.event_ids).catch(() => ({}));

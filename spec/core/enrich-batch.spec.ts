@@ -244,3 +244,20 @@ describe('values remembered across batches', () => {
     }
   });
 });
+
+describe('hardening', () => {
+  it('reports no meta when the lookup failed, so the host keeps the newer one it has', () => {
+    const run = runPure(core, opts, [{ destination: { ip: '203.0.113.9' } }], 'down', CTX, '{"v":1,"prefixes":{"v4":[24],"v6":[]}}');
+    expect(run.lookup.meta).toBeUndefined();
+    const none = runPure(core, opts, [{ message: 'no values' }], new Map(), CTX, '');
+    expect(none.lookup.meta).toBeUndefined();
+  });
+
+  it('leaves out dates and references it cannot write instead of failing the batch', () => {
+    const store = entriesFor([attribute('ip-dst', '203.0.113.9', { timestamp: 1e13, event_id: 'x\ud800' })]);
+    const run = runPure(core, opts, [{ destination: { ip: '203.0.113.9' } }], store, {});
+    const [entry] = enrichments(run.events[0]!);
+    expect(entry!.indicator.modified_at).toBeUndefined();
+    expect(entry!.indicator.reference).toBeUndefined();
+  });
+});

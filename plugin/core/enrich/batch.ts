@@ -65,7 +65,6 @@ export class Batch {
   private readonly stats: BatchStats;
   private readonly hitsByEvent = new Map<number, Hit[]>();
   private lookupFailed = false;
-  private meta: string | null;
   private step: 'begun' | 'looked-up' | 'finished' = 'begun';
 
   constructor(
@@ -73,7 +72,6 @@ export class Batch {
     private readonly request: BeginRequest,
     private readonly candidates: CandidateCache,
   ) {
-    this.meta = request.meta;
     this.stats = emptyStats(request.events.length);
     this.collect();
   }
@@ -130,16 +128,16 @@ export class Batch {
     this.step = 'looked-up';
     if (request.error !== undefined || this.keys.length === 0) {
       this.lookupFailed = request.error !== undefined && this.keys.length > 0;
-      return { event_ids: [], meta: this.meta };
+      return { event_ids: [] };
     }
     const values = request.values;
     if (!Array.isArray(values) || values.length !== this.keys.length) {
       // A host bug, but events must still pass: treat it as a failed lookup.
       this.lookupFailed = true;
-      return { event_ids: [], meta: this.meta };
+      return { event_ids: [] };
     }
     const metaValue = values[values.length - 1];
-    this.meta = typeof metaValue === 'string' ? metaValue : '';
+    const meta = typeof metaValue === 'string' ? metaValue : '';
     const summaries = new Map<number, IndicatorSummary>();
     values.forEach((v, k) => {
       if (k === values.length - 1 || typeof v !== 'string') return;
@@ -165,7 +163,7 @@ export class Batch {
         }
       });
     }
-    return { event_ids: [...eventIds], meta: this.meta };
+    return { event_ids: [...eventIds], meta };
   }
 
   finish(request: FinishRequest): FinishResponse {

@@ -6,6 +6,8 @@
 import { candidateProbes, type Candidate, type Datatype, type PrefixPlan } from '../ioc/index.js';
 
 export const CANDIDATE_CACHE_SIZE = 8192;
+/** Longer values (long URLs) rarely repeat, and would let log content fill the heap. */
+export const MAX_CACHED_VALUE_LENGTH = 512;
 
 export class CandidateCache {
   private readonly entries = new Map<string, Candidate | null>();
@@ -25,6 +27,7 @@ export class CandidateCache {
   }
 
   probe(datatype: Datatype, raw: string): Candidate | null {
+    if (raw.length > MAX_CACHED_VALUE_LENGTH) return candidateProbes(datatype, raw, this.prefixes);
     const key = `${datatype}\u0000${raw}`;
     let found = this.entries.get(key);
     if (found === undefined) {

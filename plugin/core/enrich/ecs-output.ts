@@ -23,7 +23,18 @@ function indicatorValue(hit: Hit): Record<string, unknown> {
 
 function isoFromEpochSeconds(ts: number | undefined): string | undefined {
   if (ts === undefined || !Number.isFinite(ts) || ts <= 0) return undefined;
-  return new Date(ts * 1000).toISOString();
+  const date = new Date(ts * 1000);
+  // A stored value the agent did not write may hold any number; an invalid date is left out.
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** The event's page in MISP; left out for an id that cannot be put in a URL (a lone surrogate). */
+function eventReference(mispUrl: string, eventId: string): string | undefined {
+  try {
+    return `${mispUrl}/events/view/${encodeURIComponent(eventId)}`;
+  } catch {
+    return undefined;
+  }
 }
 
 export function ecsEnrichment(
@@ -39,7 +50,8 @@ export function ecsEnrichment(
   if (provider) indicator.provider = provider;
   const description = ctx?.info ?? attr.event_info;
   if (description) indicator.description = description;
-  if (config.mispUrl) indicator.reference = `${config.mispUrl}/events/view/${encodeURIComponent(attr.event_id)}`;
+  const reference = config.mispUrl ? eventReference(config.mispUrl, attr.event_id) : undefined;
+  if (reference) indicator.reference = reference;
   const tlp = tlpOf(tags);
   if (tlp) indicator.marking = { tlp };
   if (attr.first_seen) indicator.first_seen = attr.first_seen;

@@ -19,7 +19,10 @@ export function parseUrl(input: string): UrlParts | null {
   let text = input.trim();
   if (SCHEME.test(text)) text = text.replace(SCHEME, '');
   else if (text.startsWith('//')) text = text.slice(2);
-  const end = text.search(/[/?#]/);
+  // Browsers end the authority at a backslash too (WHATWG URL, special schemes): without this,
+  // a MISP URL "http://bank.example" + backslash + "@login.example/" would be stored, and matched,
+  // as a login.example URL.
+  const end = text.search(/[/?#\\]/);
   let authority = end < 0 ? text : text.slice(0, end);
   let rest = end < 0 ? '' : text.slice(end);
   const at = authority.lastIndexOf('@');
