@@ -45,6 +45,8 @@ public class MispEnrich implements Filter {
 
     /** Tag added to every event of a batch the core itself failed on (the events are otherwise untouched). */
     public static final String CORE_FAILURE_TAG = "_misp_enrich_core_failure";
+    /** An enrichment that could not be written into this event (e.g. its [threat] is a string). */
+    public static final String APPLY_FAILURE_TAG = "_misp_enrich_apply_failure";
 
     private final String id;
     private final Logger logger;
@@ -195,8 +197,10 @@ public class MispEnrich implements Filter {
         }
         String lookupJson = Json.write(lookupRequest);
         Map<String, Object> lookup = (Map<String, Object>) Json.parse(session.call("lookup", s -> plan.lookup(lookupJson)));
+        // Absent when this batch's lookup did not run or failed: keep the newer value another
+        // worker may have stored since this batch began.
         Object newMeta = lookup.get("meta");
-        String previousMeta = meta.getAndSet(newMeta instanceof String m ? m : null);
+        String previousMeta = newMeta instanceof String m ? meta.getAndSet(m) : meta.get();
         if ("".equals(newMeta) && !"".equals(previousMeta)) {
             // No agent of this key scheme has loaded the server: every look-up will miss. Said
             // once per change, not per batch.
@@ -230,7 +234,18 @@ public class MispEnrich implements Filter {
             for (Object c : changes) {
                 if (c instanceof Map<?, ?> change && change.get("index") instanceof Number index
                         && index.intValue() >= 0 && index.intValue() < batch.size()) {
-                    EventIo.apply(batch.get(index.intValue()), (Map<String, Object>) change, listener);
+                    Event event = batch.get(index.intValue());
+                    try {
+                        EventIo.apply(event, (Map<String, Object>) change, listener);
+                    } catch (RuntimeException e) {
+                        // One event whose fields conflict with the output (Logstash refuses to set
+                        // [threat][enrichments] when [threat] is a string) must not cost the others.
+                        failuresMetric.increment();
+                        String why = String.valueOf(e.getMessage());
+                        logger.warn("MISP_ENRICH_APPLY: could not write the enrichment of one event: {}",
+                                why.length() > 300 ? why.substring(0, 300) + "..." : why);
+                        event.tag(APPLY_FAILURE_TAG);
+                    }
                 }
             }
         }

@@ -193,7 +193,13 @@ final class HarnessEvent implements Event {
         for (int i = 0; i < path.size() - 1; i++) {
             String seg = path.get(i);
             Object next = child(cur, seg);
-            if (!(next instanceof Map<?, ?>) && !(next instanceof List<?>)) {
+            if (next != null && !(next instanceof Map<?, ?>) && !(next instanceof List<?>)) {
+                // Logstash's Accessors refuse this too (InvalidFieldSetException), rather than
+                // replace a scalar by a map.
+                throw new IllegalStateException("Could not set field '" + path.get(i + 1) + "' on object '" + next
+                        + "' to value '" + v + "'. This is probably due to trying to set a field like [foo][bar] = someValue when [foo] is not either a map or a string");
+            }
+            if (next == null) {
                 next = new LinkedHashMap<String, Object>();
                 put(cur, seg, next);
             }
