@@ -45,13 +45,13 @@ export interface MemcachedProcess {
   restart(): Promise<void>;
 }
 
-export async function startMemcached(opts: { memoryMb?: number; port?: number } = {}): Promise<MemcachedProcess> {
+export async function startMemcached(opts: { memoryMb?: number; port?: number; extraArgs?: string[] } = {}): Promise<MemcachedProcess> {
   const port = opts.port ?? (await freePort());
   let child: ChildProcess | null = null;
   const launch = async () => {
     const bin = process.env.MEMCACHED_BIN ?? 'memcached';
     // -u root only matters when running as root, where memcached refuses to start without it.
-    const c = spawn(bin, ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', String(opts.memoryMb ?? 64), '-u', 'root'], {
+    const c = spawn(bin, ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', String(opts.memoryMb ?? 64), '-u', 'root', ...(opts.extraArgs ?? [])], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child = c;

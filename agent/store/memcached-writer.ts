@@ -26,6 +26,8 @@ export interface WriteResult {
   written: number;
   deleted: number;
   failed: number;
+  /** Items the server refused as too large (its -I item size limit); the others were written. */
+  tooLarge: number;
   /** Estimated memcached memory for what was written (key + value + item overhead). */
   bytes: number;
 }
@@ -149,7 +151,7 @@ export class ServerLink {
    * server fails, and marks it for a full reload: it may have lost anything.
    */
   async write(keys: Iterable<string>, source: KeySource): Promise<WriteResult> {
-    const result: WriteResult = { written: 0, deleted: 0, failed: 0, bytes: 0 };
+    const result: WriteResult = { written: 0, deleted: 0, failed: 0, tooLarge: 0, bytes: 0 };
     const it = keys[Symbol.iterator]();
     const expires = this.opts.ttlSeconds;
     let inFlight = 0;
@@ -175,8 +177,13 @@ export class ServerLink {
                 else result.written++;
               },
               (err: Error) => {
-                result.failed++;
-                failedFirst ??= err;
+                // The server refusing one item (bigger than its -I limit) is that key's problem,
+                // not the server's: counting it as a server failure would stop every reload at it.
+                if (/too large/i.test(err.message)) result.tooLarge++;
+                else {
+                  result.failed++;
+                  failedFirst ??= err;
+                }
               },
             ).finally(() => {
               inFlight--;
@@ -195,6 +202,13 @@ export class ServerLink {
       pump();
     });
     this.metrics.inc('memcached_writes_total', { server: this.address }, result.written + result.deleted);
+    if (result.tooLarge > 0) {
+      this.metrics.inc('memcached_errors_total', { server: this.address }, result.tooLarge);
+      this.log.warn(`memcached ${this.address} refused ${result.tooLarge} values as too large for its item size limit (-I); those indicators will not match`, {
+        code: ErrorCodes.MEMCACHED_MEMORY,
+        server: this.address,
+      });
+    }
     if (failedFirst) {
       this.metrics.inc('memcached_errors_total', { server: this.address }, result.failed);
       this.log.warn(`memcached ${this.address} write failed: ${(failedFirst as Error).message}; it will be reloaded when it answers`, {

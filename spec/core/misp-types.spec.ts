@@ -55,3 +55,22 @@ describe('MISP type splitting', () => {
     expect(SUPPORTED_MISP_TYPES).toContain('ip-dst|port');
   });
 });
+
+describe('stored value bounds', () => {
+  it('keeps a summary under MAX_SUMMARY_BYTES however many tags and attributes share a value', async () => {
+    const { decodeSummary, encodeSummary, MAX_SUMMARY_BYTES } = await import('../../plugin/core/ioc/index.js');
+    const tags = Array.from({ length: 170 }, (_, i) => `misp-galaxy:threat-actor="Actor number ${i} with a long galaxy cluster name"`);
+    const attrs = Array.from({ length: 100 }, (_, i) => ({
+      uuid: `u${i}`, type: 'domain', category: 'Network activity', value: 'evil.com', to_ids: true,
+      event_id: String(i), event_uuid: `e${i}`, event_info: 'x'.repeat(200), tags, timestamp: i,
+    }));
+    const json = encodeSummary(attrs);
+    expect(Buffer.byteLength(json)).toBeLessThanOrEqual(MAX_SUMMARY_BYTES);
+    const decoded = decodeSummary(json)!;
+    expect(decoded.attrs[0]!.uuid).toBe('u99');
+    expect(decoded.attrs.length + (decoded.omitted ?? 0)).toBe(100);
+
+    const huge = [{ ...attrs[0]!, tags: Array.from({ length: 20000 }, (_, i) => `tag-${i}-${'y'.repeat(40)}`) }];
+    expect(Buffer.byteLength(encodeSummary(huge))).toBeLessThanOrEqual(MAX_SUMMARY_BYTES);
+  });
+});

@@ -2,9 +2,18 @@
 // module, so a field renamed here is renamed for both. Values are JSON; readers tolerate
 // missing optional fields and reject anything of another format version.
 
+import { utf8Length } from './utf8.js';
+
 export const SUMMARY_VERSION = 1;
 /** Bounds one memcached value (1 MB item limit) for values that sit in thousands of events. */
 export const MAX_ATTRIBUTES_PER_KEY = 100;
+/**
+ * Bounds the encoded value well under memcached's default 1 MiB item size: a value in a hundred
+ * heavily tagged events must not become a key the server refuses.
+ */
+export const MAX_SUMMARY_BYTES = 512 * 1024;
+const MAX_TAGS_WHEN_TRIMMED = 50;
+const MAX_INFO_WHEN_TRIMMED = 1024;
 
 export interface AttributeSummary {
   uuid: string;
@@ -43,11 +52,34 @@ export interface SyncMeta {
   indicators?: number;
 }
 
-export function encodeSummary(attrs: AttributeSummary[]): string {
-  const kept = attrs.length > MAX_ATTRIBUTES_PER_KEY ? newestFirst(attrs).slice(0, MAX_ATTRIBUTES_PER_KEY) : attrs;
+function encodeKept(kept: AttributeSummary[], total: number): string {
   const summary: IndicatorSummary = { v: SUMMARY_VERSION, attrs: kept };
-  if (kept.length < attrs.length) summary.omitted = attrs.length - kept.length;
+  if (kept.length < total) summary.omitted = total - kept.length;
   return JSON.stringify(summary);
+}
+
+function tooLarge(json: string): boolean {
+  // Cheap test first: a UTF-8 byte is at most 3 per UTF-16 unit.
+  return json.length * 3 > MAX_SUMMARY_BYTES && utf8Length(json) > MAX_SUMMARY_BYTES;
+}
+
+/** The value stored under an indicator key; over a bound, the oldest attributes are left out first. */
+export function encodeSummary(attrs: AttributeSummary[]): string {
+  let kept = attrs.length > MAX_ATTRIBUTES_PER_KEY ? newestFirst(attrs).slice(0, MAX_ATTRIBUTES_PER_KEY) : attrs;
+  let json = encodeKept(kept, attrs.length);
+  if (!tooLarge(json)) return json;
+  kept = newestFirst(kept);
+  while (kept.length > 1 && tooLarge(json)) {
+    kept = kept.slice(0, Math.ceil(kept.length / 2));
+    json = encodeKept(kept, attrs.length);
+  }
+  if (tooLarge(json)) {
+    // One attribute alone is too large: its tags and event info are what can grow without bound.
+    const a = kept[0]!;
+    kept = [{ ...a, tags: a.tags.slice(0, MAX_TAGS_WHEN_TRIMMED), event_info: a.event_info.slice(0, MAX_INFO_WHEN_TRIMMED) }];
+    json = encodeKept(kept, attrs.length);
+  }
+  return json;
 }
 
 function newestFirst(attrs: AttributeSummary[]): AttributeSummary[] {
