@@ -9,13 +9,20 @@ const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 /** Canonical DNS name, or null if the text is not a syntactically valid name. */
 export function normalizeDnsName(input: string): string | null {
-  let name = input.trim().toLowerCase();
+  let name = input.trim();
+  if (name.length > 1024) return null;
+  if (!ASCII_ONLY.test(name)) {
+    // The mapping browsers apply before resolving a name (UTS 46, approximated): compatibility
+    // forms folded (NFKC: fullwidth letters, ligatures, composed and decomposed accents) and the
+    // ideographic full stops read as dots. So "ｅｖｉｌ．example" is the evil.example it resolves to.
+    name = name.normalize('NFKC').replace(/[\u3002\uff0e\uff61]/g, '.');
+  }
+  name = name.toLowerCase();
   if (name.endsWith('.')) name = name.slice(0, -1);
-  if (name === '' || name.length > 1024) return null;
+  if (name === '') return null;
   if (!ASCII_ONLY.test(name)) {
     try {
-      // NFC first so that composed and decomposed forms of one name give one punycode.
-      name = toASCII(name.normalize('NFC')).toLowerCase();
+      name = toASCII(name).toLowerCase();
     } catch {
       return null;
     }
