@@ -3,7 +3,7 @@
 // shell does the same against Logstash's Event API. Events are changed in place; none is ever
 // dropped, and a failure of either port becomes a tag, never an exception.
 import type { CoreModule, EnricherHandle } from './core-loader.js';
-import { addTags, appendField, getField, setField } from './event-fields.js';
+import { applyChange, getField } from './event-fields.js';
 import type { ContextPort, KeyValuePort } from './ports.js';
 import type { BatchStats, FinishResponse, LookupResponse } from '../core/protocol.js';
 
@@ -72,10 +72,7 @@ export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
     const result = JSON.parse(plan.finish(JSON.stringify({ contexts, now: now().toISOString() }))) as FinishResponse;
     const matched: number[] = [];
     for (const change of result.changes) {
-      const event = events[change.index]!;
-      for (const [ref, values] of change.append) appendField(event, ref, values);
-      for (const [ref, value] of change.set) setField(event, ref, value);
-      addTags(event, change.tags);
+      applyChange(events[change.index]!, change);
       if (change.matched) matched.push(change.index);
     }
     return { matched, stats: result.stats };

@@ -1,9 +1,11 @@
 // Logstash field references ("[a][b]", or a bare top-level name) on plain JSON events: the Node
 // host's stand-in for Logstash's Event.getField / setField, used by specs, tools and the demo.
+import { parseFieldRef } from '../core/config/field-ref.js';
+import type { EventChange } from '../core/protocol.js';
 
 function segmentsOf(ref: string): string[] {
-  if (!ref.startsWith('[')) return [ref];
-  return [...ref.matchAll(/\[([^\[\]]+)\]/g)].map((m) => m[1]!);
+  // The core validated every configured reference; anything else is taken as one name.
+  return parseFieldRef(ref) ?? [ref];
 }
 
 type Json = Record<string, unknown>;
@@ -41,4 +43,11 @@ export function addTags(event: Json, tags: string[]): void {
   const list: unknown[] = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
   for (const t of tags) if (!list.includes(t)) list.push(t);
   event.tags = list;
+}
+
+/** Applies one change from the core's finish response to its event. */
+export function applyChange(event: Json, change: EventChange): void {
+  for (const [ref, values] of change.append) appendField(event, ref, values);
+  for (const [ref, value] of change.set) setField(event, ref, value);
+  addTags(event, change.tags);
 }

@@ -2,7 +2,7 @@
 // contexts from an object, so each spec controls exactly what the core sees between its calls.
 // Specs against a real memcached use plugin/node-host instead.
 import type { CoreModule } from '../../plugin/node-host/core-loader.js';
-import { addTags, appendField, getField, setField } from '../../plugin/node-host/event-fields.js';
+import { applyChange, getField } from '../../plugin/node-host/event-fields.js';
 import type { FinishResponse, LookupResponse } from '../../plugin/core/protocol.js';
 
 export interface PureRun {
@@ -34,11 +34,6 @@ export function runPure(
   for (const id of lookup.event_ids) given[id] = contexts[id] ?? null;
   const result = JSON.parse(plan.finish(JSON.stringify({ contexts: given, now: '2026-11-22T10:00:00.000Z' }))) as FinishResponse;
   coreCalls++;
-  for (const c of result.changes) {
-    const e = events[c.index]!;
-    for (const [ref, v] of c.append) appendField(e, ref, v);
-    for (const [ref, v] of c.set) setField(e, ref, v);
-    addTags(e, c.tags);
-  }
+  for (const c of result.changes) applyChange(events[c.index]!, c);
   return { events, result, keys, lookup, coreCalls };
 }
