@@ -2,18 +2,12 @@
 // the synthetic ones. Synthetic events are built one at a time, only when they are listed.
 import { toBool, toInt } from './coerce.js';
 import type { StoreSnapshot } from './event-store.js';
-import { inRange, parseTimeRange, parseValueFilter, unwrapBody, type EventQuery, type TimeRange, type ValueFilter, matchValueFilter } from './filters.js';
+import { inRange, parseTimeRange, parseValueFilter, unwrapBody, type EventQuery, matchValueFilter } from './filters.js';
 import type { SimEvent } from './model.js';
 import type { SyntheticSource } from './synthetic.js';
 
-export interface EventFilter {
-  eventid: ValueFilter | null;
-  uuid: ValueFilter | null;
-  tags: ValueFilter | null;
-  published: boolean | null;
-  timestamp: TimeRange | null;
-  publishTimestamp: TimeRange | null;
-}
+/** The part of an events query that decides which events pass (paging and shape aside). */
+export type EventFilter = Pick<EventQuery, 'eventid' | 'uuid' | 'tags' | 'published' | 'timestamp' | 'publishTimestamp'>;
 
 function eventPasses(f: EventFilter, e: SimEvent, withAttributeTags: boolean): boolean {
   if (f.published !== null && e.published !== f.published) return false;
