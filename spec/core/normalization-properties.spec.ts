@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import {
   DATATYPES,
   candidateProbes,
+  formatIp,
+  networkOf,
   isLegalKey,
   normalizeIndicator,
   parseIp,
@@ -107,4 +109,37 @@ describe('normalization properties', () => {
       { numRuns: 2000 },
     );
   });
+
+  it('cuts an IPv4 address\'s network keys from its text exactly as the general parser formats them', () => {
+    // candidateProbes takes a shortcut for a bare dotted quad (slices of its own text); the same
+    // address with a space around it goes through parseIp, networkOf and formatIp instead.
+    const lengths = fc.uniqueArray(fc.integer({ min: 0, max: 32 }), { maxLength: 12 });
+    fc.assert(
+      fc.property(fc.ipV4(), lengths, (address, v4) => {
+        const fast = candidateProbes('ip', address, { v4, v6: [] })!;
+        const general = candidateProbes('ip', ` ${address} `, { v4, v6: [] })!;
+        const ip = parseIp(address)!;
+        const expected = [`me1:ip:${formatIp(ip)}`, ...v4.filter((l) => l < 32).map((l) => `me1:net:${formatIp(networkOf(ip, l))}`)];
+        expect(fast.probes.map((p) => p.key)).toEqual(expected);
+        expect(general.probes.map((p) => p.key)).toEqual(expected);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('refuses dotted quads with an octet over 255 or a leading zero, whatever path reads them', () => {
+    const octet = fc.oneof(fc.integer({ min: 256, max: 999 }).map(String), fc.integer({ min: 0, max: 99 }).map((n) => `0${n}`));
+    fc.assert(
+      fc.property(fc.ipV4(), octet, fc.integer({ min: 0, max: 3 }), (address, bad, at) => {
+        const parts = address.split('.');
+        parts[at] = bad;
+        const text = parts.join('.');
+        expect(parseIp(text)).toBeNull();
+        expect(candidateProbes('ip', text, null)).toBeNull();
+        expect(candidateProbes('domain', text, null)).toBeNull();
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
+

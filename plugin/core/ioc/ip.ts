@@ -1,6 +1,11 @@
 // IP addresses and networks in one canonical text form, so that the agent (writing MISP values)
 // and the filter (reading log values) build byte-identical keys. Pure string/number work: the
 // same code runs in Node and in GraalJS, which has no `net` module.
+//
+// Written for GraalJS's interpreter, where Logstash's JDK 21 runs it: there every JavaScript
+// operation costs tens of nanoseconds but a built-in (a regular expression, indexOf, slice) runs
+// as compiled Java. So the hot path is one anchored regex and integer masks, not splits,
+// per-octet regexes or per-prefix arrays.
 
 export type IpFamily = 4 | 6;
 
@@ -12,19 +17,50 @@ export interface IpValue {
   prefix: number;
 }
 
-const V4_OCTET = /^(0|[1-9][0-9]{0,2})$/;
-const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+// Octets 0..255 without leading zeros: inet_aton reads those as octal, so "010.0.0.1" is ambiguous.
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const V4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
+const PREFIX_TEXT = /^(0|[1-9][0-9]{0,2})$/;
+const V6_TEXT = /^[0-9a-fA-F:]+$/;
 
-function parseV4(text: string): number[] | null {
-  const octets = text.split('.');
-  if (octets.length !== 4) return null;
-  const out: number[] = [];
-  for (const o of octets) {
-    // Leading zeros are refused: inet_aton reads them as octal, so "010.0.0.1" is ambiguous.
-    if (!V4_OCTET.test(o)) return null;
-    const n = Number(o);
-    if (n > 255) return null;
-    out.push(n);
+/** "0".."255", so formatting an address never converts a number to text. */
+const OCTETS: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
+
+/**
+ * The 32-bit value of a dotted-quad IPv4 address (exactly the text, nothing around it), or -1.
+ * The canonical text of a valid address is the input itself.
+ */
+export function v4Value(text: string): number {
+  const m = V4.exec(text);
+  if (!m) return -1;
+  return ((+m[1]! << 24) | (+m[2]! << 16) | (+m[3]! << 8) | +m[4]!) >>> 0;
+}
+
+/** The address bits kept by a prefix length (0..32). */
+export function v4Mask(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+}
+
+/** Dotted-quad text of a 32-bit value. */
+export function formatV4(value: number): string {
+  return (
+    OCTETS[value >>> 24]! + '.' + OCTETS[(value >>> 16) & 255]! + '.' + OCTETS[(value >>> 8) & 255]! + '.' + OCTETS[value & 255]!
+  );
+}
+
+function v4Parts(value: number): number[] {
+  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255];
+}
+
+function groupsOf(text: string): number[] | null {
+  if (text === '') return [];
+  const pieces = text.split(':');
+  const out = new Array<number>(pieces.length);
+  for (let i = 0; i < pieces.length; i++) {
+    const g = pieces[i]!;
+    // V6_TEXT has already refused anything but hex digits and colons.
+    if (g.length === 0 || g.length > 4) return null;
+    out[i] = parseInt(g, 16);
   }
   return out;
 }
@@ -35,46 +71,45 @@ function parseV6(input: string): number[] | null {
   // its two hex groups so the rest of the parser sees plain IPv6.
   const lastColon = text.lastIndexOf(':');
   if (text.indexOf('.', lastColon) > lastColon) {
-    const v4 = parseV4(text.slice(lastColon + 1));
-    if (!v4) return null;
-    const hi = ((v4[0]! << 8) | v4[1]!).toString(16);
-    const lo = ((v4[2]! << 8) | v4[3]!).toString(16);
-    text = `${text.slice(0, lastColon + 1)}${hi}:${lo}`;
+    const v4 = v4Value(text.slice(lastColon + 1));
+    if (v4 < 0) return null;
+    text = `${text.slice(0, lastColon + 1)}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`;
   }
-  const halves = text.split('::');
-  if (halves.length > 2) return null;
-  const groupsOf = (s: string): string[] | null => {
-    if (s === '') return [];
-    const g = s.split(':');
-    return g.every((x) => HEX_GROUP.test(x)) ? g : null;
-  };
-  const head = groupsOf(halves[0]!);
-  if (!head) return null;
-  let groups = head;
-  if (halves.length === 2) {
-    const rest = groupsOf(halves[1]!);
-    if (!rest) return null;
-    const missing = 8 - head.length - rest.length;
-    if (missing < 1) return null;
-    groups = [...head, ...new Array<string>(missing).fill('0'), ...rest];
+  if (!V6_TEXT.test(text)) return null;
+  const gap = text.indexOf('::');
+  if (gap < 0) {
+    const groups = groupsOf(text);
+    return groups && groups.length === 8 ? groups : null;
   }
-  if (groups.length !== 8) return null;
-  return groups.map((g) => parseInt(g, 16));
+  // A second "::" (or ":::") is not an address.
+  if (text.indexOf('::', gap + 1) >= 0) return null;
+  const head = groupsOf(text.slice(0, gap));
+  const tail = groupsOf(text.slice(gap + 2));
+  if (!head || !tail) return null;
+  const missing = 8 - head.length - tail.length;
+  if (missing < 1) return null;
+  const groups = head;
+  for (let i = 0; i < missing; i++) groups.push(0);
+  for (const g of tail) groups.push(g);
+  return groups;
 }
 
 function isV4Mapped(parts: number[]): boolean {
-  return parts.slice(0, 5).every((p) => p === 0) && parts[5] === 0xffff;
+  return parts[0] === 0 && parts[1] === 0 && parts[2] === 0 && parts[3] === 0 && parts[4] === 0 && parts[5] === 0xffff;
 }
 
 function clearHostBits(parts: number[], bitsPerPart: number, prefix: number): number[] {
-  return parts.map((p, i) => {
+  const out = new Array<number>(parts.length);
+  for (let i = 0; i < parts.length; i++) {
     const start = i * bitsPerPart;
-    if (prefix >= start + bitsPerPart) return p;
-    if (prefix <= start) return 0;
-    const keep = prefix - start;
-    const mask = ((1 << keep) - 1) << (bitsPerPart - keep);
-    return p & mask;
-  });
+    if (prefix >= start + bitsPerPart) out[i] = parts[i]!;
+    else if (prefix <= start) out[i] = 0;
+    else {
+      const keep = prefix - start;
+      out[i] = parts[i]! & (((1 << keep) - 1) << (bitsPerPart - keep));
+    }
+  }
+  return out;
 }
 
 /**
@@ -82,19 +117,22 @@ function clearHostBits(parts: number[], bitsPerPart: number, prefix: number): nu
  * are accepted and dropped; IPv4-mapped IPv6 becomes IPv4. Returns null when it is not an IP.
  */
 export function parseIp(input: string): IpValue | null {
+  // Most values are a bare dotted quad: one regex decides.
+  const plain = v4Value(input);
+  if (plain >= 0) return { family: 4, parts: v4Parts(plain), prefix: 32 };
   let text = input.trim();
   if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
   let prefix: number | null = null;
   const slash = text.indexOf('/');
   if (slash >= 0) {
     const p = text.slice(slash + 1);
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return null;
+    if (!PREFIX_TEXT.test(p)) return null;
     prefix = Number(p);
     text = text.slice(0, slash);
   }
   const zone = text.indexOf('%');
-  if (zone >= 0 && text.includes(':')) text = text.slice(0, zone);
-  if (text.includes(':')) {
+  if (zone >= 0 && text.indexOf(':') >= 0) text = text.slice(0, zone);
+  if (text.indexOf(':') >= 0) {
     const parts = parseV6(text);
     if (!parts) return null;
     const p = prefix ?? 128;
@@ -105,11 +143,21 @@ export function parseIp(input: string): IpValue | null {
     }
     return { family: 6, parts: clearHostBits(parts, 16, p), prefix: p };
   }
-  const parts = parseV4(text);
-  if (!parts) return null;
+  const v4 = v4Value(text);
+  if (v4 < 0) return null;
   const p = prefix ?? 32;
   if (p > 32) return null;
-  return { family: 4, parts: clearHostBits(parts, 8, p), prefix: p };
+  return { family: 4, parts: v4Parts((v4 & v4Mask(p)) >>> 0), prefix: p };
+}
+
+/**
+ * False only when the text cannot be an IP address or network: it has no ':' and ends in a
+ * letter, '.', '-' or '_'. A cheap guard that spares DNS names the full parseIp.
+ */
+export function mayBeIp(text: string): boolean {
+  const c = text.charCodeAt(text.length - 1);
+  const nameLike = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 46 || c === 45 || c === 95;
+  return !nameLike || text.indexOf(':') >= 0;
 }
 
 export function maxPrefix(family: IpFamily): number {
@@ -137,19 +185,58 @@ function formatV6(parts: number[]): string {
     }
     i = j;
   }
-  const hex = parts.map((p) => p.toString(16));
-  if (bestLen < 2) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  if (bestLen < 2) return hexGroups(parts, 0, 8);
+  return `${hexGroups(parts, 0, bestStart)}::${hexGroups(parts, bestStart + bestLen, 8)}`;
+}
+
+function hexGroups(parts: number[], from: number, to: number): string {
+  let s = '';
+  for (let i = from; i < to; i++) s += (i > from ? ':' : '') + parts[i]!.toString(16);
+  return s;
+}
+
+function v4Of(parts: number[]): number {
+  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
 }
 
 /** Canonical text: "192.0.2.1", "2001:db8::1", or "198.51.100.0/24" for a network. */
 export function formatIp(ip: IpValue): string {
-  const addr = ip.family === 4 ? ip.parts.join('.') : formatV6(ip.parts);
+  const addr = ip.family === 4 ? formatV4(v4Of(ip.parts)) : formatV6(ip.parts);
   return isAddress(ip) ? addr : `${addr}/${ip.prefix}`;
 }
 
 /** The network of the given prefix length that contains this address. */
 export function networkOf(ip: IpValue, prefix: number): IpValue {
-  const bits = ip.family === 4 ? 8 : 16;
-  return { family: ip.family, parts: clearHostBits(ip.parts, bits, prefix), prefix };
+  if (ip.family === 4) return { family: 4, parts: v4Parts((v4Of(ip.parts) & v4Mask(prefix)) >>> 0), prefix };
+  return { family: 6, parts: clearHostBits(ip.parts, 16, prefix), prefix };
+}
+
+/** True for exactly a dotted-quad IPv4 address, its own canonical text. */
+export function isDottedQuad(text: string): boolean {
+  return V4.test(text);
+}
+
+// What follows the last kept octet in the text of a /len network: the cleared octets and "/len".
+// For an octet-aligned length the kept octets are all whole; else one more octet is masked.
+const V4_NETWORK_TAILS: readonly string[] = Array.from({ length: 33 }, (_, len) => {
+  const whole = len >> 3;
+  const cleared = len & 7 ? 3 - whole : 4 - whole;
+  const zeros = whole === 0 && (len & 7) === 0 ? `0${'.0'.repeat(3)}` : '.0'.repeat(cleared);
+  return `${zeros}/${len}`;
+});
+const PARTIAL_MASKS: readonly number[] = Array.from({ length: 8 }, (_, r) => (0xff << (8 - r)) & 0xff);
+
+/**
+ * Canonical text of the network of that prefix length (0..31) containing a dotted-quad address,
+ * cut from the address's own text: `dots` are the positions of its three dots. Built from slices
+ * and table lookups rather than formatted from numbers (see the note at the top).
+ */
+export function v4NetworkOfText(text: string, dots: readonly number[], len: number): string {
+  const whole = len >> 3;
+  const rest = len & 7;
+  if (rest === 0) return whole === 0 ? V4_NETWORK_TAILS[0]! : text.slice(0, dots[whole - 1]) + V4_NETWORK_TAILS[len]!;
+  const start = whole === 0 ? 0 : dots[whole - 1]! + 1;
+  const end = whole === 3 ? text.length : dots[whole]!;
+  const octet = OCTETS[+text.slice(start, end) & PARTIAL_MASKS[rest]!]!;
+  return (start === 0 ? octet : text.slice(0, start) + octet) + V4_NETWORK_TAILS[len]!;
 }

@@ -6,7 +6,7 @@
 // attacker-controlled: because of this rule no value can put a space, CR or LF into a memcached
 // command line, and a 2,000-character URL still has a key.
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { IndicatorKind } from './datatypes.js';
+import { INDICATOR_KINDS, type IndicatorKind } from './datatypes.js';
 import { utf8Bytes } from './utf8.js';
 
 export const KEY_SCHEME_VERSION = 1;
@@ -23,11 +23,31 @@ function hex(bytes: Uint8Array): string {
   return s;
 }
 
+function hashedKey(kind: IndicatorKind, canonical: string): string {
+  return `${KEY_PREFIX}${kind}#${hex(sha256(utf8Bytes(canonical)))}`;
+}
+
 export function indicatorKey(kind: IndicatorKind, canonical: string): string {
   const plain = `${KEY_PREFIX}${kind}:${canonical}`;
   if (plain.length <= MAX_KEY_BYTES && PLAIN_SAFE.test(plain)) return plain;
-  return `${KEY_PREFIX}${kind}#${hex(sha256(utf8Bytes(canonical)))}`;
+  return hashedKey(kind, canonical);
 }
+
+/**
+ * indicatorKey for a canonical form that is printable ASCII without spaces by construction (an
+ * IP address or network, a DNS name, a hash): only the length can decide for the hashed form,
+ * so the character test, the costliest step in GraalJS's interpreter, is skipped. Never call it
+ * with a URL, an e-mail address or anything a log line could shape freely.
+ */
+export function asciiIndicatorKey(kind: IndicatorKind, canonical: string): string {
+  const plain = PLAIN_KEY_PREFIXES[kind] + canonical;
+  return plain.length <= MAX_KEY_BYTES ? plain : hashedKey(kind, canonical);
+}
+
+/** "me1:<kind>:" per kind, built once: every concatenation costs in the interpreter. */
+export const PLAIN_KEY_PREFIXES: Readonly<Record<IndicatorKind, string>> = Object.fromEntries(
+  INDICATOR_KINDS.map((k) => [k, `${KEY_PREFIX}${k}:`]),
+) as Record<IndicatorKind, string>;
 
 /** True for any string this module can produce: what a memcached client may safely send. */
 export function isLegalKey(key: string): boolean {

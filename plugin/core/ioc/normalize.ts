@@ -5,8 +5,17 @@ import type { Datatype, IndicatorKind } from './datatypes.js';
 import { normalizeDnsName, parentDomains } from './dns-name.js';
 import { normalizeEmail } from './email.js';
 import { normalizeHash } from './hash.js';
-import { formatIp, isAddress, maxPrefix, networkOf, parseIp, type IpValue } from './ip.js';
-import { indicatorKey } from './keys.js';
+import {
+  formatIp,
+  isAddress,
+  isDottedQuad,
+  mayBeIp,
+  networkOf,
+  parseIp,
+  v4NetworkOfText,
+  type IpValue,
+} from './ip.js';
+import { asciiIndicatorKey, indicatorKey, PLAIN_KEY_PREFIXES } from './keys.js';
 import { MISP_TYPE_PARTS, splitMispValue } from './misp-types.js';
 import { normalizeUrl } from './url.js';
 
@@ -20,18 +29,23 @@ function indicator(kind: IndicatorKind, canonical: string): Indicator {
   return { kind, canonical, key: indicatorKey(kind, canonical) };
 }
 
+/** For canonical forms that are printable ASCII by construction (IPs, DNS names, hashes). */
+function asciiIndicator(kind: IndicatorKind, canonical: string): Indicator {
+  return { kind, canonical, key: asciiIndicatorKey(kind, canonical) };
+}
+
 /** A MISP-side value of one datatype as the single indicator it is stored as, or null. */
 export function normalizeIndicator(datatype: Datatype, raw: string): Indicator | null {
   switch (datatype) {
     case 'ip': {
       const ip = parseIp(raw);
       if (!ip) return null;
-      return indicator(isAddress(ip) ? 'ip' : 'net', formatIp(ip));
+      return asciiIndicator(isAddress(ip) ? 'ip' : 'net', formatIp(ip));
     }
     case 'domain':
     case 'hostname': {
       const name = normalizeDnsName(raw);
-      return name ? indicator(datatype, name) : null;
+      return name ? asciiIndicator(datatype, name) : null;
     }
     case 'url': {
       const url = normalizeUrl(raw);
@@ -43,7 +57,7 @@ export function normalizeIndicator(datatype: Datatype, raw: string): Indicator |
     }
     default: {
       const hash = normalizeHash(datatype, raw);
-      return hash ? indicator(datatype, hash) : null;
+      return hash ? asciiIndicator(datatype, hash) : null;
     }
   }
 }
@@ -82,24 +96,52 @@ export interface Candidate {
   probes: Indicator[];
 }
 
-function ipProbes(ip: IpValue, prefixes: PrefixPlan | null): Indicator[] {
-  const max = maxPrefix(ip.family);
-  const probes = [indicator('ip', formatIp(ip))];
-  const lengths = prefixes ? (ip.family === 4 ? prefixes.v4 : prefixes.v6) : allLengths(max);
-  for (const len of lengths) {
-    if (len < max) probes.push(indicator('net', formatIp(networkOf(ip, len))));
+const ALL_V4_LENGTHS: readonly number[] = Array.from({ length: 32 }, (_, i) => i);
+const ALL_V6_LENGTHS: readonly number[] = Array.from({ length: 128 }, (_, i) => i);
+
+const IP_KEY = PLAIN_KEY_PREFIXES.ip;
+const NET_KEY = PLAIN_KEY_PREFIXES.net;
+
+/**
+ * A dotted-quad IPv4 address, its own canonical text: the address, then each network in use.
+ * Address and network texts are short printable ASCII, so their keys are always plain.
+ */
+function v4Candidate(canonical: string, prefixes: PrefixPlan | null): Candidate {
+  const probes: Indicator[] = [{ kind: 'ip', canonical, key: IP_KEY + canonical }];
+  const lengths = prefixes ? prefixes.v4 : ALL_V4_LENGTHS;
+  if (lengths.length > 0) {
+    const d1 = canonical.indexOf('.');
+    const d2 = canonical.indexOf('.', d1 + 1);
+    const dots = [d1, d2, canonical.indexOf('.', d2 + 1)];
+    for (let i = 0; i < lengths.length; i++) {
+      const len = lengths[i]!;
+      if (len < 32) {
+        const net = v4NetworkOfText(canonical, dots, len);
+        probes.push({ kind: 'net', canonical: net, key: NET_KEY + net });
+      }
+    }
   }
-  return probes;
+  return { datatype: 'ip', canonical, probes };
 }
 
-const ALL_LENGTHS = new Map<number, number[]>();
-function allLengths(max: number): number[] {
-  let list = ALL_LENGTHS.get(max);
-  if (!list) {
-    list = Array.from({ length: max }, (_, i) => i);
-    ALL_LENGTHS.set(max, list);
+function v6Candidate(ip: IpValue, prefixes: PrefixPlan | null): Candidate {
+  const canonical = formatIp(ip);
+  const probes = [asciiIndicator('ip', canonical)];
+  const lengths = prefixes ? prefixes.v6 : ALL_V6_LENGTHS;
+  for (let i = 0; i < lengths.length; i++) {
+    const len = lengths[i]!;
+    if (len < 128) probes.push(asciiIndicator('net', formatIp(networkOf(ip, len))));
   }
-  return list;
+  return { datatype: 'ip', canonical, probes };
+}
+
+/** An IP address matches itself and each network containing it; a network or non-IP: null. */
+function ipCandidate(raw: string, prefixes: PrefixPlan | null): Candidate | null {
+  // A bare dotted quad, nearly every IP in a log, is its own canonical text.
+  if (isDottedQuad(raw)) return v4Candidate(raw, prefixes);
+  const ip = parseIp(raw);
+  if (!ip || !isAddress(ip)) return null;
+  return ip.family === 6 ? v6Candidate(ip, prefixes) : v4Candidate(formatIp(ip), prefixes);
 }
 
 /**
@@ -115,23 +157,21 @@ export function candidateProbes(
   prefixes: PrefixPlan | null,
 ): Candidate | null {
   switch (datatype) {
-    case 'ip': {
-      const ip = parseIp(raw);
-      if (!ip || !isAddress(ip)) return null;
-      return { datatype: 'ip', canonical: formatIp(ip), probes: ipProbes(ip, prefixes) };
-    }
+    case 'ip':
+      return ipCandidate(raw, prefixes);
     case 'domain':
     case 'hostname': {
-      const ip = parseIp(raw);
-      if (ip && isAddress(ip)) {
-        return { datatype: 'ip', canonical: formatIp(ip), probes: ipProbes(ip, prefixes) };
+      if (mayBeIp(raw)) {
+        const ip = ipCandidate(raw, prefixes);
+        if (ip) return ip;
       }
       const name = normalizeDnsName(raw);
       if (!name) return null;
-      const probes =
-        datatype === 'domain'
-          ? [...parentDomains(name).map((d) => indicator('domain', d)), indicator('hostname', name)]
-          : [indicator('hostname', name)];
+      if (datatype === 'hostname') return { datatype, canonical: name, probes: [asciiIndicator('hostname', name)] };
+      const parents = parentDomains(name);
+      const probes = new Array<Indicator>(parents.length + 1);
+      for (let i = 0; i < parents.length; i++) probes[i] = asciiIndicator('domain', parents[i]!);
+      probes[parents.length] = asciiIndicator('hostname', name);
       return { datatype, canonical: name, probes };
     }
     default: {

@@ -2,11 +2,14 @@
 // and "x/a" for the same indicator), the host is canonical like any DNS name or IP, the default
 // ports 80 and 443 and the fragment are dropped, an empty path is "/". Path and query are kept
 // byte for byte: decoding them would make distinct URLs equal.
+//
+// Written for GraalJS's interpreter like the rest of ioc/: built-in calls, few JavaScript steps.
 import { normalizeDnsName } from './dns-name.js';
-import { formatIp, isAddress, parseIp } from './ip.js';
+import { formatIp, isAddress, mayBeIp, parseIp } from './ip.js';
 
-const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
-const DEFAULT_PORTS = new Set([80, 443]);
+const SCHEME_NAME = /^[a-z][a-z0-9+.-]*$/i;
+const AUTHORITY_END = /[/?#\\]/;
+const PORT = /^[0-9]{1,5}$/;
 
 export interface UrlParts {
   host: string;
@@ -17,12 +20,14 @@ export interface UrlParts {
 
 export function parseUrl(input: string): UrlParts | null {
   let text = input.trim();
-  if (SCHEME.test(text)) text = text.replace(SCHEME, '');
+  // The first "://" ends the scheme if what precedes it is a scheme name (which holds no ':').
+  const sep = text.indexOf('://');
+  if (sep > 0 && SCHEME_NAME.test(text.slice(0, sep))) text = text.slice(sep + 3);
   else if (text.startsWith('//')) text = text.slice(2);
   // Browsers end the authority at a backslash too (WHATWG URL, special schemes): without this,
   // a MISP URL "http://bank.example" + backslash + "@login.example/" would be stored, and matched,
   // as a login.example URL.
-  const end = text.search(/[/?#\\]/);
+  const end = text.search(AUTHORITY_END);
   let authority = end < 0 ? text : text.slice(0, end);
   let rest = end < 0 ? '' : text.slice(end);
   const at = authority.lastIndexOf('@');
@@ -48,14 +53,14 @@ export function parseUrl(input: string): UrlParts | null {
   }
   let port: number | null = null;
   if (portText !== null && portText !== '') {
-    if (!/^[0-9]{1,5}$/.test(portText)) return null;
+    if (!PORT.test(portText)) return null;
     port = Number(portText);
     if (port > 65535) return null;
-    if (DEFAULT_PORTS.has(port)) port = null;
+    if (port === 80 || port === 443) port = null;
   }
 
   let host: string | null;
-  const ip = parseIp(hostText);
+  const ip = mayBeIp(hostText) ? parseIp(hostText) : null;
   if (ip && isAddress(ip) && !hostText.includes('/')) {
     host = ip.family === 6 ? `[${formatIp(ip)}]` : formatIp(ip);
   } else {
