@@ -2,25 +2,23 @@
 // `MispEnrichCore`. Only strings cross the boundary (see protocol.ts), so hosts need no
 // knowledge of JS objects beyond calling these functions.
 import { parseOptions, type EnricherConfig, type EnricherOptions } from './config/options.js';
-import { Batch } from './enrich/batch.js';
-import { CandidateCache } from './enrich/candidate-cache.js';
+import { BatchMatch, TAG_LOOKUP_FAILURE } from './enrich/batch-match.js';
+import { LEGACY_MISS } from './enrich/legacy-output.js';
+import { valueKeys } from './enrich/value-keys.js';
 import { CoreError } from './errors.js';
-import { candidateProbes, isDatatype } from './ioc/index.js';
-import type { BeginRequest, FinishRequest, LookupRequest } from './protocol.js';
+import { candidateProbes, isDatatype, META_KEY } from './ioc/index.js';
+import type { EnricherInfo, FinishRequest, KeysRequest, MatchRequest, MatchResponse } from './protocol.js';
 
-export interface BatchPlanHandle {
-  /** JSON BeginResponse. */
-  keys(): string;
-  /** JSON LookupRequest in, JSON LookupResponse out. */
-  lookup(requestJson: string): string;
-  /** JSON FinishRequest in, JSON FinishResponse out. */
-  finish(requestJson: string): string;
-}
-
+/** One enricher per host thread (GraalJS Context): at most one batch between match and finish. */
 export interface EnricherHandle {
-  /** JSON array of the field references the host must read from each event, in order. */
-  fieldRefs(): string;
-  begin(requestJson: string): BatchPlanHandle;
+  /** JSON EnricherInfo. */
+  describe(): string;
+  /** JSON KeysRequest in, JSON KeysResponse out. */
+  keys(requestJson: string): string;
+  /** JSON MatchRequest in, JSON MatchResponse out. */
+  match(requestJson: string): string;
+  /** JSON FinishRequest in, JSON FinishResponse out: the batch of the last match() call. */
+  finish(requestJson: string): string;
 }
 
 function parseJson<T>(json: string, what: string): T {
@@ -35,27 +33,43 @@ export function version(): string {
   return __MISP_ENRICH_VERSION__;
 }
 
+function describe(config: EnricherConfig): EnricherInfo {
+  return {
+    fields: config.fields.map((f) => ({ ref: f.ref, datatype: f.datatype })),
+    meta_key: META_KEY,
+    unmatched:
+      config.ecsCompatibility === 'disabled'
+        ? { append: [], set: [['[misp][hit]', LEGACY_MISS]], tags: [], matched: false }
+        : null,
+    lookup_failed: { append: [], set: [], tags: [TAG_LOOKUP_FAILURE], matched: false },
+  };
+}
+
 export function createEnricher(optionsJson: string): EnricherHandle {
   const options = parseJson<EnricherOptions>(optionsJson, 'the options');
   if (!options || typeof options !== 'object' || Array.isArray(options)) {
     throw new CoreError('MISP_ENRICH_CONFIG', 'the options must be a JSON object');
   }
   const config: EnricherConfig = parseOptions(options);
-  const refs = JSON.stringify(config.fields.map((f) => f.ref));
-  const candidates = new CandidateCache();
+  const info = JSON.stringify(describe(config));
+  let pending: BatchMatch | null = null;
   return {
-    fieldRefs: () => refs,
-    begin(requestJson: string): BatchPlanHandle {
-      const request = parseJson<BeginRequest>(requestJson, 'the begin request');
-      if (!request || !Array.isArray(request.events)) {
-        throw new CoreError('MISP_ENRICH_PROTOCOL', 'the begin request has no events array');
-      }
-      const batch = new Batch(config, { events: request.events, meta: request.meta ?? null }, candidates);
-      return {
-        keys: () => JSON.stringify({ keys: batch.keysToFetch() }),
-        lookup: (json) => JSON.stringify(batch.lookup(parseJson<LookupRequest>(json, 'the lookup request'))),
-        finish: (json) => JSON.stringify(batch.finish(parseJson<FinishRequest>(json, 'the finish request'))),
-      };
+    describe: () => info,
+    keys: (json) => JSON.stringify(valueKeys(parseJson<KeysRequest>(json, 'the keys request'))),
+    match(json) {
+      pending = null;
+      const batch = new BatchMatch(config, parseJson<MatchRequest>(json, 'the match request'));
+      const ids = batch.contextIds();
+      const response: MatchResponse = { event_ids: ids };
+      if (ids.length === 0) response.result = batch.finish(undefined);
+      else pending = batch;
+      return JSON.stringify(response);
+    },
+    finish(json) {
+      const batch = pending;
+      if (!batch) throw new CoreError('MISP_ENRICH_PROTOCOL', 'finish called without a match waiting for contexts');
+      pending = null;
+      return JSON.stringify(batch.finish(parseJson<FinishRequest>(json, 'the finish request').contexts));
     },
   };
 }

@@ -1,51 +1,95 @@
-// The JSON messages a host (Java inside Logstash, or Node in tests and tools) exchanges with
-// the core. Every call crosses the boundary with one string and returns one string, so the
-// GraalJS sandbox needs no host access at all, and the Java side needs no polyglot types beyond
-// a String. A batch takes exactly three calls, whatever its size:
+// The JSON messages between a host (Java inside Logstash, or Node in tests and tools) and the
+// core. Every call crosses the boundary with one string and returns one string, so the GraalJS
+// sandbox needs no host access at all, and the Java side needs no polyglot types beyond a String.
 //
-//   plan   = core.begin(BeginRequest)      -> BeginResponse   (keys to multi-get)
-//   host:    values = kv.getMulti(keys)                        (one round trip)
-//   match  = plan.lookup(LookupRequest)    -> LookupResponse  (MISP events needing context)
-//   host:    contexts = misp.fetch(ids)                        (cached, one request per id)
-//   result = plan.finish(FinishRequest)    -> FinishResponse  (per-event changes)
+// Log values repeat, and turning a value into its lookup keys is the core's costliest work, so
+// the protocol works per value, not per event: the host keeps a memory of (datatype, value) →
+// keys, and only values it has never seen cross. A batch takes at most three calls, and fewer
+// when nothing is new or nothing hits:
 //
-// `begin` returns a JS object holding the batch's state between the calls; it lives only as long
-// as the batch. Caches that outlive a batch (MISP contexts, the meta key) are the host's.
+//   once:    info   = enricher.describe()                        -> EnricherInfo
+//   per batch, the host reads the configured fields of every event and looks each value up in
+//   its memory of keys, then:
+//   [1]      keys   = enricher.keys(KeysRequest)                 only if some value is new
+//   host:    values = kv.getMulti(union of the batch's keys + info.meta_key)   (one round trip)
+//   [2]      match  = enricher.match(MatchRequest)               only if some key held a value,
+//                                                                with only the events that hit
+//   host:    contexts = misp.fetch(match.event_ids)              (cached, one request per id)
+//   [3]      result = enricher.finish(FinishRequest)             only if match.event_ids is not
+//                                                                empty (else match.result is it)
+//
+// Between match and finish the enricher holds that one batch's state; a host calls them in this
+// order on one enricher, one batch at a time (the Java shell gives each worker its own Context).
+// Caches that outlive a batch (the value memory, MISP contexts, the meta value) are the host's,
+// shared by its workers.
 
-/** One field value as read from the event: a string, an array of them, or anything else. */
-export type FieldValue = unknown;
+import type { Datatype } from './ioc/index.js';
 
-export interface BeginRequest {
-  /** events[i][j]: the value of fieldRefs()[j] in event i (null or absent if the field is not set). */
-  events: FieldValue[][];
+/** What the host must know once, from `describe()`. */
+export interface EnricherInfo {
+  /** The configured fields, in order: the host reads `ref` from each event. */
+  fields: { ref: string; datatype: Datatype }[];
+  /** The key the agent keeps its status and CIDR prefix lengths under: fetched with every lookup. */
+  meta_key: string;
+  /** Applied to every event that did not match (null: such events leave unchanged). */
+  unmatched: EventEdit | null;
+  /** Applied to every event that needed a lookup when no key-value server could answer. */
+  lookup_failed: EventEdit;
+}
+
+export interface KeysRequest {
   /**
-   * The last value the host saw under META_KEY: null if it has never looked (every CIDR prefix
-   * length is probed), "" if memcached had no such key, else the stored JSON.
+   * The meta value the keys are for: the last value the host read under `meta_key`, "" if the
+   * server had no such key, null if the host has not looked yet (then every CIDR prefix length
+   * is probed, so the first batch after start-up misses nothing).
    */
   meta: string | null;
+  /** New values per datatype, as read from events (strings only). */
+  values: Partial<Record<Datatype, string[]>>;
 }
 
-export interface BeginResponse {
-  /** Distinct memcached keys to fetch for the whole batch, META_KEY included when non-empty. */
-  keys: string[];
-}
-
-export interface LookupRequest {
-  /** values[k]: the value stored under keys[k], or null on a miss. Absent if `error` is set. */
-  values?: (string | null)[];
-  /** Set when the key-value store could not answer: every event that needed a lookup is tagged. */
-  error?: string;
-}
-
-export interface LookupResponse {
-  /** MISP event ids whose context the host should fetch (empty when fetch_context is off). */
-  event_ids: string[];
+export interface KeysResponse {
   /**
-   * The meta value this lookup read, for the host to remember for the next batch (see
-   * BeginRequest.meta). Absent when no lookup ran or it failed: the host then keeps what it has,
-   * so a worker never overwrites a newer value with its batch's older one.
+   * Names what the keys depend on besides the value (key scheme, CIDR prefix lengths in use).
+   * While it stays the same for a new meta value, the host's memory stays valid; when it
+   * changes, the host forgets every remembered value.
    */
-  meta?: string;
+  plan: string;
+  /**
+   * keys[datatype][i] for values[datatype][i]: the keys to look up; [] for a value with nothing to
+   * look up (blank), which is not counted; null for a value that does not parse as its datatype,
+   * which is counted as invalid.
+   */
+  keys: Partial<Record<Datatype, (string[] | null)[]>>;
+}
+
+/** One event with at least one value whose keys held something. */
+export interface MatchEvent {
+  /** The event's index in the batch. */
+  index: number;
+  /**
+   * [field index in EnricherInfo.fields, value], for each of the event's values with a key that
+   * held something, in field order, then in the order of the field's array.
+   */
+  values: [field: number, raw: string][];
+}
+
+export interface MatchRequest {
+  /** The meta value the keys of these values were computed for (KeysRequest.meta). */
+  meta: string | null;
+  /** The events that hit, in batch order. */
+  events: MatchEvent[];
+  /** Every key of the batch (meta_key aside) that held a value, with that value. */
+  found: Record<string, string>;
+  /** The time of the enrichment, ISO 8601 (matched.occurred). */
+  now: string;
+}
+
+export interface MatchResponse {
+  /** MISP event ids whose context the host should fetch, then pass to finish(). */
+  event_ids: string[];
+  /** Present when there is nothing to fetch: the batch's result, and finish() is not called. */
+  result?: FinishResponse;
 }
 
 export interface FinishRequest {
@@ -54,14 +98,10 @@ export interface FinishRequest {
    * metadata only, or null if it could not be fetched (the hit is still written, and tagged).
    */
   contexts: Record<string, unknown | null>;
-  /** The time the enrichment happened, ISO 8601 (matched.occurred). */
-  now: string;
 }
 
-/** A change for one event; events not listed leave the filter exactly as they came in. */
-export interface EventChange {
-  /** Index of the event in BeginRequest.events. */
-  index: number;
+/** What to do to one event. */
+export interface EventEdit {
   /** Values to append to array fields: existing values are kept, a non-array value becomes its first element. */
   append: [fieldRef: string, values: unknown[]][];
   /** Fields to set, replacing what was there. */
@@ -72,19 +112,23 @@ export interface EventChange {
   matched: boolean;
 }
 
-export interface BatchStats {
-  events: number;
-  values: number;
-  invalid_values: number;
-  keys: number;
+/** The edit of one event of the batch; events of MatchRequest.events that are not listed did not match. */
+export interface EventChange extends EventEdit {
+  /** Index of the event in the batch. */
+  index: number;
+}
+
+export interface MatchStats {
+  /** Enrichments written (one per matched MISP attribute per value). */
   hits: number;
   matched_events: number;
-  lookup_failures: number;
+  /** Matched events tagged because a MISP context could not be fetched. */
   fetch_failures: number;
+  /** Stored values that were not summaries of this format (corrupt or foreign). */
   bad_values: number;
 }
 
 export interface FinishResponse {
   changes: EventChange[];
-  stats: BatchStats;
+  stats: MatchStats;
 }

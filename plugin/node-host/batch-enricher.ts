@@ -1,22 +1,52 @@
-// Drives the core through one batch in Node: read the configured fields, three calls to the
-// core with the two ports' I/O between them, then apply the changes to the events. The Java
-// shell does the same against Logstash's Event API. Events are changed in place; none is ever
-// dropped, and a failure of either port becomes a tag, never an exception.
+// One batch through the core's protocol in Node (plugin/core/protocol.ts), as the Java shell's
+// BatchEnricher does it against Logstash's Event API: read the configured fields, keys of new
+// values from the core (the rest from the value memory), one multi-get, the core again only for
+// the events that hit, then apply the edits. Events are changed in place; none is ever dropped,
+// and a failure of either port becomes a tag, never an exception. Used by specs, tools and the
+// demo's checks; the spec host runs it with in-memory ports.
 import type { CoreModule, EnricherHandle } from './core-loader.js';
-import { applyChange, getField } from './event-fields.js';
+import { applyEdit, getField } from './event-fields.js';
 import type { ContextPort, KeyValuePort } from './ports.js';
-import type { BatchStats, FinishResponse, LookupResponse } from '../core/protocol.js';
+import { INVALID, NOTHING, ValueMemory } from './value-memory.js';
+import type {
+  EnricherInfo,
+  EventEdit,
+  FinishResponse,
+  KeysResponse,
+  MatchEvent,
+  MatchResponse,
+  MatchStats,
+} from '../core/protocol.js';
+
+export interface BatchStats extends MatchStats {
+  events: number;
+  values: number;
+  invalid_values: number;
+  /** Values the memory did not hold, sent to the core. */
+  new_values: number;
+  /** Keys looked up, the meta key included. */
+  keys: number;
+  lookup_failures: number;
+}
 
 export interface BatchOutcome {
   /** Indexes of events the core reported as matched (Logstash's filterMatched). */
   matched: number[];
   stats: BatchStats | null;
+  /** The keys looked up, in the order sent. */
+  keys: string[];
+  /** MISP event ids the core asked contexts for. */
+  eventIds: string[];
+  /** Calls made into the core for this batch. */
+  coreCalls: number;
   /** Set when the core itself failed: the batch passed through unchanged. */
   error?: string;
 }
 
 export interface NodeEnricher {
   enrich(events: Record<string, unknown>[]): Promise<BatchOutcome>;
+  /** The last value read under the meta key (null before the first lookup). */
+  meta(): string | null;
   close(): Promise<void>;
 }
 
@@ -27,54 +57,189 @@ export interface NodeEnricherOptions {
   kv: KeyValuePort;
   context?: ContextPort;
   now?: () => Date;
+  /** Values remembered (0: none). */
+  valueCacheSize?: number;
+  /** The meta value the host last read (null, the default: it has not looked yet). */
+  meta?: string | null;
+}
+
+interface Occurrence {
+  event: number;
+  field: number;
+  raw: string;
+  keys: readonly string[] | undefined;
 }
 
 export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
   const enricher: EnricherHandle = opts.core.createEnricher(JSON.stringify(opts.options));
-  const refs = JSON.parse(enricher.fieldRefs()) as string[];
-  let meta: string | null = null;
+  const info = JSON.parse(enricher.describe()) as EnricherInfo;
+  const memory = new ValueMemory(opts.valueCacheSize ?? 100_000);
   const now = opts.now ?? (() => new Date());
+  let meta: string | null = opts.meta ?? null;
 
   return {
     async enrich(events) {
-      if (events.length === 0) return { matched: [], stats: null };
+      if (events.length === 0) return { matched: [], stats: null, keys: [], eventIds: [], coreCalls: 0 };
+      const edits = new Map<number, EventEdit>();
+      const calls = { n: 0 };
       try {
-        return await enrichBatch(events);
+        const outcome = await enrichBatch(events, edits, calls);
+        const matched: number[] = [];
+        events.forEach((event, i) => {
+          const edit = edits.get(i);
+          if (edit) applyEdit(event, edit);
+          if (edit?.matched) matched.push(i);
+        });
+        return { ...outcome, matched };
       } catch (err) {
-        // Changes are applied only after the core's last call, so nothing was half-written.
-        return { matched: [], stats: null, error: err instanceof Error ? err.message : String(err) };
+        // Edits are applied only after the core's last call, so nothing was half-written.
+        const error = err instanceof Error ? err.message : String(err);
+        return { matched: [], stats: null, keys: [], eventIds: [], coreCalls: calls.n, error };
       }
     },
+    meta: () => meta,
     async close() {
       await opts.kv.close();
       await opts.context?.close();
     },
   };
 
-  async function enrichBatch(events: Record<string, unknown>[]): Promise<BatchOutcome> {
-    const plan = enricher.begin(JSON.stringify({ events: events.map((e) => refs.map((r) => getField(e, r) ?? null)), meta }));
-    const { keys } = JSON.parse(plan.keys()) as { keys: string[] };
-    let lookupJson: string;
-    if (keys.length === 0) lookupJson = JSON.stringify({ values: [] });
-    else {
-      try {
-        lookupJson = JSON.stringify({ values: await opts.kv.getMulti(keys) });
-      } catch (err) {
-        lookupJson = JSON.stringify({ error: err instanceof Error ? err.message : String(err) });
+  async function enrichBatch(
+    events: Record<string, unknown>[],
+    edits: Map<number, EventEdit>,
+    calls: { n: number },
+  ): Promise<Omit<BatchOutcome, 'matched'>> {
+    const metaNow = meta;
+    const remembered = memory.isFor(metaNow);
+    const stats: BatchStats = {
+      events: events.length, values: 0, invalid_values: 0, new_values: 0, keys: 0, lookup_failures: 0,
+      hits: 0, matched_events: 0, fetch_failures: 0, bad_values: 0,
+    };
+    const occurrences: Occurrence[] = [];
+    const pending = new Map<string, Map<string, number>>();
+    const add = (event: number, field: number, raw: string) => {
+      const datatype = info.fields[field]!.datatype;
+      const keys = remembered ? memory.get(datatype, raw) : undefined;
+      if (keys === undefined) {
+        let byValue = pending.get(datatype);
+        if (!byValue) pending.set(datatype, (byValue = new Map()));
+        if (!byValue.has(raw)) byValue.set(raw, byValue.size);
+      }
+      occurrences.push({ event, field, raw, keys });
+    };
+    events.forEach((event, i) => {
+      info.fields.forEach((f, j) => {
+        const value = getField(event, f.ref);
+        if (value === null || value === undefined) return;
+        const items = Array.isArray(value) ? value : [value];
+        const seen = new Set<string>();
+        for (const item of items) {
+          if (item === null || item === undefined) continue;
+          if (typeof item !== 'string') stats.invalid_values++;
+          else if (!seen.has(item)) {
+            seen.add(item);
+            add(i, j, item);
+          }
+        }
+      });
+    });
+
+    if (pending.size > 0) {
+      const values: Record<string, string[]> = {};
+      for (const [datatype, byValue] of pending) {
+        values[datatype] = [...byValue.keys()];
+        stats.new_values += byValue.size;
+      }
+      calls.n++;
+      const response = JSON.parse(enricher.keys(JSON.stringify({ meta: metaNow, values }))) as KeysResponse;
+      const answer = (datatype: string, index: number): readonly string[] => {
+        const k = (response.keys as Record<string, (string[] | null)[]>)[datatype]?.[index];
+        return k === null || k === undefined ? INVALID : k.length === 0 ? NOTHING : k;
+      };
+      memory.moveTo(metaNow, response.plan);
+      for (const [datatype, byValue] of pending) for (const [raw, i] of byValue) memory.put(datatype, raw, answer(datatype, i));
+      for (const o of occurrences) {
+        if (o.keys === undefined) {
+          const datatype = info.fields[o.field]!.datatype;
+          o.keys = answer(datatype, pending.get(datatype)!.get(o.raw)!);
+        }
       }
     }
-    const lookup = JSON.parse(plan.lookup(lookupJson)) as LookupResponse;
-    if (lookup.meta !== undefined) meta = lookup.meta;
-    let contexts: Record<string, unknown | null> = {};
-    if (lookup.event_ids.length > 0 && opts.context) {
-      contexts = await opts.context.fetchEvents(lookup.event_ids).catch(() => ({}));
+
+    const keys: string[] = [];
+    const keySet = new Set<string>();
+    const needsLookup = new Set<number>();
+    const lookedUp: Occurrence[] = [];
+    for (const o of occurrences) {
+      if (o.keys === NOTHING) continue;
+      stats.values++;
+      if (o.keys === INVALID) {
+        stats.invalid_values++;
+        continue;
+      }
+      lookedUp.push(o);
+      needsLookup.add(o.event);
+      for (const k of o.keys!) {
+        if (!keySet.has(k)) {
+          keySet.add(k);
+          keys.push(k);
+        }
+      }
     }
-    const result = JSON.parse(plan.finish(JSON.stringify({ contexts, now: now().toISOString() }))) as FinishResponse;
-    const matched: number[] = [];
-    for (const change of result.changes) {
-      applyChange(events[change.index]!, change);
-      if (change.matched) matched.push(change.index);
+
+    const found: Record<string, string> = {};
+    let foundAny = false;
+    let lookupFailed = false;
+    if (keys.length > 0) {
+      keys.push(info.meta_key);
+      try {
+        const got = await opts.kv.getMulti(keys);
+        for (let i = 0; i < got.length - 1; i++) {
+          const v = got[i];
+          if (v !== null && v !== undefined) {
+            found[keys[i]!] = v;
+            foundAny = true;
+          }
+        }
+        meta = got[got.length - 1] ?? '';
+      } catch {
+        lookupFailed = true;
+      }
     }
-    return { matched, stats: result.stats };
+    stats.keys = keys.length;
+
+    let eventIds: string[] = [];
+    if (foundAny) {
+      const byEvent = new Map<number, MatchEvent>();
+      for (const o of lookedUp) {
+        if (!o.keys!.some((k) => Object.hasOwn(found, k))) continue;
+        let e = byEvent.get(o.event);
+        if (!e) byEvent.set(o.event, (e = { index: o.event, values: [] }));
+        e.values.push([o.field, o.raw]);
+      }
+      calls.n++;
+      const match = JSON.parse(
+        enricher.match(JSON.stringify({ meta: metaNow, events: [...byEvent.values()], found, now: now().toISOString() })),
+      ) as MatchResponse;
+      eventIds = match.event_ids;
+      let result = match.result;
+      if (!result) {
+        const contexts = opts.context ? await opts.context.fetchEvents(eventIds).catch(() => ({})) : {};
+        const given: Record<string, unknown | null> = {};
+        for (const id of eventIds) given[id] = (contexts as Record<string, unknown>)[id] ?? null;
+        calls.n++;
+        result = JSON.parse(enricher.finish(JSON.stringify({ contexts: given }))) as FinishResponse;
+      }
+      for (const change of result.changes) edits.set(change.index, change);
+      Object.assign(stats, result.stats);
+    }
+    for (let i = 0; i < events.length; i++) {
+      if (edits.has(i)) continue;
+      if (lookupFailed && needsLookup.has(i)) {
+        edits.set(i, info.lookup_failed);
+        stats.lookup_failures++;
+      } else if (info.unmatched) edits.set(i, info.unmatched);
+    }
+    return { stats, keys, eventIds, coreCalls: calls.n };
   }
 }

@@ -3,15 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { createContext, Script } from 'node:vm';
 
-export interface BatchPlanHandle {
-  keys(): string;
-  lookup(json: string): string;
-  finish(json: string): string;
-}
-
 export interface EnricherHandle {
-  fieldRefs(): string;
-  begin(json: string): BatchPlanHandle;
+  describe(): string;
+  keys(json: string): string;
+  match(json: string): string;
+  finish(json: string): string;
 }
 
 export interface CoreModule {

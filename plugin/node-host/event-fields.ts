@@ -1,7 +1,7 @@
 // Logstash field references ("[a][b]", or a bare top-level name) on plain JSON events: the Node
 // host's stand-in for Logstash's Event.getField / setField, used by specs, tools and the demo.
 import { parseFieldRef } from '../core/config/field-ref.js';
-import type { EventChange } from '../core/protocol.js';
+import type { EventEdit } from '../core/protocol.js';
 
 function segmentsOf(ref: string): string[] {
   // The core validated every configured reference; anything else is taken as one name.
@@ -45,8 +45,8 @@ export function addTags(event: Json, tags: string[]): void {
   event.tags = list;
 }
 
-/** Applies one change from the core's finish response to its event. */
-export function applyChange(event: Json, change: EventChange): void {
+/** Applies one edit from the core (a change of its finish response, or an EnricherInfo edit). */
+export function applyEdit(event: Json, change: EventEdit): void {
   for (const [ref, values] of change.append) appendField(event, ref, values);
   for (const [ref, value] of change.set) setField(event, ref, value);
   addTags(event, change.tags);

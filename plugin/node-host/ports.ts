@@ -1,5 +1,5 @@
-// The host-side ports: what a host must provide between the core's three calls. The Java shell
-// implements the same two interfaces inside Logstash.
+// The host-side ports: what a host must provide between the core's calls. The Java shell
+// implements the same two interfaces inside Logstash (KeyValuePort, ContextPort).
 
 export interface KeyValuePort {
   /** Values for the keys, in order (null on a miss). Rejects if no server could answer. */

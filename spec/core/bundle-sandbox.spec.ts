@@ -29,12 +29,14 @@ describe('core bundle in a bare JavaScript context', () => {
       `(() => {
         const store = new Map(JSON.parse(storeJson));
         const e = MispEnrichCore.createEnricher('{"fetch_context": false}');
-        const refs = JSON.parse(e.fieldRefs());
-        const events = [{ '[dns][question][name]': 'x.Evil.example' }, {}];
-        const plan = e.begin(JSON.stringify({ events: events.map((ev) => refs.map((r) => ev[r] ?? null)), meta: null }));
-        const keys = JSON.parse(plan.keys()).keys;
-        plan.lookup(JSON.stringify({ values: keys.map((k) => store.get(k) ?? null) }));
-        return plan.finish(JSON.stringify({ contexts: {}, now: '2026-11-22T00:00:00Z' }));
+        const fields = JSON.parse(e.describe()).fields;
+        const j = fields.findIndex((f) => f.ref === '[dns][question][name]');
+        const raw = 'x.Evil.example';
+        const keys = JSON.parse(e.keys(JSON.stringify({ meta: null, values: { [fields[j].datatype]: [raw] } }))).keys.domain[0];
+        const found = {};
+        for (const k of keys) if (store.has(k)) found[k] = store.get(k);
+        const match = JSON.parse(e.match(JSON.stringify({ meta: null, events: [{ index: 0, values: [[j, raw]] }], found, now: '2026-11-22T00:00:00Z' })));
+        return JSON.stringify(match.result);
       })()`,
       ctx,
     ) as string;

@@ -1,6 +1,7 @@
 // The enrichment rules of the core, through the esbuild bundle, one batch at a time.
 import { describe, expect, it } from 'vitest';
 import { loadCore } from '../../plugin/node-host/core-loader.js';
+import { createNodeEnricher } from '../../plugin/node-host/batch-enricher.js';
 import { runPure } from '../support/pure-host.js';
 import { attribute, entriesFor } from '../support/summaries.js';
 
@@ -36,8 +37,8 @@ describe('enrichment of every datatype (default ECS fields)', () => {
     ['sha512', { file: { hash: { sha512: 'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e' } } }, { type: 'file' }],
     ['email', { email: { from: { address: 'Phish@Mail.Example' } } }, { type: 'email-addr', email: { address: 'phish@mail.example' } }],
   ];
-  it.each(cases)('%s', (_name, event, indicator) => {
-    const run = runPure(core, opts, [structuredClone(event)], store, CTX);
+  it.each(cases)('%s', async (_name, event, indicator) => {
+    const run = await runPure(core, opts, [structuredClone(event)], store, CTX);
     const [entry] = enrichments(run.events[0]!);
     expect(entry).toBeDefined();
     expect(entry!.indicator).toMatchObject({
@@ -49,20 +50,20 @@ describe('enrichment of every datatype (default ECS fields)', () => {
     });
     expect(entry!.matched).toMatchObject({ type: 'indicator_match_rule', occurred: '2026-11-22T10:00:00.000Z' });
     expect(entry!.misp.tags).toEqual(['tlp:amber', 'tlp:green', 'Feed-example']);
-    expect(run.result.changes[0]!.matched).toBe(true);
+    expect(run.outcome.matched).toEqual([0]);
   });
 
-  it('writes matched.atomic as the event had it and matched.field the ECS way', () => {
-    const run = runPure(core, opts, [{ dns: { question: { name: 'a7.eu.Loader-CDN.net.' } } }], store, CTX);
+  it('writes matched.atomic as the event had it and matched.field the ECS way', async () => {
+    const run = await runPure(core, opts, [{ dns: { question: { name: 'a7.eu.Loader-CDN.net.' } } }], store, CTX);
     expect(enrichments(run.events[0]!)[0]!.matched).toMatchObject({ atomic: 'a7.eu.Loader-CDN.net.', field: 'dns.question.name' });
   });
 });
 
 describe('matching rules', () => {
-  it('matches CIDR indicators by containment, probing only the prefix lengths in use', () => {
+  it('matches CIDR indicators by containment, probing only the prefix lengths in use', async () => {
     const store = entriesFor([attribute('ip-src', '198.51.100.0/24'), attribute('ip-dst', '2001:db8:abcd::/48')]);
     const meta = store.get('me1:meta')!;
-    const run = runPure(core, opts, [{ source: { ip: '198.51.100.77' } }, { source: { ip: '2001:db8:abcd:1::5' } }, { source: { ip: '198.51.101.1' } }], store, CTX, meta);
+    const run = await runPure(core, opts, [{ source: { ip: '198.51.100.77' } }, { source: { ip: '2001:db8:abcd:1::5' } }, { source: { ip: '198.51.101.1' } }], store, CTX, meta);
     expect(enrichments(run.events[0]!)[0]!.indicator.ip).toBe('198.51.100.77');
     expect(enrichments(run.events[0]!)[0]!.misp.attribute.value).toBe('198.51.100.0/24');
     expect(enrichments(run.events[1]!)).toHaveLength(1);
@@ -71,66 +72,66 @@ describe('matching rules', () => {
     expect(run.keys.filter((k) => k.startsWith('me1:net:'))).toEqual(['me1:net:198.51.100.0/24', 'me1:net:2001:db8:abcd::/48', 'me1:net:198.51.101.0/24']);
   });
 
-  it('still finds CIDR hits before it has seen the meta key (every length probed)', () => {
+  it('still finds CIDR hits before it has seen the meta key (every length probed)', async () => {
     const store = entriesFor([attribute('ip-src', '198.51.100.0/24')]);
-    const run = runPure(core, opts, [{ source: { ip: '198.51.100.77' } }], store, CTX, null);
+    const run = await runPure(core, opts, [{ source: { ip: '198.51.100.77' } }], store, CTX, null);
     expect(enrichments(run.events[0]!)).toHaveLength(1);
-    expect(run.lookup.meta).toBe(store.get('me1:meta'));
+    expect(run.meta).toBe(store.get('me1:meta'));
   });
 
-  it('an address inside two networks gives two entries; a value of two attributes gives two', () => {
+  it('an address inside two networks gives two entries; a value of two attributes gives two', async () => {
     const store = entriesFor([
       attribute('ip-src', '198.51.100.0/24'),
       attribute('ip-dst', '198.51.0.0/16'),
       attribute('domain', 'evil.example', { uuid: 'aaaaaaaa-0000-4000-8000-000000000001' }),
       attribute('domain|ip', 'evil.example|192.0.2.1', { uuid: 'aaaaaaaa-0000-4000-8000-000000000002' }),
     ]);
-    const run = runPure(core, opts, [{ source: { ip: '198.51.100.77' } }, { url: { domain: 'www.evil.example' } }], store, CTX, store.get('me1:meta')!);
+    const run = await runPure(core, opts, [{ source: { ip: '198.51.100.77' } }, { url: { domain: 'www.evil.example' } }], store, CTX, store.get('me1:meta')!);
     expect(enrichments(run.events[0]!).map((e) => e.misp.attribute.value).sort()).toEqual(['198.51.0.0/16', '198.51.100.0/24']);
     expect(enrichments(run.events[1]!).map((e) => e.matched.id).sort()).toEqual(['aaaaaaaa-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-000000000002']);
   });
 
-  it('matches domains on label boundaries only', () => {
+  it('matches domains on label boundaries only', async () => {
     const store = entriesFor([attribute('domain', 'evil.example')]);
-    const run = runPure(core, opts, [{ url: { domain: 'notevil.example' } }, { url: { domain: 'evil.example' } }], store, CTX);
+    const run = await runPure(core, opts, [{ url: { domain: 'notevil.example' } }, { url: { domain: 'evil.example' } }], store, CTX);
     expect(run.events[0]).toEqual({ url: { domain: 'notevil.example' } });
     expect(enrichments(run.events[1]!)).toHaveLength(1);
   });
 
-  it('hostname fields match hostname indicators exactly, not domain parents', () => {
+  it('hostname fields match hostname indicators exactly, not domain parents', async () => {
     const store = entriesFor([attribute('domain', 'evil.example'), attribute('hostname', 'www.evil.example')]);
     const fields = { '[host][name]': 'hostname' };
-    const run = runPure(core, { ...opts, fields }, [{ host: { name: 'a.evil.example' } }, { host: { name: 'WWW.evil.example' } }], store, CTX);
+    const run = await runPure(core, { ...opts, fields }, [{ host: { name: 'a.evil.example' } }, { host: { name: 'WWW.evil.example' } }], store, CTX);
     expect(run.events[0]).toEqual({ host: { name: 'a.evil.example' } });
     expect(enrichments(run.events[1]!)[0]!.misp.attribute.type).toBe('hostname');
   });
 
-  it('reads every value of an array field', () => {
+  it('reads every value of an array field', async () => {
     const store = entriesFor([attribute('email-dst', 'victim@corp.example')]);
-    const run = runPure(core, opts, [{ email: { to: { address: ['a@corp.example', 'Victim@corp.example'] } } }], store, CTX);
+    const run = await runPure(core, opts, [{ email: { to: { address: ['a@corp.example', 'Victim@corp.example'] } } }], store, CTX);
     expect(enrichments(run.events[0]!).map((e) => e.matched.atomic)).toEqual(['Victim@corp.example']);
   });
 
-  it('appends to existing threat.enrichments without touching them', () => {
+  it('appends to existing threat.enrichments without touching them', async () => {
     const store = entriesFor([attribute('ip-dst', '203.0.113.9')]);
     const prior = { indicator: { type: 'ipv4-addr' }, matched: { atomic: 'x' } };
-    const run = runPure(core, opts, [{ destination: { ip: '203.0.113.9' }, threat: { enrichments: [prior] } }], store, CTX);
+    const run = await runPure(core, opts, [{ destination: { ip: '203.0.113.9' }, threat: { enrichments: [prior] } }], store, CTX);
     expect(enrichments(run.events[0]!)).toHaveLength(2);
     expect(enrichments(run.events[0]!)[0]).toEqual(prior);
   });
 
-  it('looks each distinct key up once per batch, whatever the number of events, in three core calls', () => {
+  it('looks each distinct key up once per batch, whatever the number of events, in three core calls', async () => {
     const store = entriesFor([attribute('ip-dst', '203.0.113.9')]);
     const events = Array.from({ length: 125 }, () => ({ destination: { ip: '203.0.113.9' } }));
-    const run = runPure(core, opts, events, store, CTX, store.get('me1:meta')!);
+    const run = await runPure(core, opts, events, store, CTX, store.get('me1:meta')!);
     expect(run.keys).toEqual(['me1:ip:203.0.113.9', 'me1:meta']);
     expect(run.coreCalls).toBe(3);
-    expect(run.result.stats).toMatchObject({ events: 125, matched_events: 125, hits: 125 });
+    expect(run.stats).toMatchObject({ events: 125, matched_events: 125, hits: 125 });
   });
 
-  it('uses only the configured fields when `fields` is given', () => {
+  it('uses only the configured fields when `fields` is given', async () => {
     const store = entriesFor([attribute('ip-dst', '203.0.113.9')]);
-    const run = runPure(core, { ...opts, fields: { '[observer][ip]': 'ip' } }, [{ destination: { ip: '203.0.113.9' } }, { observer: { ip: '203.0.113.9' } }], store, CTX);
+    const run = await runPure(core, { ...opts, fields: { '[observer][ip]': 'ip' } }, [{ destination: { ip: '203.0.113.9' } }, { observer: { ip: '203.0.113.9' } }], store, CTX);
     expect(run.events[0]).toEqual({ destination: { ip: '203.0.113.9' } });
     expect(enrichments(run.events[1]!)[0]!.matched.field).toBe('observer.ip');
   });
@@ -139,64 +140,66 @@ describe('matching rules', () => {
 describe('misses, bad input and failures', () => {
   const store = entriesFor([attribute('ip-dst', '203.0.113.9')]);
 
-  it('leaves events without a hit exactly as they came in', () => {
+  it('leaves events without a hit exactly as they came in', async () => {
     const events = [{ message: 'hello', source: { ip: '192.0.2.200' }, dns: { question: { name: 'benign.example' } } }, {}];
     const before = structuredClone(events);
-    const run = runPure(core, opts, events, store, CTX);
+    const run = await runPure(core, opts, events, store, CTX);
     expect(run.events).toEqual(before);
-    expect(run.result.changes).toEqual([]);
+    expect(run.outcome.matched).toEqual([]);
+    expect(run.coreCalls).toBe(1);
   });
 
-  it('skips and counts values that do not parse, and values that are not strings', () => {
+  it('skips and counts values that do not parse, and values that are not strings', async () => {
     const events = [{ source: { ip: 'not-an-ip' }, destination: { ip: 3232235777 }, url: { full: { nested: true } } }];
     const before = structuredClone(events);
-    const run = runPure(core, opts, events, store, CTX);
+    const run = await runPure(core, opts, events, store, CTX);
     expect(run.events).toEqual(before);
-    expect(run.result.stats.invalid_values).toBe(3);
+    expect(run.stats.invalid_values).toBe(3);
   });
 
-  it('a log value carrying a memcached command never becomes one', () => {
-    const run = runPure(core, opts, [{ url: { full: 'http://x.example/\r\nflush_all\r\n', domain: 'a\r\nflush_all' } }], store, CTX);
+  it('a log value carrying a memcached command never becomes one', async () => {
+    const run = await runPure(core, opts, [{ url: { full: 'http://x.example/\r\nflush_all\r\n', domain: 'a\r\nflush_all' } }], store, CTX);
     for (const k of run.keys) expect(k).toMatch(/^[\x21-\x7e]{1,250}$/);
   });
 
-  it('tags events that needed a lookup when the key-value store is down, and only those', () => {
+  it('tags events that needed a lookup when the key-value store is down, and only those', async () => {
     const events = [{ destination: { ip: '203.0.113.9' } }, { message: 'no candidate fields' }];
-    const run = runPure(core, opts, events, 'down', CTX);
+    const run = await runPure(core, opts, events, 'down', CTX);
     expect(run.events[0]).toEqual({ destination: { ip: '203.0.113.9' }, tags: ['_misp_enrich_lookup_failure'] });
     expect(run.events[1]).toEqual({ message: 'no candidate fields' });
-    expect(run.result.stats.lookup_failures).toBe(1);
-    expect(run.result.changes[0]!.matched).toBe(false);
+    expect(run.stats.lookup_failures).toBe(1);
+    expect(run.outcome.matched).toEqual([]);
   });
 
-  it('writes the hit from the stored summary and tags the event when MISP context cannot be fetched', () => {
-    const run = runPure(core, opts, [{ destination: { ip: '203.0.113.9' } }], store, {});
+  it('writes the hit from the stored summary and tags the event when MISP context cannot be fetched', async () => {
+    const run = await runPure(core, opts, [{ destination: { ip: '203.0.113.9' } }], store, {});
     const [entry] = enrichments(run.events[0]!);
     expect(entry!.indicator.description).toBe('OSINT - Example campaign');
     expect(entry!.indicator.provider).toBeUndefined();
     expect(run.events[0]!.tags).toEqual(['_misp_enrich_fetch_failure']);
   });
 
-  it('asks for no context when fetch_context is off', () => {
-    const run = runPure(core, { fetch_context: false }, [{ destination: { ip: '203.0.113.9' } }], store, CTX);
-    expect(run.lookup.event_ids).toEqual([]);
+  it('asks for no context when fetch_context is off', async () => {
+    const run = await runPure(core, { fetch_context: false }, [{ destination: { ip: '203.0.113.9' } }], store, CTX);
+    expect(run.eventIds).toEqual([]);
+    expect(run.coreCalls).toBe(2);
     expect(run.events[0]!.tags).toBeUndefined();
     expect(enrichments(run.events[0]!)[0]!.indicator.reference).toBeUndefined();
   });
 
-  it('treats a value that is not a summary as a miss and counts it', () => {
+  it('treats a value that is not a summary as a miss and counts it', async () => {
     const broken = new Map(store);
     broken.set('me1:ip:203.0.113.9', '{"garbage');
-    const run = runPure(core, opts, [{ destination: { ip: '203.0.113.9' } }], broken, CTX);
+    const run = await runPure(core, opts, [{ destination: { ip: '203.0.113.9' } }], broken, CTX);
     expect(run.events[0]).toEqual({ destination: { ip: '203.0.113.9' } });
-    expect(run.result.stats.bad_values).toBe(1);
+    expect(run.stats.bad_values).toBe(1);
   });
 });
 
 describe('ecs_compatibility => disabled (the original recipe\'s fields)', () => {
   const store = entriesFor([attribute('domain', 'evil.example', { tags: ['Feed-abuse.ch', 'tlp:white'] })]);
-  it('writes [misp][hit], [misp][tag] and [misp][eventinfo] on a hit, and "none" on a miss', () => {
-    const run = runPure(core, { ...opts, ecs_compatibility: 'disabled' }, [{ destination: { domain: 'a.evil.example' } }, { destination: { domain: 'fine.example' } }], store, CTX);
+  it('writes [misp][hit], [misp][tag] and [misp][eventinfo] on a hit, and "none" on a miss', async () => {
+    const run = await runPure(core, { ...opts, ecs_compatibility: 'disabled' }, [{ destination: { domain: 'a.evil.example' } }, { destination: { domain: 'fine.example' } }], store, CTX);
     expect(run.events[0]!.misp).toEqual({
       hit: ['evil.example'],
       tag: ['Feed-abuse.ch', 'tlp:white', 'tlp:green', 'Feed-example'],
@@ -222,40 +225,101 @@ describe('configuration errors name the option', () => {
 });
 
 describe('values remembered across batches', () => {
-  it('re-expands addresses when the CIDR prefix lengths in use change', () => {
+  it('gives an address the network keys of the CIDR prefix lengths in use, and names the plan', () => {
     const enricher = core.createEnricher(JSON.stringify({ fetch_context: false, fields: { '[source][ip]': 'ip' } }));
-    const keysFor = (meta: string) =>
-      (JSON.parse(enricher.begin(JSON.stringify({ events: [['198.51.100.77']], meta })).keys()) as { keys: string[] }).keys;
-    expect(keysFor('')).toEqual(['me1:ip:198.51.100.77', 'me1:meta']);
+    const keysFor = (meta: string | null) =>
+      JSON.parse(enricher.keys(JSON.stringify({ meta, values: { ip: ['198.51.100.77', ' ', 'x'] } }))) as { plan: string; keys: { ip: (string[] | null)[] } };
     const with24 = entriesFor([attribute('ip-src', '198.51.100.0/24')]).get('me1:meta')!;
-    expect(keysFor(with24)).toEqual(['me1:ip:198.51.100.77', 'me1:net:198.51.100.0/24', 'me1:meta']);
-    expect(keysFor('')).toEqual(['me1:ip:198.51.100.77', 'me1:meta']);
+    expect(keysFor('')).toEqual({ plan: 'me1:|', keys: { ip: [['me1:ip:198.51.100.77'], [], null] } });
+    expect(keysFor(with24)).toEqual({ plan: 'me1:24|', keys: { ip: [['me1:ip:198.51.100.77', 'me1:net:198.51.100.0/24'], [], null] } });
+    expect(keysFor(null).plan).toBe('me1:*');
+    expect(keysFor(null).keys.ip[0]).toHaveLength(33);
   });
 
-  it('gives the same answers for a repeated value as for a new one', () => {
+  it('asks the core only for values it has not seen, and gives them the same answers', async () => {
     const store = entriesFor([attribute('domain', 'evil.example')]);
-    const enricher = core.createEnricher(JSON.stringify({ fetch_context: false, fields: { '[d]': 'domain' } }));
+    const calls: string[] = [];
+    const counted = loadCore();
+    const wrapped = {
+      ...counted,
+      createEnricher(json: string) {
+        const e = counted.createEnricher(json);
+        return {
+          describe: () => e.describe(),
+          keys: (j: string) => (calls.push(`keys ${JSON.stringify(JSON.parse(j).values)}`), e.keys(j)),
+          match: (j: string) => (calls.push('match'), e.match(j)),
+          finish: (j: string) => (calls.push('finish'), e.finish(j)),
+        };
+      },
+    };
+    const host = createNodeEnricher({
+      core: wrapped,
+      options: { fetch_context: false, fields: { '[d]': 'domain' } },
+      kv: { getMulti: async (keys) => keys.map((k) => store.get(k) ?? null), close: async () => {} },
+    });
     for (let round = 0; round < 3; round++) {
-      const plan = enricher.begin(JSON.stringify({ events: [['A.Evil.example'], ['fine.example']], meta: '' }));
-      const keys = (JSON.parse(plan.keys()) as { keys: string[] }).keys;
-      plan.lookup(JSON.stringify({ values: keys.map((k) => store.get(k) ?? null) }));
-      const out = JSON.parse(plan.finish(JSON.stringify({ contexts: {}, now: 'x' })));
-      expect(out.changes.map((c: { index: number }) => c.index)).toEqual([0]);
+      const out = await host.enrich([{ d: 'A.Evil.example' }, { d: 'fine.example' }, { d: 'new' + round + '.example' }]);
+      expect(out.matched).toEqual([0]);
     }
+    expect(calls).toEqual([
+      'keys {"domain":["A.Evil.example","fine.example","new0.example"]}', 'match',
+      // The meta value was read by the first lookup: the keys are asked again once for it.
+      'keys {"domain":["A.Evil.example","fine.example","new1.example"]}', 'match',
+      'keys {"domain":["new2.example"]}', 'match',
+    ]);
+  });
+
+  it('forgets what it remembered when the CIDR prefix lengths in use change', async () => {
+    const before = entriesFor([attribute('ip-dst', '198.51.100.77')]);
+    const after = entriesFor([attribute('ip-dst', '198.51.100.77'), attribute('ip-src', '198.51.100.0/24')]);
+    let store = before;
+    const host = createNodeEnricher({
+      core,
+      options: { fetch_context: false, fields: { '[ip]': 'ip' } },
+      kv: { getMulti: async (keys) => keys.map((k) => store.get(k) ?? null), close: async () => {} },
+    });
+    const keysOf = async () => (await host.enrich([{ ip: '198.51.100.77' }])).keys;
+    await keysOf();
+    expect(await keysOf()).toEqual(['me1:ip:198.51.100.77', 'me1:meta']);
+    store = after;
+    await keysOf(); // reads the new meta value
+    expect(await keysOf()).toEqual(['me1:ip:198.51.100.77', 'me1:net:198.51.100.0/24', 'me1:meta']);
+  });
+});
+
+describe('the protocol', () => {
+  it('describes the fields, the meta key and the edits of unmatched and failed events', () => {
+    const info = JSON.parse(core.createEnricher(JSON.stringify({ ecs_compatibility: 'disabled', fields: { '[a]': 'ip', '[b][c]': 'url' } })).describe());
+    expect(info).toEqual({
+      fields: [{ ref: '[a]', datatype: 'ip' }, { ref: '[b][c]', datatype: 'url' }],
+      meta_key: 'me1:meta',
+      unmatched: { append: [], set: [['[misp][hit]', 'none']], tags: [], matched: false },
+      lookup_failed: { append: [], set: [], tags: ['_misp_enrich_lookup_failure'], matched: false },
+    });
+    expect(JSON.parse(core.createEnricher('{}').describe()).unmatched).toBeNull();
+  });
+
+  it('refuses finish without a match waiting for contexts, and malformed requests', () => {
+    const e = core.createEnricher('{}');
+    expect(() => e.finish('{"contexts":{}}')).toThrow(/MISP_ENRICH_PROTOCOL: finish called without a match/);
+    expect(() => e.keys('{"meta":null,"values":{"ipv4":["1.2.3.4"]}}')).toThrow(/MISP_ENRICH_PROTOCOL/);
+    expect(() => e.match('{"meta":null,"events":[{"index":0,"values":[[99,"x"]]}],"found":{},"now":"x"}')).toThrow(/MISP_ENRICH_PROTOCOL/);
+    expect(() => e.keys('not json')).toThrow(/MISP_ENRICH_PROTOCOL: the keys request is not valid JSON/);
   });
 });
 
 describe('hardening', () => {
-  it('reports no meta when the lookup failed, so the host keeps the newer one it has', () => {
-    const run = runPure(core, opts, [{ destination: { ip: '203.0.113.9' } }], 'down', CTX, '{"v":1,"prefixes":{"v4":[24],"v6":[]}}');
-    expect(run.lookup.meta).toBeUndefined();
-    const none = runPure(core, opts, [{ message: 'no values' }], new Map(), CTX, '');
-    expect(none.lookup.meta).toBeUndefined();
+  it('keeps the meta value it has when a lookup fails or no lookup runs', async () => {
+    const known = '{"v":1,"prefixes":{"v4":[24],"v6":[]}}';
+    const run = await runPure(core, opts, [{ destination: { ip: '203.0.113.9' } }], 'down', CTX, known);
+    expect(run.meta).toBe(known);
+    const none = await runPure(core, opts, [{ message: 'no values' }], new Map(), CTX, '');
+    expect(none.meta).toBe('');
   });
 
-  it('leaves out dates and references it cannot write instead of failing the batch', () => {
+  it('leaves out dates and references it cannot write instead of failing the batch', async () => {
     const store = entriesFor([attribute('ip-dst', '203.0.113.9', { timestamp: 1e13, event_id: 'x\ud800' })]);
-    const run = runPure(core, opts, [{ destination: { ip: '203.0.113.9' } }], store, {});
+    const run = await runPure(core, opts, [{ destination: { ip: '203.0.113.9' } }], store, {});
     const [entry] = enrichments(run.events[0]!);
     expect(entry!.indicator.modified_at).toBeUndefined();
     expect(entry!.indicator.reference).toBeUndefined();

@@ -3,7 +3,7 @@
 import memjs from 'memjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCore } from '../../plugin/node-host/core-loader.js';
-import { createNodeEnricher } from '../../plugin/node-host/enrich-runner.js';
+import { createNodeEnricher } from '../../plugin/node-host/batch-enricher.js';
 import { memcachedKv } from '../../plugin/node-host/memcached-kv.js';
 import { freePort, startMemcached, type MemcachedProcess } from '../support/memcached.js';
 import { attribute, entriesFor } from '../support/summaries.js';
@@ -87,7 +87,7 @@ describe('core + Node host + real memcached', () => {
     let calls = 0;
     const counting = { ...kv, getMulti: (keys: string[]) => (calls++, kv.getMulti(keys)) };
     const enricher = createNodeEnricher({ core, options: { fetch_context: false }, kv: counting });
-    expect(await enricher.enrich([])).toEqual({ matched: [], stats: null });
+    expect(await enricher.enrich([])).toMatchObject({ matched: [], stats: null, coreCalls: 0 });
     await enricher.enrich([{ message: 'no candidate values' }]);
     expect(calls).toBe(0);
     await enricher.close();

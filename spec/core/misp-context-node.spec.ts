@@ -4,7 +4,7 @@
 import memjs from 'memjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCore } from '../../plugin/node-host/core-loader.js';
-import { createNodeEnricher } from '../../plugin/node-host/enrich-runner.js';
+import { createNodeEnricher } from '../../plugin/node-host/batch-enricher.js';
 import { memcachedKv } from '../../plugin/node-host/memcached-kv.js';
 import { mispContext } from '../../plugin/node-host/misp-context.js';
 import { startMispSim, type SimProcess } from '../misp-sim/sim-process.js';

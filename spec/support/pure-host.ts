@@ -1,39 +1,55 @@
-// A minimal host for specs of the pure core: the key-value answers come from a Map and the MISP
-// contexts from an object, so each spec controls exactly what the core sees between its calls.
-// Specs against a real memcached use plugin/node-host instead.
+// The spec host of the pure core: the Node host's own batch driver (plugin/node-host) with
+// in-memory ports, so each spec controls exactly what the core sees between its calls: the
+// key-value answers come from a Map (or fail), the MISP contexts from an object.
 import type { CoreModule } from '../../plugin/node-host/core-loader.js';
-import { applyChange, getField } from '../../plugin/node-host/event-fields.js';
-import type { FinishResponse, LookupResponse } from '../../plugin/core/protocol.js';
+import { createNodeEnricher, type BatchOutcome, type BatchStats } from '../../plugin/node-host/batch-enricher.js';
 
 export interface PureRun {
   events: Record<string, unknown>[];
-  result: FinishResponse;
+  outcome: BatchOutcome;
+  stats: BatchStats;
+  /** The keys looked up, meta key included. */
   keys: string[];
-  lookup: LookupResponse;
+  eventIds: string[];
   coreCalls: number;
+  /** The host's meta value after the batch. */
+  meta: string | null;
 }
 
-export function runPure(
+export async function runPure(
   core: CoreModule,
   options: Record<string, unknown>,
   events: Record<string, unknown>[],
   store: Map<string, string> | 'down',
   contexts: Record<string, unknown | null> = {},
   meta: string | null = null,
-): PureRun {
-  let coreCalls = 0;
-  const enricher = core.createEnricher(JSON.stringify(options));
-  const refs = JSON.parse(enricher.fieldRefs()) as string[];
-  const plan = enricher.begin(JSON.stringify({ events: events.map((e) => refs.map((r) => getField(e, r) ?? null)), meta }));
-  coreCalls++;
-  const keys = (JSON.parse(plan.keys()) as { keys: string[] }).keys;
-  const lookupReq = store === 'down' ? { error: 'connection refused' } : { values: keys.map((k) => store.get(k) ?? null) };
-  const lookup = JSON.parse(plan.lookup(JSON.stringify(lookupReq))) as LookupResponse;
-  coreCalls++;
-  const given: Record<string, unknown | null> = {};
-  for (const id of lookup.event_ids) given[id] = contexts[id] ?? null;
-  const result = JSON.parse(plan.finish(JSON.stringify({ contexts: given, now: '2026-11-22T10:00:00.000Z' }))) as FinishResponse;
-  coreCalls++;
-  for (const c of result.changes) applyChange(events[c.index]!, c);
-  return { events, result, keys, lookup, coreCalls };
+): Promise<PureRun> {
+  const enricher = createNodeEnricher({
+    core,
+    options,
+    meta,
+    now: () => new Date('2026-11-22T10:00:00.000Z'),
+    kv: {
+      getMulti: async (keys) => {
+        if (store === 'down') throw new Error('connection refused');
+        return keys.map((k) => store.get(k) ?? null);
+      },
+      close: async () => {},
+    },
+    context: {
+      fetchEvents: async (ids) => Object.fromEntries(ids.map((id) => [id, contexts[id] ?? null])),
+      close: async () => {},
+    },
+  });
+  const outcome = await enricher.enrich(events);
+  if (outcome.error) throw new Error(outcome.error);
+  return {
+    events,
+    outcome,
+    stats: outcome.stats!,
+    keys: outcome.keys,
+    eventIds: outcome.eventIds,
+    coreCalls: outcome.coreCalls,
+    meta: enricher.meta(),
+  };
 }

@@ -1,0 +1,100 @@
+// The second and third calls of a batch, for the events that hit: which MISP attributes each of
+// their values matched (match), then their edits once the host has the MISP contexts (finish).
+// Candidates are computed again here, for these few values, with the plan of the keys the host
+// looked up, so the host never needs to know what a key means.
+import type { EnricherConfig } from '../config/options.js';
+import { CoreError } from '../errors.js';
+import { candidateProbes, decodeSummary, type IndicatorSummary } from '../ioc/index.js';
+import type { EventChange, FinishResponse, MatchRequest, MatchStats } from '../protocol.js';
+import { ecsEnrichment } from './ecs-output.js';
+import type { Hit } from './hit.js';
+import { legacyFields } from './legacy-output.js';
+import { readEventContext, type EventContext } from './misp-context.js';
+import { prefixPlanOf } from './value-keys.js';
+
+export const TAG_LOOKUP_FAILURE = '_misp_enrich_lookup_failure';
+export const TAG_FETCH_FAILURE = '_misp_enrich_fetch_failure';
+export const ENRICHMENTS_FIELD = '[threat][enrichments]';
+
+function protocolError(what: string): CoreError {
+  return new CoreError('MISP_ENRICH_PROTOCOL', `the match request ${what}`);
+}
+
+export class BatchMatch {
+  private readonly stats: MatchStats = { hits: 0, matched_events: 0, fetch_failures: 0, bad_values: 0 };
+  /** Hits of each event that has any, in request order. */
+  private readonly hits: [index: number, hits: Hit[]][] = [];
+  private readonly eventIds = new Set<string>();
+  private readonly now: string;
+
+  constructor(private readonly config: EnricherConfig, request: MatchRequest) {
+    if (!request || !Array.isArray(request.events) || !request.found || typeof request.found !== 'object') {
+      throw protocolError('has no events or found values');
+    }
+    this.now = typeof request.now === 'string' ? request.now : new Date(0).toISOString();
+    const summaries = new Map<string, IndicatorSummary>();
+    for (const [key, value] of Object.entries(request.found)) {
+      const summary = typeof value === 'string' ? decodeSummary(value) : null;
+      if (summary) summaries.set(key, summary);
+      else this.stats.bad_values++;
+    }
+    const plan = prefixPlanOf(request.meta ?? null);
+    const fields = config.fields;
+    for (const event of request.events) {
+      if (!event || !Number.isInteger(event.index) || !Array.isArray(event.values)) throw protocolError('has a malformed event');
+      const list: Hit[] = [];
+      for (const pair of event.values) {
+        const field = Array.isArray(pair) ? fields[pair[0]] : undefined;
+        const raw: unknown = Array.isArray(pair) ? pair[1] : undefined;
+        if (!field || typeof raw !== 'string') throw protocolError('names a field or value it cannot have');
+        const candidate = candidateProbes(field.datatype, raw, plan);
+        if (!candidate) continue;
+        for (const indicator of candidate.probes) {
+          const summary = summaries.get(indicator.key);
+          if (!summary) continue;
+          for (const attr of summary.attrs) {
+            if (list.some((h) => h.attr.uuid === attr.uuid && h.field === field && h.raw === raw)) continue;
+            list.push({ field, raw, candidate, indicator, attr });
+            if (config.fetchContext) this.eventIds.add(attr.event_id);
+          }
+        }
+      }
+      if (list.length > 0) this.hits.push([event.index, list]);
+    }
+  }
+
+  /** MISP event ids to fetch for this batch's hits (none when fetch_context is off). */
+  contextIds(): string[] {
+    return [...this.eventIds];
+  }
+
+  finish(given: Record<string, unknown> | undefined): FinishResponse {
+    const contexts = new Map<string, EventContext | null>();
+    const contextOf = (id: string): EventContext | null => {
+      if (!this.config.fetchContext) return null;
+      if (!contexts.has(id)) {
+        const raw = given?.[id];
+        contexts.set(id, raw === undefined || raw === null ? null : readEventContext(raw));
+      }
+      return contexts.get(id) ?? null;
+    };
+    const legacy = this.config.ecsCompatibility === 'disabled';
+    const changes: EventChange[] = [];
+    for (const [index, hits] of this.hits) {
+      const change: EventChange = { index, append: [], set: [], tags: [], matched: true };
+      this.stats.hits += hits.length;
+      this.stats.matched_events++;
+      if (this.config.fetchContext && hits.some((h) => contextOf(h.attr.event_id) === null)) {
+        change.tags.push(TAG_FETCH_FAILURE);
+        this.stats.fetch_failures++;
+      }
+      if (legacy) change.set.push(...legacyFields(hits, contextOf));
+      else {
+        const entries = hits.map((h) => ecsEnrichment(h, contextOf(h.attr.event_id), this.config, this.now));
+        change.append.push([ENRICHMENTS_FIELD, entries]);
+      }
+      changes.push(change);
+    }
+    return { changes, stats: this.stats };
+  }
+}

@@ -1,0 +1,51 @@
+// The first call of a batch: the lookup keys of each value the host has not seen before. What a
+// value's keys are depends on the value, its datatype, the key scheme and the CIDR prefix lengths
+// in use (from the meta value); `plan` names the last two, so the host knows when the keys it
+// remembers are stale.
+import { CoreError } from '../errors.js';
+import { candidateProbes, decodeMeta, isDatatype, KEY_PREFIX, type PrefixPlan } from '../ioc/index.js';
+import type { KeysRequest, KeysResponse } from '../protocol.js';
+
+/** Prefix lengths to probe for this meta value: null (every length) before the host has looked. */
+export function prefixPlanOf(meta: string | null): PrefixPlan | null {
+  if (meta === null) return null;
+  if (meta === '') return { v4: [], v6: [] };
+  return decodeMeta(meta)?.prefixes ?? null;
+}
+
+export function planName(plan: PrefixPlan | null): string {
+  return plan ? `${KEY_PREFIX}${plan.v4.join(',')}|${plan.v6.join(',')}` : `${KEY_PREFIX}*`;
+}
+
+const NOTHING: readonly string[] = [];
+
+export function valueKeys(request: KeysRequest): KeysResponse {
+  const plan = prefixPlanOf(request.meta ?? null);
+  const values = request.values;
+  if (!values || typeof values !== 'object') throw new CoreError('MISP_ENRICH_PROTOCOL', 'the keys request has no values');
+  const out: KeysResponse['keys'] = {};
+  for (const datatype of Object.keys(values)) {
+    const list = (values as Record<string, unknown>)[datatype];
+    if (!isDatatype(datatype) || !Array.isArray(list)) {
+      throw new CoreError('MISP_ENRICH_PROTOCOL', `the keys request has no list of '${datatype}' values`);
+    }
+    const keys = new Array<readonly string[] | null>(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const raw: unknown = list[i];
+      if (typeof raw !== 'string') keys[i] = null;
+      else if (raw.trim() === '') keys[i] = NOTHING;
+      else {
+        const candidate = candidateProbes(datatype, raw, plan);
+        if (!candidate) keys[i] = null;
+        else {
+          const probes = candidate.probes;
+          const k = new Array<string>(probes.length);
+          for (let p = 0; p < probes.length; p++) k[p] = probes[p]!.key;
+          keys[i] = k;
+        }
+      }
+    }
+    out[datatype] = keys as (string[] | null)[];
+  }
+  return { plan: planName(plan), keys: out };
+}
