@@ -11,7 +11,7 @@ export const VERSION = readFileSync(join(ROOT, 'VERSION'), 'utf8').trim();
 export const PLUGIN_JAR = join(ROOT, 'plugin/java/filter/target', `logstash-filter-misp_enrich-${VERSION}.jar`);
 export const HARNESS_JAR = join(ROOT, 'plugin/java/harness/target', `misp-enrich-harness-${VERSION}.jar`);
 export const RUN_BIN = join(ROOT, 'bin/misp-enrich-run.js');
-export const BUNDLE_IN_JAR = 'io/mispenrich/logstash/core/misp-enrich-core.js';
+export const BUNDLE_IN_JAR = 'io/mispenrich/logstash/graaljs/misp-enrich-core.js';
 
 /**
  * Fails (never skips) when the jars are missing or the jar's core bundle is not the one just

@@ -2,6 +2,7 @@ package io.mispenrich.harness;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Logstash field-reference syntax: "[a][b][0]" is a path, a bare "a" (no brackets) is the
@@ -10,8 +11,23 @@ import java.util.List;
 record FieldReference(boolean metadata, List<String> path) {
 
     static final String METADATA = "@metadata";
+    /** Parsed references, as Logstash's FieldReference keeps them (a pipeline names few fields). */
+    private static final ConcurrentHashMap<String, FieldReference> CACHE = new ConcurrentHashMap<>();
+    private static final int CACHE_LIMIT = 10_000;
 
     static FieldReference parse(String ref) {
+        FieldReference cached = ref == null ? null : CACHE.get(ref);
+        if (cached != null) {
+            return cached;
+        }
+        FieldReference parsed = parseUncached(ref);
+        if (CACHE.size() < CACHE_LIMIT) {
+            CACHE.put(ref, parsed);
+        }
+        return parsed;
+    }
+
+    private static FieldReference parseUncached(String ref) {
         if (ref == null || ref.isEmpty()) {
             throw new IllegalArgumentException("empty field reference");
         }

@@ -154,8 +154,6 @@ public final class HarnessMain {
         Map<String, Object> settings = args.containsKey("settings")
                 ? Ndjson.readObject(readAll(args.get("settings")))
                 : new LinkedHashMap<>(Map.of("fetch_context", false));
-        // Input first: a malformed input file fails before the plugin opens anything.
-        List<Event> events = args.containsKey("schema") ? List.of() : readEvents(args.get("input"));
         HarnessContext context = new HarnessContext();
         Filter filter = start(loaded.type(), settings, context);
         if (args.containsKey("schema")) {
@@ -177,16 +175,19 @@ public final class HarnessMain {
         PipelineRun.Pause pause = args.containsKey("pause-file")
                 ? new PipelineRun.Pause(Integer.parseInt(args.getOrDefault("pause-after-batch", "0")), Path.of(args.get("pause-file")))
                 : PipelineRun.Pause.NONE;
-        PipelineRun.Result result = PipelineRun.run(filter, events, workers, batchSize, new CommonActions(settings), pause);
+        PipelineRun.Result result;
+        try (EventReader reader = new EventReader(args.get("input")); EventWriter writer = new EventWriter(args.get("output"))) {
+            result = PipelineRun.run(filter, reader, writer, workers, batchSize, new CommonActions(settings), pause);
+        } finally {
+            filter.close();
+        }
         long wallNanos = System.nanoTime() - t0;
-        writeEvents(args.get("output"), result.output());
-        filter.close();
         loaded.loader().close();
 
         if (args.containsKey("report")) {
             Map<String, Object> report = new LinkedHashMap<>();
-            report.put("events_in", events.size());
-            report.put("events_out", result.output().size());
+            report.put("events_in", result.eventsIn());
+            report.put("events_out", result.eventsOut());
             report.put("batches", result.batches());
             report.put("workers", workers);
             report.put("filter_nanos", result.filterNanos());
@@ -256,47 +257,6 @@ public final class HarnessMain {
             System.out.flush();
         } else {
             Files.writeString(Path.of(file), text);
-        }
-    }
-
-    private static List<Event> readEvents(String file) throws IOException {
-        List<Event> events = new ArrayList<>();
-        BufferedReader reader = file.equals("-")
-                ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                : Files.newBufferedReader(Path.of(file));
-        try (reader) {
-            String line;
-            int n = 0;
-            while ((line = reader.readLine()) != null) {
-                n++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    events.add(new HarnessEvent(Ndjson.readObject(line)));
-                } catch (IOException | IllegalArgumentException e) {
-                    throw new IOException("input line " + n + " is not a JSON object: " + e.getMessage(), e);
-                }
-            }
-        }
-        return events;
-    }
-
-    private static void writeEvents(String file, Collection<Event> events) throws IOException {
-        Writer w = file.equals("-")
-                ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16)
-                : Files.newBufferedWriter(Path.of(file));
-        try {
-            for (Event e : events) {
-                w.write(Ndjson.write(e.getData()));
-                w.write('\n');
-            }
-        } finally {
-            if (file.equals("-")) {
-                w.flush();
-            } else {
-                w.close();
-            }
         }
     }
 

@@ -1,10 +1,15 @@
 package io.mispenrich.harness;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import co.elastic.logstash.api.Event;
@@ -12,17 +17,29 @@ import co.elastic.logstash.api.Filter;
 import co.elastic.logstash.api.FilterMatchListener;
 
 /**
- * Drives a filter as pipeline workers do: N threads, each taking the next batch of up to
- * batchSize events and calling filter() on it, all on the SAME filter instance at once. Each
- * worker also sends one empty batch first (Logstash does). Output keeps input order.
+ * Drives a filter as a Logstash pipeline does: an input thread reads and decodes events into
+ * batches of up to batchSize, N worker threads each take the next batch and call filter() on it,
+ * all on the SAME filter instance at once, and the output is written in input order while the
+ * workers go on. Each worker also sends one empty batch first (Logstash does). Memory stays
+ * bounded whatever the input's size: a few batches are in flight at any time.
  */
 final class PipelineRun {
 
     private PipelineRun() {
     }
 
+    /** Where events come from: the next batch of up to max events, or null at the end. */
+    interface Source {
+        List<Event> next(int max) throws IOException;
+    }
+
+    /** Where events go, in input order. */
+    interface Sink {
+        void write(Event event) throws IOException;
+    }
+
     /** filterNanos: time inside filter(), all batches; lateNanos/lateEvents: the second half of the batches (warmed up). */
-    record Result(List<Event> output, int batches, long filterNanos, long lateNanos, long lateEvents) {
+    record Result(long eventsIn, long eventsOut, int batches, long filterNanos, long lateNanos, long lateEvents) {
     }
 
     /**
@@ -48,36 +65,74 @@ final class PipelineRun {
         }
     }
 
-    static Result run(Filter filter, List<Event> events, int workers, int batchSize, FilterMatchListener listener) {
-        return run(filter, events, workers, batchSize, listener, Pause.NONE);
+    private record Batch(int index, List<Event> events) {
     }
 
-    static Result run(Filter filter, List<Event> events, int workers, int batchSize, FilterMatchListener listener, Pause pause) {
-        int batches = (events.size() + batchSize - 1) / batchSize;
-        @SuppressWarnings("unchecked")
-        Collection<Event>[] results = new Collection[batches];
-        AtomicInteger next = new AtomicInteger();
-        AtomicLong filterNanos = new AtomicLong();
-        AtomicLong lateNanos = new AtomicLong();
-        AtomicLong lateEvents = new AtomicLong();
+    private static final Batch END = new Batch(-1, List.of());
+
+    static Result run(Filter filter, Source source, Sink sink, int workers, int batchSize, FilterMatchListener listener, Pause pause)
+            throws IOException {
+        BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(Math.max(2, workers * 2));
         AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicInteger batches = new AtomicInteger();
+        long[] in = {0};
+        // Results waiting for an earlier batch, and what each batch cost inside filter().
+        Map<Integer, Collection<Event>> done = new HashMap<>();
+        List<long[]> timings = new ArrayList<>();
+        long[] out = {0};
+        int[] nextToWrite = {0};
+        Object lock = new Object();
+
+        Thread input = new Thread(() -> {
+            try {
+                List<Event> b;
+                while (failure.get() == null && (b = source.next(batchSize)) != null) {
+                    in[0] += b.size();
+                    offer(queue, new Batch(batches.getAndIncrement(), b), failure);
+                }
+                for (int w = 0; w < workers; w++) {
+                    offer(queue, END, failure);
+                }
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            }
+        }, "[main]<input");
+        input.start();
+
         List<Thread> threads = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
             Thread t = new Thread(() -> {
                 try {
                     filter.filter(new ArrayList<>(), listener);
-                    int b;
-                    while ((b = next.getAndIncrement()) < batches) {
-                        List<Event> batch = new ArrayList<>(events.subList(b * batchSize, Math.min(events.size(), (b + 1) * batchSize)));
-                        long t0 = System.nanoTime();
-                        results[b] = filter.filter(batch, listener);
-                        long took = System.nanoTime() - t0;
-                        filterNanos.addAndGet(took);
-                        if (b >= batches / 2) {
-                            lateNanos.addAndGet(took);
-                            lateEvents.addAndGet(batch.size());
+                    while (true) {
+                        Batch b = queue.poll(100, TimeUnit.MILLISECONDS);
+                        if (b == null) {
+                            if (failure.get() != null) {
+                                break;
+                            }
+                            continue;
                         }
-                        pause.await(b);
+                        if (b == END) {
+                            break;
+                        }
+                        long t0 = System.nanoTime();
+                        Collection<Event> result = filter.filter(b.events(), listener);
+                        long took = System.nanoTime() - t0;
+                        synchronized (lock) {
+                            timings.add(new long[] {b.index(), took, b.events().size()});
+                            done.put(b.index(), result);
+                            // Whoever completes the next batch in order writes every batch now in order.
+                            while (done.containsKey(nextToWrite[0])) {
+                                for (Event e : done.remove(nextToWrite[0])) {
+                                    if (!e.isCancelled()) {
+                                        sink.write(e);
+                                        out[0]++;
+                                    }
+                                }
+                                nextToWrite[0]++;
+                            }
+                        }
+                        pause.await(b.index());
                     }
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
@@ -86,25 +141,48 @@ final class PipelineRun {
             threads.add(t);
             t.start();
         }
+        join(input);
         for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted");
+            join(t);
+        }
+        Throwable f = failure.get();
+        if (f instanceof IOException io) {
+            throw io;
+        }
+        if (f != null) {
+            throw new IllegalStateException("filter() threw (a filter must never throw): " + f, f);
+        }
+        int total = batches.get();
+        long filterNanos = 0;
+        long lateNanos = 0;
+        long lateEvents = 0;
+        for (long[] t : timings) {
+            filterNanos += t[1];
+            if (t[0] >= total / 2) {
+                lateNanos += t[1];
+                lateEvents += t[2];
             }
         }
-        if (failure.get() != null) {
-            throw new IllegalStateException("filter() threw (a filter must never throw): " + failure.get(), failure.get());
-        }
-        List<Event> out = new ArrayList<>(events.size());
-        for (Collection<Event> r : results) {
-            for (Event e : r) {
-                if (!e.isCancelled()) {
-                    out.add(e);
-                }
+        return new Result(in[0], out[0], total, filterNanos, lateNanos, lateEvents);
+    }
+
+    /** Waits for room in the queue, unless the run has failed (then the batch is dropped). */
+    private static void offer(BlockingQueue<Batch> queue, Batch b, AtomicReference<Throwable> failure) throws InterruptedException {
+        while (!queue.offer(b, 100, TimeUnit.MILLISECONDS)) {
+            if (failure.get() != null) {
+                return;
             }
         }
-        return new Result(out, batches, filterNanos.get(), lateNanos.get(), lateEvents.get());
+    }
+
+    private static void join(Thread t) {
+        try {
+            while (t.isAlive()) {
+                t.join(TimeUnit.SECONDS.toMillis(1));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
     }
 }

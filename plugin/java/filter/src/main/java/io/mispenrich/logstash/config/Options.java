@@ -24,12 +24,13 @@ public final class Options {
     public static final PluginConfigSpec<Long> MISP_TIMEOUT_MS = PluginConfigSpec.numSetting("misp_timeout_ms", 5_000);
     public static final PluginConfigSpec<Long> CONTEXT_CACHE_SIZE = PluginConfigSpec.numSetting("context_cache_size", 10_000);
     public static final PluginConfigSpec<Long> CONTEXT_CACHE_TTL_S = PluginConfigSpec.numSetting("context_cache_ttl_s", 300);
+    public static final PluginConfigSpec<Long> VALUE_CACHE_SIZE = PluginConfigSpec.numSetting("value_cache_size", 100_000);
     public static final PluginConfigSpec<String> SSL_VERIFICATION_MODE = PluginConfigSpec.stringSetting("ssl_verification_mode", "full");
     public static final PluginConfigSpec<List<Object>> SSL_CERTIFICATE_AUTHORITIES =
             PluginConfigSpec.arraySetting("ssl_certificate_authorities", List.of(), false, false);
 
     public static final List<PluginConfigSpec<?>> ALL = List.of(
             MEMCACHED_HOSTS, MISP_URL, MISP_API_KEY, FIELDS, FETCH_CONTEXT, ECS_COMPATIBILITY,
-            MEMCACHED_TIMEOUT_MS, MISP_TIMEOUT_MS, CONTEXT_CACHE_SIZE, CONTEXT_CACHE_TTL_S,
+            MEMCACHED_TIMEOUT_MS, MISP_TIMEOUT_MS, CONTEXT_CACHE_SIZE, CONTEXT_CACHE_TTL_S, VALUE_CACHE_SIZE,
             SSL_VERIFICATION_MODE, SSL_CERTIFICATE_AUTHORITIES);
 }

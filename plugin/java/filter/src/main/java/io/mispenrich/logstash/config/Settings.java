@@ -30,6 +30,7 @@ public record Settings(
         long mispTimeoutMs,
         long contextCacheSize,
         long contextCacheTtlS,
+        long valueCacheSize,
         String sslVerificationMode,
         List<Path> sslCertificateAuthorities) {
 
@@ -105,6 +106,9 @@ public record Settings(
         long cacheTtl = range(Options.CONTEXT_CACHE_TTL_S.name(), get(Options.CONTEXT_CACHE_TTL_S.name(),
                 () -> config.get(Options.CONTEXT_CACHE_TTL_S)), 0, 7 * 24 * 3600);
 
+        long valueCacheSize = range(Options.VALUE_CACHE_SIZE.name(), get(Options.VALUE_CACHE_SIZE.name(),
+                () -> config.get(Options.VALUE_CACHE_SIZE)), 0, 100_000_000);
+
         String verification = get(Options.SSL_VERIFICATION_MODE.name(), () -> config.get(Options.SSL_VERIFICATION_MODE));
         if (!"full".equals(verification) && !"none".equals(verification)) {
             throw new ConfigException(Options.SSL_VERIFICATION_MODE.name(), "must be \"full\" or \"none\", got \"" + verification + "\"");
@@ -129,7 +133,7 @@ public record Settings(
         }
 
         return new Settings(List.copyOf(hosts), url, key, fields, fetchContext, ecs, memcachedTimeout, mispTimeout,
-                cacheSize, cacheTtl, verification, List.copyOf(cas));
+                cacheSize, cacheTtl, valueCacheSize, verification, List.copyOf(cas));
     }
 
     /** Logstash's Configuration throws on a value of the wrong type; name the option in that case. */

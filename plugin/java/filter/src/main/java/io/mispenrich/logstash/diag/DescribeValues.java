@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.mispenrich.logstash.core.CoreRuntime;
+import io.mispenrich.logstash.graaljs.CoreRuntime;
 import io.mispenrich.logstash.json.Json;
 
 /**

@@ -1,42 +1,22 @@
 package io.mispenrich.logstash.event;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
 import co.elastic.logstash.api.Event;
 import co.elastic.logstash.api.FilterMatchListener;
 
-/** Reads the configured fields from events and writes the core's changes back, as the protocol says. */
+/** Writes the core's edits into events, as plugin/core/protocol.ts (EventEdit) says. */
 public final class EventIo {
+
+    /** An enrichment that could not be written into this event (e.g. its [threat] is a string). */
+    public static final String APPLY_FAILURE_TAG = "_misp_enrich_apply_failure";
 
     private EventIo() {
     }
 
-    /** BeginRequest.events: row i holds event i's value of each field reference (null when unset). */
-    public static List<List<Object>> readFields(List<Event> events, List<String> fieldRefs) {
-        List<List<Object>> rows = new ArrayList<>(events.size());
-        for (Event e : events) {
-            List<Object> row = new ArrayList<>(fieldRefs.size());
-            for (String ref : fieldRefs) {
-                row.add(plain(e.getField(ref)));
-            }
-            rows.add(row);
-        }
-        return rows;
-    }
-
-    /** Keeps JSON-shaped values; anything else (e.g. a Logstash Timestamp) as its string form. */
-    private static Object plain(Object v) {
-        if (v == null || v instanceof String || v instanceof Number || v instanceof Boolean
-                || v instanceof Map<?, ?> || v instanceof Collection<?>) {
-            return v;
-        }
-        return v.toString();
-    }
-
-    /** Applies one EventChange (see plugin/core/protocol.ts). Returns true if the event matched. */
+    /** Applies one EventEdit (see plugin/core/protocol.ts). Returns true if the event matched. */
     @SuppressWarnings("unchecked")
     public static boolean apply(Event event, Map<String, Object> change, FilterMatchListener listener) {
         Object append = change.get("append");

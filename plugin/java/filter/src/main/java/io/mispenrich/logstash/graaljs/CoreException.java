@@ -1,4 +1,4 @@
-package io.mispenrich.logstash.core;
+package io.mispenrich.logstash.graaljs;
 
 /** A failure inside the core or at the polyglot boundary, with a stable MISP_ENRICH_* code. */
 public final class CoreException extends RuntimeException {

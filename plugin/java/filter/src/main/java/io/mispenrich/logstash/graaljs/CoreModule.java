@@ -1,4 +1,4 @@
-package io.mispenrich.logstash.core;
+package io.mispenrich.logstash.graaljs;
 
 import org.graalvm.polyglot.HostAccess;
 

@@ -1,4 +1,4 @@
-package io.mispenrich.logstash.core;
+package io.mispenrich.logstash.graaljs;
 
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -29,13 +29,13 @@ import org.graalvm.polyglot.Value;
  * it in finally; each Context evaluates the bundle once, when it is created.
  *
  * <p>The sandbox stays at GraalJS's defaults: no host class lookup, no host I/O, no threads, no
- * processes, no environment. Only Strings cross the boundary, through the {@link CoreModule},
- * {@link Enricher} and {@link BatchPlan} mirrors; every PolyglotException is turned into a
+ * processes, no environment. Only Strings cross the boundary, through the {@link CoreModule}
+ * and {@link Enricher} mirrors; every PolyglotException is turned into a
  * {@link CoreException} here.
  */
 public final class CoreRuntime implements Closeable {
 
-    public static final String BUNDLE_RESOURCE = "/io/mispenrich/logstash/core/misp-enrich-core.js";
+    public static final String BUNDLE_RESOURCE = "/io/mispenrich/logstash/graaljs/misp-enrich-core.js";
     private static final String GLOBAL = "MispEnrichCore";
 
     private final Engine engine;

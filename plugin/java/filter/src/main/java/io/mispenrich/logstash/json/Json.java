@@ -32,6 +32,68 @@ public final class Json {
         return value;
     }
 
+    /** A value parsed from JSON text, with the exact text it was parsed from. */
+    public record Sourced(Object value, String text) {
+    }
+
+    /**
+     * The elements of the array that is the whole text, or the array under {@code member} of the
+     * object that is the whole text, each parsed and with its own source text: so a host can keep
+     * what a server sent and pass it on without writing it again. The whole text is validated.
+     *
+     * @throws IllegalArgumentException when the text is not JSON or holds no such array
+     */
+    public static List<Sourced> arrayElements(String text, String member) {
+        Parser p = new Parser(text);
+        p.skipWs();
+        List<Sourced> out = null;
+        if (p.peek() == '[') {
+            out = p.sourcedArray();
+        } else if (p.peek() == '{') {
+            p.pos++;
+            p.skipWs();
+            if (p.peek() != '}') {
+                while (true) {
+                    p.skipWs();
+                    if (p.peek() != '"') {
+                        throw p.error("expected a key");
+                    }
+                    String key = p.string();
+                    p.skipWs();
+                    p.expect(':');
+                    p.skipWs();
+                    if (key.equals(member) && p.peek() == '[') {
+                        out = p.sourcedArray();
+                    } else {
+                        p.value(1);
+                    }
+                    p.skipWs();
+                    if (p.peek() == ',') {
+                        p.pos++;
+                        continue;
+                    }
+                    break;
+                }
+            }
+            p.expect('}');
+        } else {
+            throw p.error("expected an array or an object");
+        }
+        p.skipWs();
+        if (p.pos != text.length()) {
+            throw p.error("trailing characters");
+        }
+        if (out == null) {
+            throw new IllegalArgumentException("MISP_ENRICH_JSON: no \"" + member + "\" array");
+        }
+        return out;
+    }
+
+    /** Appends the JSON string literal of {@code s}. */
+    public static void quote(CharSequence s, StringBuilder out) {
+        string(s, out);
+    }
+
     public static String write(Object value) {
         StringBuilder out = new StringBuilder(256);
         write(value, out);
@@ -126,6 +188,34 @@ public final class Json {
 
         IllegalArgumentException error(String what) {
             return new IllegalArgumentException("MISP_ENRICH_JSON: " + what + " at offset " + pos);
+        }
+
+        /** The next character, or -1 at the end. */
+        int peek() {
+            return pos < s.length() ? s.charAt(pos) : -1;
+        }
+
+        List<Sourced> sourcedArray() {
+            List<Sourced> list = new ArrayList<>();
+            pos++;
+            skipWs();
+            if (peek() == ']') {
+                pos++;
+                return list;
+            }
+            while (true) {
+                skipWs();
+                int start = pos;
+                Object v = value(1);
+                list.add(new Sourced(v, s.substring(start, pos)));
+                skipWs();
+                if (peek() == ',') {
+                    pos++;
+                    continue;
+                }
+                expect(']');
+                return list;
+            }
         }
 
         void skipWs() {

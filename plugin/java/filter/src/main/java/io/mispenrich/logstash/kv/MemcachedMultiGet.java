@@ -1,12 +1,13 @@
 package io.mispenrich.logstash.kv;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+
+import io.mispenrich.logstash.ports.KeyValuePort;
 
 /**
  * The key-value port: a whole batch's keys in one pipelined round trip to the first memcached in
@@ -23,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * created. A host that failed is skipped for {@link #RETRY_AFTER_MS} so each batch does not pay its
  * connect timeout again, unless every host is down, in which case all are tried in order.
  */
-public final class MemcachedMultiGet implements Closeable {
+public final class MemcachedMultiGet implements KeyValuePort {
 
     static final long RETRY_AFTER_MS = 2_000;
     private static final int MAX_IDLE_PER_HOST = 16;
@@ -44,16 +45,13 @@ public final class MemcachedMultiGet implements Closeable {
         this.timeoutMs = timeoutMs;
     }
 
-    /** What one multi-get found, and where. */
-    public record Result(String[] values, HostPort server) {
-    }
-
     /**
      * values[i] for keys[i] (null on a miss). Keys must already be legal memcached keys.
      *
      * @throws IOException when no host answered; the message names each host and its failure
      */
-    public Result getMulti(List<String> keys) throws IOException {
+    @Override
+    public String[] getMulti(List<String> keys) throws IOException {
         if (closed.get()) {
             throw new IOException("closed");
         }
@@ -75,7 +73,7 @@ public final class MemcachedMultiGet implements Closeable {
         StringBuilder failures = new StringBuilder();
         for (Host h : order) {
             try {
-                return new Result(h.getMulti(keys, timeoutMs), h.server);
+                return h.getMulti(keys, timeoutMs);
             } catch (IOException | RuntimeException e) {
                 h.downUntil.set(System.currentTimeMillis() + RETRY_AFTER_MS);
                 if (failures.length() > 0) {

@@ -1,6 +1,5 @@
 package io.mispenrich.logstash.misp;
 
-import java.io.Closeable;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,6 +30,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 
 import io.mispenrich.logstash.json.Json;
+import io.mispenrich.logstash.ports.ContextPort;
 
 /**
  * The fetch port: MISP event context (metadata only) for the hits of a batch, by event id.
@@ -41,12 +41,12 @@ import io.mispenrich.logstash.json.Json;
  * out as ONE events/restSearch request. A failure is cached too, briefly, so a MISP outage costs
  * one timeout per {@link #FAILURE_TTL} rather than one per batch.
  */
-public final class MispContextFetcher implements Closeable {
+public final class MispContextFetcher implements ContextPort {
 
     static final Duration FAILURE_TTL = Duration.ofSeconds(15);
 
-    /** A cached answer: the Event object, or null when it could not be fetched. */
-    private record Fetched(Object event) {
+    /** A cached answer: the event's JSON text as MISP sent it, or null when it could not be fetched. */
+    private record Fetched(String event) {
     }
 
     private final URI endpoint;
@@ -100,11 +100,13 @@ public final class MispContextFetcher implements Closeable {
     }
 
     /**
-     * contexts[id] for each id: the Event object or null. Waits at most about misp_timeout_ms;
-     * never throws.
+     * contexts[id] for each id: the JSON text of {"Event": {...}} as MISP sent it (kept as text so
+     * a cached context is never written again per batch), or null. Waits at most about
+     * misp_timeout_ms; never throws.
      */
-    public Map<String, Object> fetch(List<String> ids) {
-        Map<String, Object> out = new LinkedHashMap<>();
+    @Override
+    public Map<String, String> fetch(List<String> ids) {
+        Map<String, String> out = new LinkedHashMap<>();
         if (ids.isEmpty()) {
             return out;
         }
@@ -120,8 +122,7 @@ public final class MispContextFetcher implements Closeable {
         }
         for (String id : ids) {
             Fetched f = got.get(id);
-            Object event = f == null ? null : f.event();
-            out.put(id, event);
+            out.put(id, f == null ? null : f.event());
         }
         return out;
     }
@@ -147,14 +148,14 @@ public final class MispContextFetcher implements Closeable {
             return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
                     .handle((response, error) -> {
                         Map<String, Fetched> result = new HashMap<>();
-                        Map<String, Object> events = Map.of();
+                        Map<String, String> events = Map.of();
                         if (error != null) {
                             warn.accept("MISP_ENRICH_FETCH: events/restSearch failed: " + describe(error));
                         } else if (response.statusCode() != 200) {
                             warn.accept("MISP_ENRICH_FETCH: events/restSearch answered HTTP " + response.statusCode());
                         } else {
                             try {
-                                events = eventsById(Json.parse(response.body()));
+                                events = eventsById(response.body());
                             } catch (RuntimeException e) {
                                 warn.accept("MISP_ENRICH_FETCH: events/restSearch answered something other than JSON events");
                             }
@@ -184,18 +185,14 @@ public final class MispContextFetcher implements Closeable {
         return Json.write(body);
     }
 
-    /** {"response":[{"Event":{...}}, ...]} (or a bare array) → Event objects by their id. */
-    static Map<String, Object> eventsById(Object parsed) {
-        Object list = parsed instanceof Map<?, ?> m ? m.get("response") : parsed;
-        Map<String, Object> out = new HashMap<>();
-        if (!(list instanceof List<?> items)) {
-            throw new IllegalArgumentException("no response array");
-        }
-        for (Object item : items) {
-            if (item instanceof Map<?, ?> wrapper && wrapper.get("Event") instanceof Map<?, ?> event) {
+    /** {"response":[{"Event":{...}}, ...]} (or a bare array) → the text of each {"Event":...} item, by event id. */
+    static Map<String, String> eventsById(String body) {
+        Map<String, String> out = new HashMap<>();
+        for (Json.Sourced item : Json.arrayElements(body, "response")) {
+            if (item.value() instanceof Map<?, ?> wrapper && wrapper.get("Event") instanceof Map<?, ?> event) {
                 Object id = event.get("id");
-                if (id != null) {
-                    out.put(String.valueOf(id), event);
+                if (id instanceof String || id instanceof Number) {
+                    out.put(String.valueOf(id), item.text());
                 }
             }
         }

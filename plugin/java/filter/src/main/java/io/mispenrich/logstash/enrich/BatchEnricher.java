@@ -1,0 +1,469 @@
+package io.mispenrich.logstash.enrich;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+import co.elastic.logstash.api.Event;
+import co.elastic.logstash.api.FilterMatchListener;
+import io.mispenrich.logstash.event.EventIo;
+import io.mispenrich.logstash.json.Json;
+import io.mispenrich.logstash.ports.ContextPort;
+import io.mispenrich.logstash.ports.KeyValuePort;
+
+/**
+ * One batch through the protocol of plugin/core/protocol.ts: read the configured fields, take
+ * each value's keys from the {@link ValueMemory} or (new values only) from the core, one
+ * multi-get of the batch's keys, then the core again only for the events that hit. Shared by
+ * every pipeline worker; each batch brings its own {@link CoreCalls}.
+ *
+ * <p>Nothing here decides what a value means: which keys a value has, whether it is valid, what
+ * a stored value says and what an event gets are all the core's answers. This class moves
+ * strings between the core, the ports and the events.
+ */
+public final class BatchEnricher {
+
+    /** The core's calls for one batch, on a GraalJS Context borrowed for that batch (lazily). */
+    public interface CoreCalls {
+        String keys(String keysRequestJson);
+
+        String match(String matchRequestJson);
+
+        String finish(String finishRequestJson);
+    }
+
+    /** Where failures and news go: the filter's logger and metrics. */
+    public interface Reporter {
+        void lookupFailed(String why);
+
+        /** The meta value changed from something to "" (no agent has loaded the server). */
+        void noAgentData();
+
+        void applyFailed(String why);
+    }
+
+    /** What a batch did, for the metrics. */
+    public record Outcome(int values, int invalidValues, int newValues, int keys, int lookupFailures,
+                          long hits, long matchedEvents, long fetchFailures, long badValues, int applyFailures) {
+    }
+
+    private final EnricherInfo info;
+    private final ValueMemory memory;
+    private final KeyValuePort kv;
+    private final ContextPort contexts;
+    private final Reporter reporter;
+    /** The last value read under the meta key; null until the first lookup (protocol.ts KeysRequest.meta). */
+    private final AtomicReference<String> meta = new AtomicReference<>();
+    private final int[] datatypeOfField;
+    private final List<String> datatypeNames;
+
+    /** @param contexts null when fetch_context is off */
+    public BatchEnricher(EnricherInfo info, ValueMemory memory, KeyValuePort kv, ContextPort contexts, Reporter reporter) {
+        this.info = info;
+        this.memory = memory;
+        this.kv = kv;
+        this.contexts = contexts;
+        this.reporter = reporter;
+        this.datatypeNames = new ArrayList<>();
+        this.datatypeOfField = new int[info.datatypes().size()];
+        for (int j = 0; j < datatypeOfField.length; j++) {
+            String d = info.datatypes().get(j);
+            int k = datatypeNames.indexOf(d);
+            if (k < 0) {
+                k = datatypeNames.size();
+                datatypeNames.add(d);
+            }
+            datatypeOfField[j] = k;
+        }
+    }
+
+    public Outcome enrich(List<Event> batch, FilterMatchListener listener, CoreCalls core) {
+        return new Run(batch, core).run(listener);
+    }
+
+    /** One value of one field of one event. */
+    private static final class Occurrence {
+        final int event;
+        final int field;
+        final String raw;
+        String[] keys;
+
+        Occurrence(int event, int field, String raw, String[] keys) {
+            this.event = event;
+            this.field = field;
+            this.raw = raw;
+            this.keys = keys;
+        }
+    }
+
+    private final class Run {
+        final List<Event> batch;
+        final CoreCalls core;
+        final String metaNow = meta.get();
+        final ValueMemory.Generation generation = memory.current();
+        final boolean remembered = generation.isFor(metaNow);
+        final List<Occurrence> occurrences = new ArrayList<>();
+        /** New values by datatype, each once, with the index of its answer. */
+        final List<Map<String, Integer>> pending = new ArrayList<>();
+        int newValues;
+        int values;
+        int invalid;
+
+        Run(List<Event> batch, CoreCalls core) {
+            this.batch = batch;
+            this.core = core;
+            for (int d = 0; d < datatypeNames.size(); d++) {
+                pending.add(null);
+            }
+        }
+
+        Outcome run(FilterMatchListener listener) {
+            collect();
+            if (newValues > 0) {
+                resolveNewValues();
+            }
+            // Count the batch's values, and drop those with nothing to look up.
+            List<String> keys = new ArrayList<>();
+            Set<String> seenKeys = new HashSet<>();
+            BitSet needsLookup = new BitSet(batch.size());
+            List<Occurrence> lookedUp = new ArrayList<>(occurrences.size());
+            for (Occurrence o : occurrences) {
+                if (o.keys == ValueMemory.NOTHING) {
+                    continue;
+                }
+                values++;
+                if (o.keys == ValueMemory.INVALID) {
+                    invalid++;
+                    continue;
+                }
+                lookedUp.add(o);
+                needsLookup.set(o.event);
+                for (String k : o.keys) {
+                    if (seenKeys.add(k)) {
+                        keys.add(k);
+                    }
+                }
+            }
+
+            Map<String, String> found = new HashMap<>();
+            boolean lookupFailed = false;
+            int keyCount = keys.size();
+            if (!keys.isEmpty()) {
+                // The meta key rides along with every lookup, so the host's copy is never a batch old.
+                keys.add(info.metaKey());
+                keyCount = keys.size();
+                try {
+                    String[] got = kv.getMulti(keys);
+                    for (int i = 0; i < got.length - 1; i++) {
+                        if (got[i] != null) {
+                            found.put(keys.get(i), got[i]);
+                        }
+                    }
+                    noteMeta(got[got.length - 1] == null ? "" : got[got.length - 1]);
+                } catch (IOException | RuntimeException e) {
+                    lookupFailed = true;
+                    reporter.lookupFailed(e.getMessage());
+                }
+            }
+
+            List<Map<String, Object>> changes = List.of();
+            Map<String, Object> stats = Map.of();
+            if (!found.isEmpty()) {
+                Map<String, Object> result = matchAndFinish(lookedUp, found);
+                changes = listOfMaps(result.get("changes"));
+                stats = result.get("stats") instanceof Map<?, ?> m ? asStringMap(m) : Map.of();
+            }
+
+            int applyFailures = 0;
+            BitSet edited = new BitSet(batch.size());
+            for (Map<String, Object> change : changes) {
+                if (change.get("index") instanceof Number n && n.intValue() >= 0 && n.intValue() < batch.size()
+                        && !edited.get(n.intValue())) {
+                    edited.set(n.intValue());
+                    if (!apply(batch.get(n.intValue()), change, listener)) {
+                        applyFailures++;
+                    }
+                }
+            }
+            int lookupFailures = 0;
+            for (int i = 0; i < batch.size(); i++) {
+                if (edited.get(i)) {
+                    continue;
+                }
+                Map<String, Object> edit = info.unmatched();
+                if (lookupFailed && needsLookup.get(i)) {
+                    edit = info.lookupFailed();
+                    lookupFailures++;
+                }
+                if (edit != null && !apply(batch.get(i), edit, listener)) {
+                    applyFailures++;
+                }
+            }
+            return new Outcome(values, invalid, newValues, keyCount, lookupFailures,
+                    count(stats.get("hits")), count(stats.get("matched_events")), count(stats.get("fetch_failures")),
+                    count(stats.get("bad_values")), applyFailures);
+        }
+
+        /** Reads every configured field of every event; values the memory knows get their keys now. */
+        void collect() {
+            List<String> refs = info.fieldRefs();
+            for (int i = 0; i < batch.size(); i++) {
+                Event event = batch.get(i);
+                for (int j = 0; j < refs.size(); j++) {
+                    Object value = event.getField(refs.get(j));
+                    if (value == null) {
+                        continue;
+                    }
+                    if (value instanceof Collection<?> items) {
+                        Set<String> seen = items.size() > 1 ? new HashSet<>() : null;
+                        for (Object item : items) {
+                            String raw = text(item);
+                            if (raw != null && (seen == null || seen.add(raw))) {
+                                add(i, j, raw);
+                            } else if (raw == null && item != null) {
+                                invalid++;
+                            }
+                        }
+                    } else {
+                        String raw = text(value);
+                        if (raw != null) {
+                            add(i, j, raw);
+                        } else {
+                            invalid++;
+                        }
+                    }
+                }
+            }
+        }
+
+        void add(int event, int field, String raw) {
+            int datatype = datatypeOfField[field];
+            String[] keys = remembered ? generation.get(datatype, raw) : null;
+            if (keys == null) {
+                Map<String, Integer> byValue = pending.get(datatype);
+                if (byValue == null) {
+                    byValue = new LinkedHashMap<>();
+                    pending.set(datatype, byValue);
+                }
+                if (byValue.putIfAbsent(raw, byValue.size()) == null) {
+                    newValues++;
+                }
+            }
+            occurrences.add(new Occurrence(event, field, raw, keys));
+        }
+
+        /** Call 1: the keys of the values the memory does not hold, remembered for the next batches. */
+        @SuppressWarnings("unchecked")
+        void resolveNewValues() {
+            StringBuilder request = new StringBuilder(64 + newValues * 24);
+            request.append("{\"meta\":");
+            Json.write(metaNow, request);
+            request.append(",\"values\":{");
+            boolean firstType = true;
+            for (int d = 0; d < pending.size(); d++) {
+                Map<String, Integer> byValue = pending.get(d);
+                if (byValue == null) {
+                    continue;
+                }
+                if (!firstType) {
+                    request.append(',');
+                }
+                firstType = false;
+                Json.quote(datatypeNames.get(d), request);
+                request.append(":[");
+                boolean first = true;
+                for (String raw : byValue.keySet()) {
+                    if (!first) {
+                        request.append(',');
+                    }
+                    first = false;
+                    Json.quote(raw, request);
+                }
+                request.append(']');
+            }
+            request.append("}}");
+            Map<String, Object> response = (Map<String, Object>) Json.parse(core.keys(request.toString()));
+            String plan = (String) response.get("plan");
+            Map<String, Object> keysByType = (Map<String, Object>) response.get("keys");
+            List<String[]>[] answers = new List[pending.size()];
+            for (int d = 0; d < pending.size(); d++) {
+                Map<String, Integer> byValue = pending.get(d);
+                if (byValue == null) {
+                    continue;
+                }
+                List<Object> list = (List<Object>) keysByType.get(datatypeNames.get(d));
+                if (list == null || list.size() != byValue.size()) {
+                    throw new IllegalStateException("MISP_ENRICH_PROTOCOL: the core answered " + (list == null ? 0 : list.size())
+                            + " keys lists for " + byValue.size() + " " + datatypeNames.get(d) + " values");
+                }
+                List<String[]> keys = new ArrayList<>(list.size());
+                for (Object o : list) {
+                    keys.add(keysOf(o));
+                }
+                answers[d] = keys;
+            }
+            ValueMemory.Generation keep = memory.generationFor(generation, metaNow, plan);
+            if (keep != null) {
+                for (int d = 0; d < pending.size(); d++) {
+                    Map<String, Integer> byValue = pending.get(d);
+                    if (byValue != null) {
+                        for (Map.Entry<String, Integer> e : byValue.entrySet()) {
+                            keep.put(d, e.getKey(), answers[d].get(e.getValue()));
+                        }
+                    }
+                }
+            }
+            for (Occurrence o : occurrences) {
+                if (o.keys == null) {
+                    int d = datatypeOfField[o.field];
+                    o.keys = answers[d].get(pending.get(d).get(o.raw));
+                }
+            }
+        }
+
+        /** Calls 2 and 3, for the events with a value whose keys held something. */
+        @SuppressWarnings("unchecked")
+        Map<String, Object> matchAndFinish(List<Occurrence> lookedUp, Map<String, String> found) {
+            StringBuilder request = new StringBuilder(256 + found.size() * 512);
+            request.append("{\"meta\":");
+            Json.write(metaNow, request);
+            request.append(",\"now\":");
+            Json.quote(Instant.now().toString(), request);
+            request.append(",\"events\":[");
+            int currentEvent = -1;
+            for (Occurrence o : lookedUp) {
+                if (!holdsAny(o.keys, found)) {
+                    continue;
+                }
+                if (o.event != currentEvent) {
+                    request.append(currentEvent < 0 ? "{\"index\":" : "]},{\"index\":").append(o.event).append(",\"values\":[");
+                    currentEvent = o.event;
+                } else {
+                    request.append(',');
+                }
+                request.append('[').append(o.field).append(',');
+                Json.quote(o.raw, request);
+                request.append(']');
+            }
+            request.append(currentEvent < 0 ? "]" : "]}]");
+            request.append(",\"found\":");
+            Json.write(found, request);
+            request.append('}');
+            Map<String, Object> match = (Map<String, Object>) Json.parse(core.match(request.toString()));
+            if (match.get("result") instanceof Map<?, ?> result) {
+                return asStringMap(result);
+            }
+            List<String> ids = new ArrayList<>();
+            if (match.get("event_ids") instanceof List<?> list) {
+                for (Object id : list) {
+                    ids.add(String.valueOf(id));
+                }
+            }
+            Map<String, String> fetched = contexts == null ? Map.of() : contexts.fetch(ids);
+            StringBuilder finish = new StringBuilder(256);
+            finish.append("{\"contexts\":{");
+            boolean first = true;
+            for (String id : ids) {
+                if (!first) {
+                    finish.append(',');
+                }
+                first = false;
+                Json.quote(id, finish);
+                // MISP's own text, spliced: a cached context is never written again per batch.
+                String text = fetched.get(id);
+                finish.append(':').append(text == null ? "null" : text);
+            }
+            finish.append("}}");
+            return (Map<String, Object>) Json.parse(core.finish(finish.toString()));
+        }
+    }
+
+    private static boolean holdsAny(String[] keys, Map<String, String> found) {
+        for (String k : keys) {
+            if (found.containsKey(k)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean apply(Event event, Map<String, Object> edit, FilterMatchListener listener) {
+        try {
+            EventIo.apply(event, edit, listener);
+            return true;
+        } catch (RuntimeException e) {
+            // One event whose fields conflict with the output (Logstash refuses to set
+            // [threat][enrichments] when [threat] is a string) must not cost the others.
+            String why = String.valueOf(e.getMessage());
+            reporter.applyFailed(why.length() > 300 ? why.substring(0, 300) + "..." : why);
+            event.tag(EventIo.APPLY_FAILURE_TAG);
+            return false;
+        }
+    }
+
+    private void noteMeta(String value) {
+        String previous = meta.getAndSet(value);
+        if (value.isEmpty() && !"".equals(previous)) {
+            reporter.noAgentData();
+        }
+    }
+
+    /** The value as the core reads it: text, or null for what is not a string (counted as invalid). */
+    private static String text(Object item) {
+        if (item == null || item instanceof String) {
+            return (String) item;
+        }
+        if (item instanceof Number || item instanceof Boolean || item instanceof Map<?, ?> || item instanceof Collection<?>
+                || item instanceof Object[]) {
+            return null;
+        }
+        // A Logstash Timestamp or another scalar wrapper: its string form, as users see it.
+        return item.toString();
+    }
+
+    private static String[] keysOf(Object answer) {
+        if (answer == null) {
+            return ValueMemory.INVALID;
+        }
+        List<?> list = (List<?>) answer;
+        if (list.isEmpty()) {
+            return ValueMemory.NOTHING;
+        }
+        String[] keys = new String[list.size()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = (String) list.get(i);
+        }
+        return keys;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asStringMap(Map<?, ?> m) {
+        return (Map<String, Object>) m;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> listOfMaps(Object o) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (o instanceof List<?> list) {
+            for (Object item : list) {
+                if (item instanceof Map<?, ?> m) {
+                    out.add((Map<String, Object>) m);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static long count(Object n) {
+        return n instanceof Number x ? Math.max(0, x.longValue()) : 0;
+    }
+}

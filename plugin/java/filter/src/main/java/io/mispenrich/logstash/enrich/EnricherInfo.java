@@ -1,0 +1,30 @@
+package io.mispenrich.logstash.enrich;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.mispenrich.logstash.json.Json;
+
+/**
+ * What the core said about itself once, at start-up (EnricherInfo in plugin/core/protocol.ts): the
+ * fields to read and their datatypes, the meta key, and the edits for events that did not match
+ * or could not be looked up. The Java side never interprets a datatype: it only groups values by it.
+ */
+public record EnricherInfo(List<String> fieldRefs, List<String> datatypes, String metaKey,
+                           Map<String, Object> unmatched, Map<String, Object> lookupFailed) {
+
+    @SuppressWarnings("unchecked")
+    public static EnricherInfo parse(String json) {
+        Map<String, Object> info = (Map<String, Object>) Json.parse(json);
+        List<String> refs = new ArrayList<>();
+        List<String> datatypes = new ArrayList<>();
+        for (Object o : (List<Object>) info.get("fields")) {
+            Map<String, Object> field = (Map<String, Object>) o;
+            refs.add((String) field.get("ref"));
+            datatypes.add((String) field.get("datatype"));
+        }
+        return new EnricherInfo(List.copyOf(refs), List.copyOf(datatypes), (String) info.get("meta_key"),
+                (Map<String, Object>) info.get("unmatched"), (Map<String, Object>) info.get("lookup_failed"));
+    }
+}
