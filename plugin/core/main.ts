@@ -83,5 +83,5 @@ export function describeValue(datatype: string, raw: string): string {
   if (!isDatatype(datatype)) throw new CoreError('MISP_ENRICH_PROTOCOL', `unknown datatype '${datatype}'`);
   const c = candidateProbes(datatype, raw, { v4: [], v6: [] });
   if (!c) return 'null';
-  return JSON.stringify({ datatype: c.datatype, canonical: c.canonical, keys: c.probes.map((p) => p.key) });
+  return JSON.stringify({ datatype: c.datatype, canonical: c.canonical, keys: c.keys });
 }

@@ -47,7 +47,7 @@ describe('normalization properties', () => {
         const ind = normalizeIndicator(d, text);
         if (ind) expect(isLegalKey(ind.key)).toBe(true);
         const cand = candidateProbes(d, text, null);
-        for (const p of cand?.probes ?? []) expect(isLegalKey(p.key)).toBe(true);
+        for (const k of cand?.keys ?? []) expect(isLegalKey(k)).toBe(true);
       }),
       { numRuns: 3000 },
     );
@@ -74,7 +74,7 @@ describe('normalization properties', () => {
       fc.property(cases, ([d, text]) => {
         const stored = normalizeIndicator(d, text);
         expect(stored, `${d} ${text}`).not.toBeNull();
-        const probes = candidateProbes(d, text, { v4: [], v6: [] })!.probes.map((p) => p.key);
+        const probes = candidateProbes(d, text, { v4: [], v6: [] })!.keys;
         expect(probes).toContain(stored!.key);
       }),
       { numRuns: 3000 },
@@ -88,9 +88,9 @@ describe('normalization properties', () => {
         const prefix = family === 4 ? len % 33 : len;
         const network = normalizeIndicator('ip', `${addr}/${prefix}`)!;
         const plan = family === 4 ? { v4: [prefix], v6: [] } : { v4: [], v6: [prefix] };
-        expect(candidateProbes('ip', addr, plan)!.probes.map((p) => p.key)).toContain(network.key);
+        expect(candidateProbes('ip', addr, plan)!.keys).toContain(network.key);
         // Another address is inside the network exactly when its own network of that length is it.
-        const otherProbes = candidateProbes('ip', other, plan)!.probes.map((p) => p.key);
+        const otherProbes = candidateProbes('ip', other, plan)!.keys;
         const inside = normalizeIndicator('ip', `${other}/${prefix}`)?.canonical === network.canonical;
         expect(otherProbes.includes(network.key)).toBe(inside || (network.kind === 'ip' && otherProbes.includes(network.key)));
       }),
@@ -102,9 +102,9 @@ describe('normalization properties', () => {
     fc.assert(
       fc.property(domainName, label, (domain, prefix) => {
         const stored = normalizeIndicator('domain', domain)!.key;
-        expect(candidateProbes('domain', `${prefix}.${domain}`, null)!.probes.map((p) => p.key)).toContain(stored);
+        expect(candidateProbes('domain', `${prefix}.${domain}`, null)!.keys).toContain(stored);
         const glued = candidateProbes('domain', `${prefix}${domain}`, null);
-        if (glued && glued.canonical !== domain) expect(glued.probes.map((p) => p.key)).not.toContain(stored);
+        if (glued && glued.canonical !== domain) expect(glued.keys).not.toContain(stored);
       }),
       { numRuns: 2000 },
     );
@@ -120,8 +120,8 @@ describe('normalization properties', () => {
         const general = candidateProbes('ip', ` ${address} `, { v4, v6: [] })!;
         const ip = parseIp(address)!;
         const expected = [`me1:ip:${formatIp(ip)}`, ...v4.filter((l) => l < 32).map((l) => `me1:net:${formatIp(networkOf(ip, l))}`)];
-        expect(fast.probes.map((p) => p.key)).toEqual(expected);
-        expect(general.probes.map((p) => p.key)).toEqual(expected);
+        expect(fast.keys).toEqual(expected);
+        expect(general.keys).toEqual(expected);
       }),
       { numRuns: 5000 },
     );

@@ -4,7 +4,7 @@
 // looked up, so the host never needs to know what a key means.
 import type { EnricherConfig } from '../config/options.js';
 import { CoreError } from '../errors.js';
-import { candidateProbes, decodeSummary, type IndicatorSummary } from '../ioc/index.js';
+import { candidateProbes, decodeSummary, probeOf, type IndicatorSummary } from '../ioc/index.js';
 import type { EventChange, FinishResponse, MatchRequest, MatchStats } from '../protocol.js';
 import { ecsEnrichment } from './ecs-output.js';
 import type { Hit } from './hit.js';
@@ -49,9 +49,10 @@ export class BatchMatch {
         if (!field || typeof raw !== 'string') throw protocolError('names a field or value it cannot have');
         const candidate = candidateProbes(field.datatype, raw, plan);
         if (!candidate) continue;
-        for (const indicator of candidate.probes) {
-          const summary = summaries.get(indicator.key);
+        for (let p = 0; p < candidate.keys.length; p++) {
+          const summary = summaries.get(candidate.keys[p]!);
           if (!summary) continue;
+          const indicator = probeOf(candidate, p);
           for (const attr of summary.attrs) {
             if (list.some((h) => h.attr.uuid === attr.uuid && h.field === field && h.raw === raw)) continue;
             list.push({ field, raw, candidate, indicator, attr });

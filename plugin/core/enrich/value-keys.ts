@@ -6,11 +6,18 @@ import { CoreError } from '../errors.js';
 import { candidateProbes, decodeMeta, isDatatype, KEY_PREFIX, type PrefixPlan } from '../ioc/index.js';
 import type { KeysRequest, KeysResponse } from '../protocol.js';
 
+// The meta value changes once per agent sync while batches come by the thousand: its plan is
+// decoded once per value, not once per call (a pure memo of the last one).
+let memoMeta: string | null | undefined;
+let memoPlan: PrefixPlan | null = null;
+
 /** Prefix lengths to probe for this meta value: null (every length) before the host has looked. */
 export function prefixPlanOf(meta: string | null): PrefixPlan | null {
-  if (meta === null) return null;
-  if (meta === '') return { v4: [], v6: [] };
-  return decodeMeta(meta)?.prefixes ?? null;
+  if (meta !== memoMeta) {
+    memoPlan = meta === null ? null : meta === '' ? { v4: [], v6: [] } : (decodeMeta(meta)?.prefixes ?? null);
+    memoMeta = meta;
+  }
+  return memoPlan;
 }
 
 export function planName(plan: PrefixPlan | null): string {
@@ -36,13 +43,7 @@ export function valueKeys(request: KeysRequest): KeysResponse {
       else if (raw.trim() === '') keys[i] = NOTHING;
       else {
         const candidate = candidateProbes(datatype, raw, plan);
-        if (!candidate) keys[i] = null;
-        else {
-          const probes = candidate.probes;
-          const k = new Array<string>(probes.length);
-          for (let p = 0; p < probes.length; p++) k[p] = probes[p]!.key;
-          keys[i] = k;
-        }
+        keys[i] = candidate ? candidate.keys : null;
       }
     }
     out[datatype] = keys as (string[] | null)[];

@@ -216,27 +216,57 @@ export function isDottedQuad(text: string): boolean {
   return V4.test(text);
 }
 
-// What follows the last kept octet in the text of a /len network: the cleared octets and "/len".
-// For an octet-aligned length the kept octets are all whole; else one more octet is masked.
-const V4_NETWORK_TAILS: readonly string[] = Array.from({ length: 33 }, (_, len) => {
-  const whole = len >> 3;
-  const cleared = len & 7 ? 3 - whole : 4 - whole;
-  const zeros = whole === 0 && (len & 7) === 0 ? `0${'.0'.repeat(3)}` : '.0'.repeat(cleared);
-  return `${zeros}/${len}`;
-});
-const PARTIAL_MASKS: readonly number[] = Array.from({ length: 8 }, (_, r) => (0xff << (8 - r)) & 0xff);
+// The text of a /len network of a dotted-quad address is the address's text up to the last octet
+// the prefix keeps whole ("10.1.2."), then a tail: the octet the prefix cuts, masked, the cleared
+// octets and "/len" ("128/25"). Tails are tables built once per prefix length (for a cut octet,
+// one string per octet value), so a network costs a table lookup and one concatenation.
+const WHOLE_TAILS: readonly string[] = Array.from({ length: 33 }, (_, len) => `${Array(4 - (len >> 3)).fill('0').join('.')}/${len}`);
+const CUT_TAILS: (readonly string[] | undefined)[] = [];
+
+function cutTails(len: number): readonly string[] {
+  let tails = CUT_TAILS[len];
+  if (!tails) {
+    const mask = (0xff << (8 - (len & 7))) & 0xff;
+    const cleared = '.0'.repeat(3 - (len >> 3));
+    tails = Array.from({ length: 256 }, (_, v) => `${v & mask}${cleared}/${len}`);
+    CUT_TAILS[len] = tails;
+  }
+  return tails;
+}
 
 /**
- * Canonical text of the network of that prefix length (0..31) containing a dotted-quad address,
- * cut from the address's own text: `dots` are the positions of its three dots. Built from slices
- * and table lookups rather than formatted from numbers (see the note at the top).
+ * Canonical texts of the networks of these prefix lengths (0..31; others are skipped) that
+ * contain a dotted-quad address (isDottedQuad), cut from the address's own text.
  */
-export function v4NetworkOfText(text: string, dots: readonly number[], len: number): string {
-  const whole = len >> 3;
-  const rest = len & 7;
-  if (rest === 0) return whole === 0 ? V4_NETWORK_TAILS[0]! : text.slice(0, dots[whole - 1]) + V4_NETWORK_TAILS[len]!;
-  const start = whole === 0 ? 0 : dots[whole - 1]! + 1;
-  const end = whole === 3 ? text.length : dots[whole]!;
-  const octet = OCTETS[+text.slice(start, end) & PARTIAL_MASKS[rest]!]!;
-  return (start === 0 ? octet : text.slice(0, start) + octet) + V4_NETWORK_TAILS[len]!;
+export function v4NetworkTexts(text: string, lengths: readonly number[]): string[] {
+  const out: string[] = [];
+  let d1 = -1;
+  let d2 = -1;
+  let d3 = -1;
+  let heads: string[] | null = null;
+  const octets = [-1, -1, -1, -1];
+  for (let i = 0; i < lengths.length; i++) {
+    const len = lengths[i]!;
+    if (len >= 32) continue;
+    if (heads === null) {
+      d1 = text.indexOf('.');
+      d2 = text.indexOf('.', d1 + 1);
+      d3 = text.indexOf('.', d2 + 1);
+      heads = ['', text.slice(0, d1 + 1), text.slice(0, d2 + 1), text.slice(0, d3 + 1)];
+    }
+    const whole = len >> 3;
+    if ((len & 7) === 0) {
+      out.push(heads[whole] + WHOLE_TAILS[len]!);
+      continue;
+    }
+    let octet = octets[whole]!;
+    if (octet < 0) {
+      const from = whole === 0 ? 0 : whole === 1 ? d1 + 1 : whole === 2 ? d2 + 1 : d3 + 1;
+      const to = whole === 0 ? d1 : whole === 1 ? d2 : whole === 2 ? d3 : text.length;
+      octet = +text.slice(from, to);
+      octets[whole] = octet;
+    }
+    out.push(heads[whole] + cutTails(len)[octet]!);
+  }
+  return out;
 }

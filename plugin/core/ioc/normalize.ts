@@ -12,10 +12,10 @@ import {
   mayBeIp,
   networkOf,
   parseIp,
-  v4NetworkOfText,
+  v4NetworkTexts,
   type IpValue,
 } from './ip.js';
-import { asciiIndicatorKey, indicatorKey, PLAIN_KEY_PREFIXES } from './keys.js';
+import { asciiIndicatorKey, indicatorKey, MAX_KEY_BYTES, PLAIN_KEY_PREFIXES } from './keys.js';
 import { MISP_TYPE_PARTS, splitMispValue } from './misp-types.js';
 import { normalizeUrl } from './url.js';
 
@@ -89,11 +89,27 @@ export interface PrefixPlan {
   v6: readonly number[];
 }
 
+/**
+ * What a log value may match: its keys, and for each key the indicator kind and canonical value
+ * stored under it. Parallel arrays rather than one object per key: the keys are what every new
+ * value needs, and in GraalJS's interpreter every allocation counts.
+ */
 export interface Candidate {
   /** The datatype the value was matched as ("ip" for an address found in a domain field). */
   datatype: Datatype;
   canonical: string;
-  probes: Indicator[];
+  keys: string[];
+  kinds: IndicatorKind[];
+  canonicals: string[];
+}
+
+/** The i-th probe of a candidate as an Indicator. */
+export function probeOf(c: Candidate, i: number): Indicator {
+  return { kind: c.kinds[i]!, canonical: c.canonicals[i]!, key: c.keys[i]! };
+}
+
+function single(datatype: Datatype, ind: Indicator): Candidate {
+  return { datatype, canonical: ind.canonical, keys: [ind.key], kinds: [ind.kind], canonicals: [ind.canonical] };
 }
 
 const ALL_V4_LENGTHS: readonly number[] = Array.from({ length: 32 }, (_, i) => i);
@@ -101,38 +117,43 @@ const ALL_V6_LENGTHS: readonly number[] = Array.from({ length: 128 }, (_, i) => 
 
 const IP_KEY = PLAIN_KEY_PREFIXES.ip;
 const NET_KEY = PLAIN_KEY_PREFIXES.net;
+const DOMAIN_KEY_PREFIX = PLAIN_KEY_PREFIXES.domain;
+/** The longest DNS name whose domain key is still plain (MAX_KEY_BYTES with "me1:domain:"). */
+const MAX_PLAIN_NAME = MAX_KEY_BYTES - DOMAIN_KEY_PREFIX.length;
 
 /**
  * A dotted-quad IPv4 address, its own canonical text: the address, then each network in use.
  * Address and network texts are short printable ASCII, so their keys are always plain.
  */
 function v4Candidate(canonical: string, prefixes: PrefixPlan | null): Candidate {
-  const probes: Indicator[] = [{ kind: 'ip', canonical, key: IP_KEY + canonical }];
-  const lengths = prefixes ? prefixes.v4 : ALL_V4_LENGTHS;
-  if (lengths.length > 0) {
-    const d1 = canonical.indexOf('.');
-    const d2 = canonical.indexOf('.', d1 + 1);
-    const dots = [d1, d2, canonical.indexOf('.', d2 + 1)];
-    for (let i = 0; i < lengths.length; i++) {
-      const len = lengths[i]!;
-      if (len < 32) {
-        const net = v4NetworkOfText(canonical, dots, len);
-        probes.push({ kind: 'net', canonical: net, key: NET_KEY + net });
-      }
-    }
+  const nets = v4NetworkTexts(canonical, prefixes ? prefixes.v4 : ALL_V4_LENGTHS);
+  const keys = [IP_KEY + canonical];
+  const kinds: IndicatorKind[] = ['ip'];
+  const canonicals = [canonical];
+  for (let i = 0; i < nets.length; i++) {
+    keys.push(NET_KEY + nets[i]!);
+    kinds.push('net');
+    canonicals.push(nets[i]!);
   }
-  return { datatype: 'ip', canonical, probes };
+  return { datatype: 'ip', canonical, keys, kinds, canonicals };
 }
 
 function v6Candidate(ip: IpValue, prefixes: PrefixPlan | null): Candidate {
   const canonical = formatIp(ip);
-  const probes = [asciiIndicator('ip', canonical)];
+  const keys = [asciiIndicatorKey('ip', canonical)];
+  const kinds: IndicatorKind[] = ['ip'];
+  const canonicals = [canonical];
   const lengths = prefixes ? prefixes.v6 : ALL_V6_LENGTHS;
   for (let i = 0; i < lengths.length; i++) {
     const len = lengths[i]!;
-    if (len < 128) probes.push(asciiIndicator('net', formatIp(networkOf(ip, len))));
+    if (len < 128) {
+      const net = formatIp(networkOf(ip, len));
+      keys.push(asciiIndicatorKey('net', net));
+      kinds.push('net');
+      canonicals.push(net);
+    }
   }
-  return { datatype: 'ip', canonical, probes };
+  return { datatype: 'ip', canonical, keys, kinds, canonicals };
 }
 
 /** An IP address matches itself and each network containing it; a network or non-IP: null. */
@@ -167,16 +188,24 @@ export function candidateProbes(
       }
       const name = normalizeDnsName(raw);
       if (!name) return null;
-      if (datatype === 'hostname') return { datatype, canonical: name, probes: [asciiIndicator('hostname', name)] };
-      const parents = parentDomains(name);
-      const probes = new Array<Indicator>(parents.length + 1);
-      for (let i = 0; i < parents.length; i++) probes[i] = asciiIndicator('domain', parents[i]!);
-      probes[parents.length] = asciiIndicator('hostname', name);
-      return { datatype, canonical: name, probes };
+      if (datatype === 'hostname') return single('hostname', asciiIndicator('hostname', name));
+      const canonicals = parentDomains(name);
+      const keys = new Array<string>(canonicals.length + 1);
+      const kinds = new Array<IndicatorKind>(canonicals.length + 1);
+      for (let i = 0; i < canonicals.length; i++) {
+        keys[i] = DOMAIN_KEY_PREFIX + canonicals[i]!;
+        kinds[i] = 'domain';
+      }
+      // A name too long for a plain key (over 250 bytes with its prefix) gets the hashed form.
+      if (name.length > MAX_PLAIN_NAME) for (let i = 0; i < canonicals.length; i++) keys[i] = asciiIndicatorKey('domain', canonicals[i]!);
+      keys[canonicals.length] = asciiIndicatorKey('hostname', name);
+      kinds[canonicals.length] = 'hostname';
+      canonicals.push(name);
+      return { datatype, canonical: name, keys, kinds, canonicals };
     }
     default: {
       const ind = normalizeIndicator(datatype, raw);
-      return ind ? { datatype, canonical: ind.canonical, probes: [ind] } : null;
+      return ind ? single(datatype, ind) : null;
     }
   }
 }
