@@ -13,7 +13,7 @@ import type { AgentOptions } from './ops/options.js';
 import { startOpsServer, type Health } from './ops/http-server.js';
 import { AGENT_VERSION } from './ops/version.js';
 import { estimateBytes, MemcachedStore } from './store/memcached-writer.js';
-import { readSnapshot, writeSnapshot } from './store/snapshot-file.js';
+import { readSnapshot, removeStaleTemporaries, writeSnapshot } from './store/snapshot-file.js';
 import { SyncEngine, type CycleSummary } from './sync/engine.js';
 import { IndicatorState } from './sync/state.js';
 
@@ -36,6 +36,7 @@ export class Agent {
   readonly metrics = new Metrics();
   private readonly state = new IndicatorState();
   private readonly http: MispHttp;
+  private readonly client: MispClient;
   private readonly store: MemcachedStore;
   private readonly engine: SyncEngine;
   private hasData = false;
@@ -47,6 +48,7 @@ export class Agent {
   private stopping = false;
   private wake: (() => void) | null = null;
   private opsServer: { close(): void } | null = null;
+  private readonly startedMs = Date.now();
 
   constructor(private readonly opts: AgentOptions, apiKey: string, private readonly log: Logger) {
     declareAgentMetrics(this.metrics);
@@ -60,6 +62,7 @@ export class Agent {
         retries: opts.retries,
         retryDelaySeconds: opts.retryDelay,
         userAgent: `misp-enrich-agent/${AGENT_VERSION}`,
+        maxResponseBytes: opts.maxResponseMb * 1024 * 1024,
         ...(opts.caFile ? { caFile: opts.caFile } : {}),
         ...(opts.proxy ? { proxy: opts.proxy } : {}),
       },
@@ -68,7 +71,9 @@ export class Agent {
     );
     const filter = new AttributeFilter(opts);
     this.store = new MemcachedStore(opts.memcached, { ttlSeconds: opts.keyTtl, inFlight: opts.pipeline, timeoutSeconds: opts.memcachedTimeout }, log, this.metrics);
-    this.engine = new SyncEngine(this.state, new MispClient(this.http, log, opts.pageSize), filter, this.store, log, {
+    this.client = new MispClient(this.http, log, { pageSize: opts.pageSize, maxPages: opts.maxPages });
+    this.engine = new SyncEngine(this.state, this.client, filter, this.store, log, {
+      maxRemovalShare: opts.maxRemovalShare,
       publishedOnly: opts.publishedOnly,
       tagFilters: opts.tags.length > 0 || opts.excludeTags.length > 0,
       warninglists: opts.warninglists,
@@ -80,6 +85,9 @@ export class Agent {
   private async loadSnapshot(): Promise<void> {
     if (!this.opts.snapshot) return;
     const started = Date.now();
+    for (const name of await removeStaleTemporaries(this.opts.snapshot)) {
+      this.log.info(`removed ${name}, a snapshot an earlier agent did not finish writing`);
+    }
     try {
       const header = await readSnapshot(this.opts.snapshot, this.state);
       if (!header) return;
@@ -133,6 +141,7 @@ export class Agent {
       if (!this.store.links.some((l) => l.up)) {
         throw new AgentError(ErrorCodes.MEMCACHED, `no memcached server answered (${this.opts.memcached.join(', ')})`);
       }
+      this.client.deadlineMs = Date.now() + this.opts.cycleTimeout * 1000;
       const s = await this.engine.fullSync();
       this.recordSummary(s);
       if (this.hasData || this.state.attributeCount > 0) await this.store.reloadWhereNeeded(this.state, this.engine.metaValue(), 'memory');
@@ -158,10 +167,21 @@ export class Agent {
     }
   }
 
+  /**
+   * No successful sync for three intervals plus a whole cycle's timeout: whatever the last error
+   * says, what memcached holds is getting old.
+   */
+  private stale(): boolean {
+    const since = this.engine.lastSuccessMs || this.startedMs;
+    return Date.now() - since > (3 * this.opts.interval + this.opts.cycleTimeout) * 1000;
+  }
+
   health(): Health {
+    const stale = this.stale();
     return {
-      ok: this.engine.lastSuccessMs > 0 && this.lastError === null && this.store.links.some((l) => l.up && !l.needsReload),
+      ok: this.engine.lastSuccessMs > 0 && this.lastError === null && !stale && this.store.links.some((l) => l.up && !l.needsReload),
       version: AGENT_VERSION,
+      stale,
       last_success: this.engine.lastSuccessMs > 0 ? new Date(this.engine.lastSuccessMs).toISOString() : null,
       last_error: this.lastError ? { code: this.lastError.code, message: this.lastError.message } : null,
       attributes: this.state.attributeCount,
@@ -172,12 +192,19 @@ export class Agent {
 
   async run(): Promise<void> {
     if (this.opts.metricsListen) {
-      const { server, address } = await startOpsServer(this.opts.metricsListen, this.metrics, () => this.health());
+      const { server, address } = await startOpsServer(this.opts.metricsListen, this.metrics, () => this.health(), this.log.redactor);
       this.opsServer = server;
       this.log.info(`metrics and health on http://${address}/metrics and /healthz`, { listen: address });
     }
     await this.loadSnapshot();
     this.updateGauges();
+    await this.store.checkAll();
+    if (!this.store.links.some((l) => l.up)) {
+      // Said now, not only at a later up-to-down change: the agent keeps trying every cycle.
+      this.log.warn(`no memcached server answers (${this.opts.memcached.join(', ')}): nothing can be loaded until one does; retrying every cycle`, {
+        code: ErrorCodes.MEMCACHED,
+      });
+    }
     while (!this.stopping) {
       const started = Date.now();
       await this.cycle();
@@ -210,8 +237,9 @@ export class Agent {
     if (this.hasData) await this.store.reloadWhereNeeded(this.state, this.engine.metaValue(), this.reloadSource());
     const full = this.engine.cursor === null || Date.now() - this.lastFullMs >= this.opts.fullResync * 1000;
     const mode = full ? 'full' : 'incremental';
+    const started = Date.now();
+    this.client.deadlineMs = started + this.opts.cycleTimeout * 1000;
     try {
-      const started = Date.now();
       const s = full ? await this.engine.fullSync() : await this.engine.incrementalSync();
       this.hasData = true;
       this.lastError = null;
@@ -222,7 +250,10 @@ export class Agent {
       if (changed) this.snapshotDirty = true;
       const { mode: _m, ...fields } = s;
       const mem = process.memoryUsage();
-      this.log.info(`${mode} sync done`, {
+      const stored = this.store.links.some((l) => l.up);
+      // A sync whose keys no server took is not "done" for the filter: said at warn.
+      this.log[stored ? 'info' : 'warn'](stored ? `${mode} sync done` : `${mode} sync done with MISP, but no memcached server took the keys`, {
+        ...(stored ? {} : { code: ErrorCodes.MEMCACHED }),
         mode,
         ...fields,
         indicators: this.state.keyCount,
@@ -238,6 +269,13 @@ export class Agent {
     } catch (err) {
       const e = asAgentError(err);
       this.lastError = e;
+      // The listing itself went through: the next full resync comes at its usual time, not at
+      // every cycle, and incremental syncs go on meanwhile.
+      if (e.code === ErrorCodes.MASS_REMOVAL) {
+        this.lastFullMs = started;
+        this.hasData = true;
+        this.metrics.inc('mass_removals_refused_total');
+      }
       this.metrics.inc('sync_cycles_total', { mode, result: 'error' });
       this.log.error(`${mode} sync failed: ${e.message}; keeping the last known-good set in memcached`, { code: e.code, mode });
     }

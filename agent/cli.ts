@@ -17,12 +17,19 @@ const EXIT: Partial<Record<ErrorCode, number>> = {
   [ErrorCodes.MISP_UNREACHABLE]: 3,
   [ErrorCodes.MISP_TLS]: 3,
   [ErrorCodes.MISP_MALFORMED]: 3,
+  [ErrorCodes.MISP_TOO_LARGE]: 3,
+  [ErrorCodes.MISP_PAGING]: 3,
+  [ErrorCodes.SYNC_TIMEOUT]: 3,
+  [ErrorCodes.MASS_REMOVAL]: 3,
   [ErrorCodes.MEMCACHED]: 4,
   [ErrorCodes.SNAPSHOT]: 5,
 };
 
+/** The logger of the moment, so even a crash report goes through the redactor. */
+let current = createLogger();
+
 async function main(): Promise<number> {
-  let log = createLogger();
+  let log = current;
   const envKey = process.env.MISP_API_KEY;
   if (envKey) log.addSecret(envKey);
   try {
@@ -37,6 +44,7 @@ async function main(): Promise<number> {
     }
     const opts = parsed.options;
     log = createLogger({ level: opts.logLevel });
+    current = log;
     if (envKey) log.addSecret(envKey);
     const apiKey = readApiKey(opts, process.env);
     log.addSecret(apiKey);
@@ -74,7 +82,7 @@ async function main(): Promise<number> {
 
 process.on('unhandledRejection', (err) => {
   // A bug, not an operating condition: report it with its code and stop, so systemd restarts us.
-  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: `unhandled rejection: ${(err as Error)?.message ?? String(err)}`, code: ErrorCodes.INTERNAL }) + '\n');
+  current.error(`unhandled rejection: ${(err as Error)?.message ?? String(err)}`, { code: ErrorCodes.INTERNAL });
   process.exit(1);
 });
 

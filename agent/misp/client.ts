@@ -2,6 +2,12 @@
 // parsed on its own, so memory does not grow with MISP), changed events through /events/index,
 // and warninglists. Paging is exact because no filter that MISP applies after the SQL page
 // (enforceWarninglist, excludeDecayed) is ever sent.
+//
+// Paging is also bounded: a server that ignores `page` answers the same full page forever, so a
+// page identical to the one before ends the listing with MISP_PAGING, as do more than --max-pages
+// pages; and a listing stops at the cycle's deadline (--cycle-timeout). A failed listing fails
+// its cycle, which never removes anything.
+import { createHash } from 'node:crypto';
 import type { Logger } from '../ops/logger.js';
 import { AgentError, ErrorCodes } from '../ops/errors.js';
 import { attributeList, eventList, readAttribute, readEventHead, type MispAttribute, type MispEventHead } from './attribute.js';
@@ -15,14 +21,54 @@ export interface AttributePage {
   unreadable: number;
 }
 
+export interface PagingLimits {
+  pageSize: number;
+  /** Pages one listing may take. */
+  maxPages: number;
+}
+
+/** Refuses a page that repeats the one before (a server ignoring `page`) and runaway listings. */
+class PageGuard {
+  private last = '';
+
+  constructor(
+    private readonly where: string,
+    private readonly maxPages: number,
+    private readonly deadline: () => number,
+  ) {}
+
+  check(page: number, text: string): void {
+    if (page > this.maxPages) {
+      throw new AgentError(ErrorCodes.MISP_PAGING, `${this.where}: more than --max-pages ${this.maxPages} pages; stopped (does MISP ignore paging?)`);
+    }
+    if (Date.now() > this.deadline()) {
+      throw new AgentError(ErrorCodes.SYNC_TIMEOUT, `${this.where}: the sync cycle ran past --cycle-timeout at page ${page}; stopped`);
+    }
+    const digest = createHash('sha256').update(text).digest('hex');
+    if (page > 1 && digest === this.last) {
+      throw new AgentError(ErrorCodes.MISP_PAGING, `${this.where}: page ${page} is the same as page ${page - 1}: MISP ignores paging; stopped`);
+    }
+    this.last = digest;
+  }
+}
+
 export class MispClient {
   private eventsEndpoint: 'index' | 'restSearch' = 'index';
+  private readonly pageSize: number;
+  /** Unix ms after which no further page is asked for (set per cycle by the agent). */
+  deadlineMs = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly http: MispHttp,
     private readonly log: Logger,
-    private readonly pageSize: number,
-  ) {}
+    private readonly limits: PagingLimits,
+  ) {
+    this.pageSize = limits.pageSize;
+  }
+
+  private guard(where: string): PageGuard {
+    return new PageGuard(where, this.limits.maxPages, () => this.deadlineMs);
+  }
 
   /**
    * Pages of attributes matching body, in order, until a short page. The next page is requested
@@ -36,9 +82,11 @@ export class MispClient {
       p.catch(() => undefined);
       return p;
     };
+    const guard = this.guard(`MISP POST ${path}`);
     let next: Promise<string> | null = fetchPage(1);
     for (let page = 1; next; page++) {
       const text = await next;
+      guard.check(page, text);
       let parsed: unknown;
       try {
         parsed = parseJson(text, 'POST', path);
@@ -84,16 +132,18 @@ export class MispClient {
 
   private async eventHeads(filter: Record<string, unknown>): Promise<MispEventHead[]> {
     const out: MispEventHead[] = [];
+    let guard = this.guard(`MISP POST /events/${this.eventsEndpoint}`);
     for (let page = 1; ; page++) {
       let list: unknown[];
       if (this.eventsEndpoint === 'index') {
         try {
-          list = eventList(await this.http.json('POST', '/events/index', { ...filter, limit: this.pageSize, page }), 'MISP POST /events/index');
+          list = eventList(await this.pageOfEvents('/events/index', { ...filter, limit: this.pageSize, page }, guard, page), 'MISP POST /events/index');
         } catch (err) {
           // Some MISP versions and proxies only allow /events/restSearch for API users.
           if (err instanceof AgentError && err.code === ErrorCodes.MISP_HTTP && /HTTP (404|405)/.test(err.message)) {
             this.log.info('MISP has no POST /events/index; using /events/restSearch with metadata only');
             this.eventsEndpoint = 'restSearch';
+            guard = this.guard('MISP POST /events/restSearch');
             page = 0;
             continue;
           }
@@ -101,13 +151,25 @@ export class MispClient {
         }
       } else {
         const body = { returnFormat: 'json', metadata: true, includeEventTags: true, ...filter, limit: this.pageSize, page };
-        list = eventList(await this.http.json('POST', '/events/restSearch', body), 'MISP POST /events/restSearch');
+        list = eventList(await this.pageOfEvents('/events/restSearch', body, guard, page), 'MISP POST /events/restSearch');
       }
       for (const raw of list) {
         const head = readEventHead(raw);
         if (head) out.push(head);
       }
       if (list.length < this.pageSize) return out;
+    }
+  }
+
+  /** One page of an events listing, checked by the guard; a body that does not parse is asked again. */
+  private async pageOfEvents(path: string, body: Record<string, unknown>, guard: PageGuard, page: number): Promise<unknown> {
+    const text = await this.http.text('POST', path, body);
+    guard.check(page, text);
+    try {
+      return parseJson(text, 'POST', path);
+    } catch (err) {
+      this.http.noteError(err as AgentError);
+      return this.http.json('POST', path, body);
     }
   }
 

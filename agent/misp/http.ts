@@ -18,6 +18,8 @@ export interface MispHttpOptions {
   retries: number;
   retryDelaySeconds: number;
   userAgent: string;
+  /** The largest response body taken from MISP; a larger one is aborted as it arrives. */
+  maxResponseBytes: number;
 }
 
 const TLS_CODES = new Set([
@@ -50,7 +52,9 @@ export class MispHttp {
     }
     const tls = { rejectUnauthorized: !opts.insecure, ...(ca ? { ca } : {}) };
     const ms = Math.round(opts.timeoutSeconds * 1000);
-    const common = { headersTimeout: ms, bodyTimeout: ms, connectTimeout: Math.min(ms, 30_000), keepAliveTimeout: 10_000 };
+    // maxResponseSize: undici aborts a body as soon as it grows past the bound, so an endless or
+    // huge answer costs at most that much memory (the text, then its parse).
+    const common = { headersTimeout: ms, bodyTimeout: ms, connectTimeout: Math.min(ms, 30_000), keepAliveTimeout: 10_000, maxResponseSize: opts.maxResponseBytes };
     // proxyTunnel false: an http:// MISP goes through the proxy as absolute-form requests, as
     // plain-http proxies expect (many refuse CONNECT to ports other than 443); https:// still
     // tunnels with CONNECT, so TLS to MISP stays end to end.
@@ -137,8 +141,10 @@ export class MispHttp {
 export function parseJson(text: string, method: string, path: string): unknown {
   try {
     return JSON.parse(text);
-  } catch (err) {
-    throw new AgentError(ErrorCodes.MISP_MALFORMED, `MISP ${method} ${path} returned malformed JSON (${text.length} bytes): ${(err as Error).message}`, { transient: true });
+  } catch {
+    // No excerpt of the body and not the parser's message (it quotes the body): a server may
+    // reflect the API key, and what it sent is not ours to print.
+    throw new AgentError(ErrorCodes.MISP_MALFORMED, `MISP ${method} ${path} returned malformed JSON (${text.length} characters)`, { transient: true });
   }
 }
 
@@ -154,6 +160,10 @@ function classify(raw: unknown, method: string, path: string): AgentError {
   const where = `MISP ${method} ${path}`;
   if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(`${code} ${err.message ?? ''}`)) {
     return new AgentError(ErrorCodes.MISP_TLS, `${where}: TLS verification failed (${code || err.message}); use --ca-file to trust MISP's CA`, { cause: raw });
+  }
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+    // Asking again would fetch the same oversized answer: not transient.
+    return new AgentError(ErrorCodes.MISP_TOO_LARGE, `${where} answered more than --max-response-mb allows; aborted`, { cause: raw });
   }
   if (/Timeout/i.test(name) || /TIMEOUT/.test(code) || code === 'ABORT_ERR') {
     return new AgentError(ErrorCodes.MISP_TIMEOUT, `${where} timed out`, { transient: true, cause: raw });

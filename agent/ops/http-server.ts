@@ -1,8 +1,10 @@
 // The operational endpoints: /healthz (JSON, 200 when the last sync cycle succeeded, 503 with a
-// reason otherwise) and /metrics (Prometheus text). Nothing else is served.
+// reason otherwise) and /metrics (Prometheus text). Nothing else is served. Both answers pass
+// through the logger's redactor: no piece of the API key leaves through them either.
 import { createServer, type Server } from 'node:http';
 import { AgentError, ErrorCodes } from './errors.js';
 import type { Metrics } from './metrics.js';
+import type { Redactor } from './redact.js';
 
 export interface Health {
   ok: boolean;
@@ -13,6 +15,7 @@ export async function startOpsServer(
   listen: { host: string; port: number },
   metrics: Metrics,
   health: () => Health,
+  redactor: Redactor,
 ): Promise<{ server: Server; address: string }> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -21,10 +24,10 @@ export async function startOpsServer(
       return;
     }
     if (path === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render());
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(redactor.redact(metrics.render()));
     } else if (path === '/healthz') {
       const h = health();
-      res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(h) + '\n');
+      res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' }).end(redactor.redact(JSON.stringify(h)) + '\n');
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }

@@ -1,6 +1,8 @@
 // Structured logs: one JSON object per line on stderr (time, level, msg, code, ...), so journald
 // and log shippers parse them without patterns. Every line passes through the redactor, which
-// removes the API key wherever it could have slipped in (an error message from a library, a URL).
+// removes the API key, and any piece of it, wherever it could have slipped in (an error message
+// from a library, a URL, a body a server reflected).
+import { Redactor } from './redact.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -10,8 +12,10 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
-  /** Registers a secret that must never be printed. */
+  /** Registers a secret that must never be printed, nor any 8-character piece of it. */
   addSecret(secret: string): void;
+  /** The redactor of this logger's secrets, for other output (/healthz, /metrics). */
+  readonly redactor: Redactor;
 }
 
 export function isLevel(x: string): x is Level {
@@ -21,12 +25,7 @@ export function isLevel(x: string): x is Level {
 export function createLogger(opts: { level?: Level; write?: (line: string) => void } = {}): Logger {
   const min = RANK[opts.level ?? 'info'];
   const write = opts.write ?? ((line: string) => process.stderr.write(line));
-  const secrets: string[] = [];
-  const redact = (line: string): string => {
-    let out = line;
-    for (const s of secrets) out = out.split(s).join('[REDACTED]');
-    return out;
-  };
+  const redactor = new Redactor();
   const emit = (level: Level, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[level] < min) return;
     const record: Record<string, unknown> = { time: new Date().toISOString(), level, msg, ...fields };
@@ -37,17 +36,15 @@ export function createLogger(opts: { level?: Level; write?: (line: string) => vo
     } catch {
       line = JSON.stringify({ time: record.time, level, msg });
     }
-    write(redact(line) + '\n');
+    write(redactor.redact(line) + '\n');
   };
   return {
     debug: (m, f) => emit('debug', m, f),
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    addSecret: (s) => {
-      // Very short strings would redact ordinary words; a real MISP key is 40 characters.
-      if (s.length >= 8 && !secrets.includes(s)) secrets.push(s);
-    },
+    addSecret: (s) => redactor.add(s),
+    redactor,
   };
 }
 

@@ -88,4 +88,5 @@ export function declareAgentMetrics(m: Metrics): void {
   m.declare('memcached_up', 'gauge', '1 when the server answered the last check, by server');
   m.declare('stored_bytes_estimate', 'gauge', 'Estimated memcached memory needed for the set');
   m.declare('snapshot_writes_total', 'counter', 'Snapshot files written');
+  m.declare('mass_removals_refused_total', 'counter', 'Full resyncs that would have removed more than --max-removal-share of the set, and removed nothing');
 }

@@ -7,7 +7,7 @@ import { SUPPORTED_MISP_TYPES } from '../../plugin/core/ioc/index.js';
 import { AgentError, ErrorCodes } from './errors.js';
 import { isLevel, type Level } from './logger.js';
 
-type Kind = 'string' | 'boolean' | 'seconds' | 'int' | 'list';
+type Kind = 'string' | 'boolean' | 'seconds' | 'int' | 'list' | 'fraction';
 
 interface OptionSpec {
   name: string;
@@ -40,6 +40,10 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'page-size', kind: 'int', help: 'attributes per restSearch page', default: 2000 },
   { name: 'timeout', kind: 'seconds', help: 'MISP request timeout in seconds', default: 60 },
   { name: 'retries', kind: 'int', help: 'retries of a failed MISP request (exponential backoff)', default: 3 },
+  { name: 'max-response-mb', kind: 'int', help: 'largest MISP response body in MiB; a larger one is aborted', default: 256 },
+  { name: 'max-pages', kind: 'int', help: 'most pages one MISP listing may take', default: 10000 },
+  { name: 'cycle-timeout', kind: 'seconds', help: 'longest sync cycle with MISP; a longer one fails and keeps the last set', default: 3600 },
+  { name: 'max-removal-share', kind: 'fraction', help: 'a full resync that would remove more than this share of the stored attributes keeps them and fails (1: never refuse)', default: 0.5 },
   { name: 'retry-delay', kind: 'seconds', help: 'first backoff delay in seconds', default: 1 },
   { name: 'key-ttl', kind: 'seconds', help: 'memcached TTL of every key, refreshed by the agent', default: 86400 },
   { name: 'overlap', kind: 'seconds', help: 'incremental window overlap, covers clock skew with MISP', default: 30 },
@@ -71,6 +75,10 @@ export interface AgentOptions {
   pageSize: number;
   timeout: number;
   retries: number;
+  maxResponseMb: number;
+  maxPages: number;
+  cycleTimeout: number;
+  maxRemovalShare: number;
   retryDelay: number;
   keyTtl: number;
   overlap: number;
@@ -169,6 +177,11 @@ function coerce(spec: OptionSpec, raw: Raw, where: string): string | number | bo
       if (!ok || String(raw).trim() === '') throw configError(`${where}: expected a non-negative ${spec.kind === 'int' ? 'integer' : 'number of seconds'}, got "${String(raw)}"`);
       return n;
     }
+    case 'fraction': {
+      const n = typeof raw === 'number' ? raw : Number(String(raw).trim());
+      if (!Number.isFinite(n) || n < 0 || n > 1 || String(raw).trim() === '') throw configError(`${where}: expected a number from 0 to 1, got "${String(raw)}"`);
+      return n;
+    }
     case 'list': {
       const items = Array.isArray(raw) ? raw : String(raw).split(',');
       return items.map((s) => s.trim()).filter((s) => s.length > 0);
@@ -232,6 +245,9 @@ function validate(v: Record<string, unknown>): AgentOptions {
   if ((v.pageSize as number) < 1) throw configError('--page-size must be at least 1');
   if ((v.pipeline as number) < 1) throw configError('--pipeline must be at least 1');
   if ((v.timeout as number) <= 0) throw configError('--timeout must be greater than 0');
+  if ((v.maxResponseMb as number) < 1) throw configError('--max-response-mb must be at least 1');
+  if ((v.maxPages as number) < 1) throw configError('--max-pages must be at least 1');
+  if ((v.cycleTimeout as number) <= 0) throw configError('--cycle-timeout must be greater than 0');
   const keyTtl = v.keyTtl as number;
   // memcached reads an expiry above 30 days as an absolute Unix time.
   if (keyTtl < 1 || keyTtl > 30 * 86400) throw configError('--key-ttl must be between 1 and 2592000 seconds');
@@ -256,6 +272,10 @@ function validate(v: Record<string, unknown>): AgentOptions {
     pageSize: v.pageSize as number,
     timeout: v.timeout as number,
     retries: v.retries as number,
+    maxResponseMb: v.maxResponseMb as number,
+    maxPages: v.maxPages as number,
+    cycleTimeout: v.cycleTimeout as number,
+    maxRemovalShare: v.maxRemovalShare as number,
     retryDelay: v.retryDelay as number,
     keyTtl,
     overlap: v.overlap as number,

@@ -1,8 +1,10 @@
 // The snapshot: the agent's index on disk, so a restart can refill memcached before (or without)
 // MISP answering. One JSON value per line (header, events, attributes), written to a temporary
-// file and renamed, so a crash mid-write leaves the previous snapshot intact.
+// file, flushed to disk (fsync), renamed over the old one and the directory flushed too, so a
+// crash or a power cut at any moment leaves either the previous snapshot or the new one. A
+// temporary file left by a killed agent is removed at the next start.
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AgentError, ErrorCodes } from '../ops/errors.js';
 import type { MispAttribute } from '../misp/attribute.js';
@@ -54,11 +56,39 @@ export async function writeSnapshot(path: string, state: IndicatorState, meta: {
     }
     out.end(buf);
     await done;
+    await fsync(tmp);
     await fs.rename(tmp, path);
+    await fsync(dirname(path));
   } catch (err) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw new AgentError(ErrorCodes.SNAPSHOT, `cannot write snapshot ${path}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+async function fsync(file: string): Promise<void> {
+  const handle = await fs.open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+const TEMPORARY = /\.tmp-\d+$/;
+
+/** Removes temporary files an earlier agent left beside the snapshot (killed while writing it). */
+export async function removeStaleTemporaries(path: string): Promise<string[]> {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.tmp-`;
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return [];
+  }
+  const stale = names.filter((n) => n.startsWith(prefix) && TEMPORARY.test(n));
+  for (const n of stale) await fs.rm(join(dir, n), { force: true });
+  return stale;
 }
 
 /** Loads a snapshot into an empty state; null when there is no file. */

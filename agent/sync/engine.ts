@@ -9,6 +9,7 @@ import type { MispAttribute } from '../misp/attribute.js';
 import type { MispClient } from '../misp/client.js';
 import type { AttributeFilter } from '../misp/filters.js';
 import { WarninglistMatcher } from '../misp/warninglists.js';
+import { AgentError, ErrorCodes } from '../ops/errors.js';
 import type { Logger } from '../ops/logger.js';
 import type { MemcachedStore, ServerLink } from '../store/memcached-writer.js';
 import type { IndicatorState } from './state.js';
@@ -26,6 +27,8 @@ export interface CycleSummary {
 }
 
 export interface EngineOptions {
+  /** A full sync that would remove more than this share of the stored attributes removes none. */
+  maxRemovalShare: number;
   publishedOnly: boolean;
   tagFilters: boolean;
   warninglists: boolean;
@@ -90,6 +93,8 @@ export class SyncEngine {
       return;
     }
     p.summary.skipped[verdict] = (p.summary.skipped[verdict] ?? 0) + 1;
+    // A full sync removes at its end, in one sweep, once it knows how much it would remove.
+    if (p.summary.mode === 'full') return;
     if (this.state.remove(a.uuid, p.dirty)) p.summary.attributes.removed++;
   }
 
@@ -122,13 +127,21 @@ export class SyncEngine {
       writing = this.writeBatch(p, reload, loaded());
     }
     p.summary.keys_written += await writing;
+    this.cursor = Math.floor(started / 1000) - this.opts.overlapSeconds;
+    // A MISP answering an empty or truncated list with a 200 (a broken proxy, a wrong key's view,
+    // a bug) must not empty memcached: over the bound, nothing is removed and the cycle fails.
+    const stored = this.state.attributeCount;
+    const unseen = this.state.countUnseen(p.pass);
+    if (stored > 0 && unseen / stored > this.opts.maxRemovalShare) {
+      throw new AgentError(ErrorCodes.MASS_REMOVAL, `the full resync would remove ${unseen} of the ${stored} stored attributes, over --max-removal-share ` +
+        `${this.opts.maxRemovalShare}: kept them all (raise --max-removal-share to allow it)`);
+    }
     p.summary.attributes.removed += this.state.sweep(p.pass, p.dirty);
     this.state.compact();
     p.summary.keys_written += await this.writeBatch(p, reload, loaded());
     await this.store.markLoaded(reload.filter((l) => l.up && l.needsReload), this.metaValue(), started);
     await this.store.writeMeta(loaded(), this.metaValue());
     p.summary.invalid_values = p.invalid.parts;
-    this.cursor = Math.floor(started / 1000) - this.opts.overlapSeconds;
     this.lastSuccessMs = Date.now();
     p.summary.duration_ms = Date.now() - started;
     return p.summary;

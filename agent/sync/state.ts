@@ -420,6 +420,13 @@ export class IndicatorState {
   }
 
   /** Removes every attribute not seen in pass: what a full resync did not find any more. */
+  /** How many stored attributes sweep(pass) would remove. */
+  countUnseen(pass: number): number {
+    let n = 0;
+    for (let s = 0; s < this.top; s++) if (this.isLive(s) && this.gen[s] !== pass) n++;
+    return n;
+  }
+
   sweep(pass: number, dirty: Set<string>): number {
     let n = 0;
     for (let s = 0; s < this.top; s++) {

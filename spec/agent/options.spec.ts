@@ -56,11 +56,11 @@ describe('agent options', () => {
   it('accepts every declared option as a flag, an environment variable and a file key', () => {
     for (const spec of OPTION_SPECS) {
       if (spec.name === 'config' || spec.name === 'misp-url') continue;
-      const value = spec.kind === 'boolean' ? 'true' : spec.kind === 'list' ? (spec.name === 'memcached' ? '127.0.0.1:1' : spec.name === 'types' ? 'md5' : 'x') : spec.kind === 'string' ? (spec.name === 'metrics-listen' ? '127.0.0.1:1' : spec.name === 'proxy' ? 'http://proxy.example:3128' : spec.name === 'log-level' ? 'warn' : '/tmp/x') : '400';
+      const value = spec.kind === 'boolean' ? 'true' : spec.kind === 'list' ? (spec.name === 'memcached' ? '127.0.0.1:1' : spec.name === 'types' ? 'md5' : 'x') : spec.kind === 'string' ? (spec.name === 'metrics-listen' ? '127.0.0.1:1' : spec.name === 'proxy' ? 'http://proxy.example:3128' : spec.name === 'log-level' ? 'warn' : '/tmp/x') : spec.kind === 'fraction' ? '0.25' : '400';
       const env = `MISP_ENRICH_${spec.name.toUpperCase().replace(/-/g, '_')}`;
       const key = spec.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
       const file = join(dir, `${spec.name}.json`);
-      writeFileSync(file, JSON.stringify({ [key]: spec.kind === 'list' ? [value] : spec.kind === 'boolean' ? true : spec.kind === 'string' ? value : 400 }));
+      writeFileSync(file, JSON.stringify({ [key]: spec.kind === 'list' ? [value] : spec.kind === 'boolean' ? true : spec.kind === 'string' ? value : spec.kind === 'fraction' ? 0.25 : 400 }));
       const a = parseOptions([...base, `--${spec.name}`, ...(spec.kind === 'boolean' ? [] : [value])], {}).options as unknown as Record<string, unknown>;
       const b = parseOptions(base, { [env]: value }).options as unknown as Record<string, unknown>;
       const c = parseOptions([...base, '--config', file], {}).options as unknown as Record<string, unknown>;

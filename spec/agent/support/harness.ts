@@ -228,3 +228,24 @@ export function dataDirWith(...fixtures: string[]): string {
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/** Runs `misp-enrich-agent --once` to its end; stdout, stderr and exit code. */
+export function runAgentOnce(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/agent/misp-enrich-agent.js'), '--once', ...args], {
+      env: { PATH: process.env.PATH ?? '', MISP_API_KEY: API_KEY, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+/** Peak resident memory of a live process, in MiB (VmHWM). */
+export function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
