@@ -24,6 +24,8 @@ export interface BatchStats extends MatchStats {
   invalid_values: number;
   /** Values the memory did not hold, sent to the core. */
   new_values: number;
+  /** Values past maxValueLength or maxValuesPerField, not looked at. */
+  skipped_values: number;
   /** Keys looked up, the meta key included. */
   keys: number;
   lookup_failures: number;
@@ -61,6 +63,9 @@ export interface NodeEnricherOptions {
   valueCacheSize?: number;
   /** The meta value the host last read (null, the default: it has not looked yet). */
   meta?: string | null;
+  /** As the Java shell's max_value_length and max_values_per_field: skipped and counted past them. */
+  maxValueLength?: number;
+  maxValuesPerField?: number;
 }
 
 interface Occurrence {
@@ -76,6 +81,8 @@ export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
   const memory = new ValueMemory(opts.valueCacheSize ?? 100_000);
   const now = opts.now ?? (() => new Date());
   let meta: string | null = opts.meta ?? null;
+  const maxValueLength = opts.maxValueLength ?? 8192;
+  const maxValuesPerField = opts.maxValuesPerField ?? 100;
 
   return {
     async enrich(events) {
@@ -112,7 +119,7 @@ export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
     const metaNow = meta;
     const remembered = memory.isFor(metaNow);
     const stats: BatchStats = {
-      events: events.length, values: 0, invalid_values: 0, new_values: 0, keys: 0, lookup_failures: 0,
+      events: events.length, values: 0, invalid_values: 0, new_values: 0, skipped_values: 0, keys: 0, lookup_failures: 0,
       hits: 0, matched_events: 0, fetch_failures: 0, bad_values: 0,
     };
     const occurrences: Occurrence[] = [];
@@ -133,8 +140,13 @@ export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
         if (value === null || value === undefined) return;
         const items = Array.isArray(value) ? value : [value];
         const seen = new Set<string>();
+        let n = 0;
         for (const item of items) {
           if (item === null || item === undefined) continue;
+          if (++n > maxValuesPerField) {
+            stats.skipped_values++;
+            continue;
+          }
           if (typeof item !== 'string') stats.invalid_values++;
           else if (!seen.has(item)) {
             seen.add(item);

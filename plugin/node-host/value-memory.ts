@@ -8,7 +8,7 @@ export const INVALID: readonly string[] = Object.freeze([]);
 /** Keys of a value with nothing to look up (blank): not counted. */
 export const NOTHING: readonly string[] = Object.freeze([]);
 
-const MAX_VALUE_LENGTH = 1024;
+const MAX_VALUE_LENGTH = 8192;
 const NEVER = Symbol('never looked');
 
 export class ValueMemory {

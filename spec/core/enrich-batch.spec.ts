@@ -187,12 +187,33 @@ describe('misses, bad input and failures', () => {
     expect(enrichments(run.events[0]!)[0]!.indicator.reference).toBeUndefined();
   });
 
-  it('treats a value that is not a summary as a miss and counts it', async () => {
+  it('tags an event whose value found a stored value that is not a summary, as a failed lookup, and counts it', async () => {
     const broken = new Map(store);
     broken.set('me1:ip:203.0.113.9', '{"garbage');
-    const run = await runPure(core, opts, [{ destination: { ip: '203.0.113.9' } }], broken, CTX);
-    expect(run.events[0]).toEqual({ destination: { ip: '203.0.113.9' } });
+    broken.set('me1:ip:203.0.113.10', store.get('me1:ip:203.0.113.9')!);
+    const run = await runPure(core, opts, [{ destination: { ip: '203.0.113.9' } }, { destination: { ip: '203.0.113.9' }, source: { ip: '203.0.113.10' } }, { destination: { ip: '192.0.2.1' } }], broken, CTX);
+    expect(run.events[0]).toEqual({ destination: { ip: '203.0.113.9' }, tags: ['_misp_enrich_lookup_failure'] });
+    // A corrupt value next to a good one: the hit is written and the event tagged.
+    expect(enrichments(run.events[1]!)).toHaveLength(1);
+    expect(run.events[1]!.tags).toEqual(['_misp_enrich_lookup_failure']);
+    expect(run.events[2]).toEqual({ destination: { ip: '192.0.2.1' } });
+    expect(run.outcome.matched).toEqual([1]);
     expect(run.stats.bad_values).toBe(1);
+  });
+
+  it('copies at most bounded text from MISP into an event: info, tags, values', async () => {
+    const huge = 'x'.repeat(100_000);
+    const many = Array.from({ length: 5000 }, (_, i) => `tag-${i}-${'t'.repeat(400)}`);
+    const s = entriesFor([attribute('ip-dst', '203.0.113.9', { event_info: huge, tags: many })]);
+    const ctx = { '42': { id: '42', info: huge, Orgc: { name: huge }, Tag: many.map((name) => ({ name })) } };
+    const run = await runPure(core, opts, [{ destination: { ip: '203.0.113.9' } }], s, ctx);
+    const [entry] = enrichments(run.events[0]!);
+    expect(entry!.indicator.description).toHaveLength(2048);
+    expect(entry!.indicator.provider).toHaveLength(256);
+    expect(entry!.misp.event.info).toHaveLength(2048);
+    expect(entry!.misp.tags.length).toBeLessThanOrEqual(200);
+    for (const t of entry!.misp.tags) expect(t.length).toBeLessThanOrEqual(256);
+    expect(JSON.stringify(run.events[0]).length).toBeLessThan(80_000);
   });
 });
 

@@ -37,7 +37,9 @@ async function body(req: IncomingMessage): Promise<string> {
 
 async function forward(upstream: string, req: IncomingMessage, res: ServerResponse, text: string): Promise<void> {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k)) headers[k] = v;
+  // Hop-by-hop headers stay here (the JDK's HttpClient offers an h2c upgrade on plain http).
+  const hopByHop = ['host', 'content-length', 'connection', 'upgrade', 'http2-settings', 'keep-alive', 'te', 'trailer', 'transfer-encoding'];
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !hopByHop.includes(k)) headers[k] = v;
   const answer = await fetch(upstream + (req.url ?? '/'), {
     method: req.method,
     headers,
@@ -112,6 +114,7 @@ export async function startHostileMisp(upstream: string, mode: HostileMode = 'pa
     }
   });
   server.on('connection', (s) => {
+    s.on('error', () => undefined);
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });

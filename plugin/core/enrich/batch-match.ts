@@ -6,6 +6,7 @@ import type { EnricherConfig } from '../config/options.js';
 import { CoreError } from '../errors.js';
 import { candidateProbes, decodeSummary, probeOf, type IndicatorSummary } from '../ioc/index.js';
 import type { EventChange, FinishResponse, MatchRequest, MatchStats } from '../protocol.js';
+import { boundedAttribute, boundedContext } from './bounds.js';
 import { ecsEnrichment } from './ecs-output.js';
 import type { Hit } from './hit.js';
 import { legacyFields } from './legacy-output.js';
@@ -22,8 +23,11 @@ function protocolError(what: string): CoreError {
 
 export class BatchMatch {
   private readonly stats: MatchStats = { hits: 0, matched_events: 0, fetch_failures: 0, bad_values: 0 };
-  /** Hits of each event that has any, in request order. */
-  private readonly hits: [index: number, hits: Hit[]][] = [];
+  /**
+   * Each event with hits or with a value whose stored summary is corrupt, in request order. A
+   * corrupt value is a failed lookup for that value: the event is tagged as such.
+   */
+  private readonly hits: [index: number, hits: Hit[], corrupt: boolean][] = [];
   private readonly eventIds = new Set<string>();
   private readonly now: string;
 
@@ -33,16 +37,21 @@ export class BatchMatch {
     }
     this.now = typeof request.now === 'string' ? request.now : new Date(0).toISOString();
     const summaries = new Map<string, IndicatorSummary>();
+    const corruptKeys = new Set<string>();
     for (const [key, value] of Object.entries(request.found)) {
       const summary = typeof value === 'string' ? decodeSummary(value) : null;
-      if (summary) summaries.set(key, summary);
-      else this.stats.bad_values++;
+      if (summary) summaries.set(key, { ...summary, attrs: summary.attrs.map(boundedAttribute) });
+      else {
+        this.stats.bad_values++;
+        corruptKeys.add(key);
+      }
     }
     const plan = prefixPlanOf(request.meta ?? null);
     const fields = config.fields;
     for (const event of request.events) {
       if (!event || !Number.isInteger(event.index) || !Array.isArray(event.values)) throw protocolError('has a malformed event');
       const list: Hit[] = [];
+      let corrupt = false;
       for (const pair of event.values) {
         const field = Array.isArray(pair) ? fields[pair[0]] : undefined;
         const raw: unknown = Array.isArray(pair) ? pair[1] : undefined;
@@ -51,7 +60,10 @@ export class BatchMatch {
         if (!candidate) continue;
         for (let p = 0; p < candidate.keys.length; p++) {
           const summary = summaries.get(candidate.keys[p]!);
-          if (!summary) continue;
+          if (!summary) {
+            if (corruptKeys.has(candidate.keys[p]!)) corrupt = true;
+            continue;
+          }
           const indicator = probeOf(candidate, p);
           for (const attr of summary.attrs) {
             if (list.some((h) => h.attr.uuid === attr.uuid && h.field === field && h.raw === raw)) continue;
@@ -60,7 +72,7 @@ export class BatchMatch {
           }
         }
       }
-      if (list.length > 0) this.hits.push([event.index, list]);
+      if (list.length > 0 || corrupt) this.hits.push([event.index, list, corrupt]);
     }
   }
 
@@ -75,14 +87,17 @@ export class BatchMatch {
       if (!this.config.fetchContext) return null;
       if (!contexts.has(id)) {
         const raw = given?.[id];
-        contexts.set(id, raw === undefined || raw === null ? null : readEventContext(raw));
+        const ctx = raw === undefined || raw === null ? null : readEventContext(raw);
+        contexts.set(id, ctx && boundedContext(ctx));
       }
       return contexts.get(id) ?? null;
     };
     const legacy = this.config.ecsCompatibility === 'disabled';
     const changes: EventChange[] = [];
-    for (const [index, hits] of this.hits) {
-      const change: EventChange = { index, append: [], set: [], tags: [], matched: true };
+    for (const [index, hits, corrupt] of this.hits) {
+      const change: EventChange = { index, append: [], set: [], tags: corrupt ? [TAG_LOOKUP_FAILURE] : [], matched: hits.length > 0 };
+      changes.push(change);
+      if (hits.length === 0) continue;
       this.stats.hits += hits.length;
       this.stats.matched_events++;
       if (this.config.fetchContext && hits.some((h) => contextOf(h.attr.event_id) === null)) {
@@ -94,7 +109,6 @@ export class BatchMatch {
         const entries = hits.map((h) => ecsEnrichment(h, contextOf(h.attr.event_id), this.config, this.now));
         change.append.push([ENRICHMENTS_FIELD, entries]);
       }
-      changes.push(change);
     }
     return { changes, stats: this.stats };
   }

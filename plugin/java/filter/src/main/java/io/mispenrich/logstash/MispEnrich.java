@@ -66,6 +66,7 @@ public class MispEnrich implements Filter {
     private final CounterMetric fetchesMetric;
     private final CounterMetric failuresMetric;
     private final CounterMetric newValuesMetric;
+    private final CounterMetric skippedValuesMetric;
     private final CounterMetric coreCallsMetric;
     private final TimerMetric batchTimeMetric;
 
@@ -80,6 +81,7 @@ public class MispEnrich implements Filter {
         this.fetchesMetric = metric.counter("fetches");
         this.failuresMetric = metric.counter("failures");
         this.newValuesMetric = metric.counter("new_values");
+        this.skippedValuesMetric = metric.counter("skipped_values");
         this.coreCallsMetric = metric.counter("core_calls");
         this.batchTimeMetric = metric.timer("batch_time");
 
@@ -111,18 +113,19 @@ public class MispEnrich implements Filter {
             throw e;
         }
         this.memory = new ValueMemory(settings.valueCacheSize());
-        this.kv = new MemcachedMultiGet(settings.memcachedHosts(), settings.memcachedTimeoutMs());
+        this.kv = new MemcachedMultiGet(settings.memcachedHosts(), settings.memcachedTimeoutMs(), settings.memcachedMaxValueBytes());
         if (settings.fetchContext()) {
             this.fetcher = new MispContextFetcher(settings.mispUrl(), settings.mispApiKey().getPassword(),
                     settings.mispTimeoutMs(), settings.contextCacheSize(), settings.contextCacheTtlS(),
-                    ssl, logger::warn, fetchesMetric::increment);
+                    settings.mispMaxResponseBytes(), ssl, logger::warn, fetchesMetric::increment);
             if ("http".equalsIgnoreCase(settings.mispUrl().getScheme())) {
                 logger.warn("misp_url uses http: the MISP API key travels unencrypted");
             }
         } else {
             this.fetcher = null;
         }
-        this.enricher = new BatchEnricher(info, memory, kv, fetcher, new LogReporter());
+        this.enricher = new BatchEnricher(info, memory, kv, fetcher, new LogReporter(),
+                new BatchEnricher.Limits((int) settings.maxValueLength(), (int) settings.maxValuesPerField()));
         if ("none".equals(settings.sslVerificationMode())) {
             logger.warn("ssl_verification_mode => none: the MISP server's certificate and host name are not checked");
         }
@@ -196,6 +199,12 @@ public class MispEnrich implements Filter {
                 session = null;
             }
         }
+
+        void discard() {
+            if (session != null) {
+                session.retire();
+            }
+        }
     }
 
     @Override
@@ -211,14 +220,24 @@ public class MispEnrich implements Filter {
             BatchEnricher.Outcome o = enricher.enrich(batch, matchListener, core);
             lookupsMetric.increment(o.keys());
             newValuesMetric.increment(o.newValues());
+            skippedValuesMetric.increment(o.skippedValues());
             hitsMetric.increment(o.hits());
             matchedMetric.increment(o.matchedEvents());
             failuresMetric.increment(o.fetchFailures() + o.badValues());
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Never thrown out of filter(), whatever it is (an Error included): the batch passes
+            // on, tagged, and a Context that saw an Error is not used again.
+            if (!(e instanceof RuntimeException)) {
+                core.discard();
+            }
             failuresMetric.increment();
-            logger.error("misp_enrich: a batch of {} events was left unenriched: {}", batch.size(), e.getMessage());
+            logger.error("misp_enrich: a batch of {} events was left unenriched: {}", batch.size(), String.valueOf(e));
             for (Event event : batch) {
-                event.tag(CORE_FAILURE_TAG);
+                try {
+                    event.tag(CORE_FAILURE_TAG);
+                } catch (Throwable ignored) {
+                    // an event that refuses even a tag still passes on, as it came
+                }
             }
         } finally {
             core.release();

@@ -11,7 +11,11 @@ import java.nio.file.Path;
 
 import co.elastic.logstash.api.Event;
 
-/** NDJSON out, one event per line, to a file or to stdout ("-"). */
+/**
+ * NDJSON out, one event per line, to a file or to stdout ("-"). Text that UTF-8 cannot hold (a
+ * lone surrogate from a \\ud800 escape in the input) is written as '?', as Logstash's own JSON
+ * output does, instead of ending the run: every event is written whatever it holds.
+ */
 final class EventWriter implements PipelineRun.Sink, Closeable {
 
     private final Writer writer;
@@ -19,9 +23,9 @@ final class EventWriter implements PipelineRun.Sink, Closeable {
 
     EventWriter(String file) throws IOException {
         this.stdout = file.equals("-");
-        this.writer = stdout
-                ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16)
-                : Files.newBufferedWriter(Path.of(file), StandardCharsets.UTF_8);
+        // OutputStreamWriter replaces what UTF-8 cannot encode; Files.newBufferedWriter would throw.
+        this.writer = new BufferedWriter(new OutputStreamWriter(stdout ? System.out : Files.newOutputStream(Path.of(file)),
+                StandardCharsets.UTF_8), 1 << 16);
     }
 
     @Override

@@ -31,6 +31,10 @@ public record Settings(
         long contextCacheSize,
         long contextCacheTtlS,
         long valueCacheSize,
+        long maxValueLength,
+        long maxValuesPerField,
+        long memcachedMaxValueBytes,
+        long mispMaxResponseBytes,
         String sslVerificationMode,
         List<Path> sslCertificateAuthorities) {
 
@@ -108,6 +112,14 @@ public record Settings(
 
         long valueCacheSize = range(Options.VALUE_CACHE_SIZE.name(), get(Options.VALUE_CACHE_SIZE.name(),
                 () -> config.get(Options.VALUE_CACHE_SIZE)), 0, 100_000_000);
+        long maxValueLength = range(Options.MAX_VALUE_LENGTH.name(), get(Options.MAX_VALUE_LENGTH.name(),
+                () -> config.get(Options.MAX_VALUE_LENGTH)), 1, 1_048_576);
+        long maxValuesPerField = range(Options.MAX_VALUES_PER_FIELD.name(), get(Options.MAX_VALUES_PER_FIELD.name(),
+                () -> config.get(Options.MAX_VALUES_PER_FIELD)), 1, 100_000);
+        long memcachedMaxValueBytes = range(Options.MEMCACHED_MAX_VALUE_BYTES.name(), get(Options.MEMCACHED_MAX_VALUE_BYTES.name(),
+                () -> config.get(Options.MEMCACHED_MAX_VALUE_BYTES)), 1_024, 134_217_728);
+        long mispMaxResponseBytes = range(Options.MISP_MAX_RESPONSE_BYTES.name(), get(Options.MISP_MAX_RESPONSE_BYTES.name(),
+                () -> config.get(Options.MISP_MAX_RESPONSE_BYTES)), 1_024, 1_073_741_824);
 
         String verification = get(Options.SSL_VERIFICATION_MODE.name(), () -> config.get(Options.SSL_VERIFICATION_MODE));
         if (!"full".equals(verification) && !"none".equals(verification)) {
@@ -133,7 +145,8 @@ public record Settings(
         }
 
         return new Settings(List.copyOf(hosts), url, key, fields, fetchContext, ecs, memcachedTimeout, mispTimeout,
-                cacheSize, cacheTtl, valueCacheSize, verification, List.copyOf(cas));
+                cacheSize, cacheTtl, valueCacheSize, maxValueLength, maxValuesPerField, memcachedMaxValueBytes,
+                mispMaxResponseBytes, verification, List.copyOf(cas));
     }
 
     /** Logstash's Configuration throws on a value of the wrong type; name the option in that case. */

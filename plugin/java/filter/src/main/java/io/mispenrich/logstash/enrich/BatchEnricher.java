@@ -52,8 +52,17 @@ public final class BatchEnricher {
     }
 
     /** What a batch did, for the metrics. */
-    public record Outcome(int values, int invalidValues, int newValues, int keys, int lookupFailures,
+    public record Outcome(int values, int invalidValues, int newValues, int skippedValues, int keys, int lookupFailures,
                           long hits, long matchedEvents, long fetchFailures, long badValues, int applyFailures) {
+    }
+
+    /**
+     * How much of an event is looked at: a value longer than maxValueLength characters, and the
+     * values of an array field past its first maxValuesPerField, are skipped and counted (log
+     * content is attacker-controlled: a megabyte URL or a ten-thousand-address array must not cost
+     * seconds of CPU and thousands of lookups). The event still passes on.
+     */
+    public record Limits(int maxValueLength, int maxValuesPerField) {
     }
 
     private final EnricherInfo info;
@@ -61,14 +70,16 @@ public final class BatchEnricher {
     private final KeyValuePort kv;
     private final ContextPort contexts;
     private final Reporter reporter;
+    private final Limits limits;
     /** The last value read under the meta key; null until the first lookup (protocol.ts KeysRequest.meta). */
     private final AtomicReference<String> meta = new AtomicReference<>();
     private final int[] datatypeOfField;
     private final List<String> datatypeNames;
 
     /** @param contexts null when fetch_context is off */
-    public BatchEnricher(EnricherInfo info, ValueMemory memory, KeyValuePort kv, ContextPort contexts, Reporter reporter) {
+    public BatchEnricher(EnricherInfo info, ValueMemory memory, KeyValuePort kv, ContextPort contexts, Reporter reporter, Limits limits) {
         this.info = info;
+        this.limits = limits;
         this.memory = memory;
         this.kv = kv;
         this.contexts = contexts;
@@ -117,6 +128,7 @@ public final class BatchEnricher {
         int newValues;
         int values;
         int invalid;
+        int skipped;
 
         Run(List<Event> batch, CoreCalls core) {
             this.batch = batch;
@@ -208,7 +220,7 @@ public final class BatchEnricher {
                     applyFailures++;
                 }
             }
-            return new Outcome(values, invalid, newValues, keyCount, lookupFailures,
+            return new Outcome(values, invalid, newValues, skipped, keyCount, lookupFailures,
                     count(stats.get("hits")), count(stats.get("matched_events")), count(stats.get("fetch_failures")),
                     count(stats.get("bad_values")), applyFailures);
         }
@@ -225,7 +237,12 @@ public final class BatchEnricher {
                     }
                     if (value instanceof Collection<?> items) {
                         Set<String> seen = items.size() > 1 ? new HashSet<>() : null;
+                        int n = 0;
                         for (Object item : items) {
+                            if (item != null && ++n > limits.maxValuesPerField()) {
+                                skipped++;
+                                continue;
+                            }
                             String raw = text(item);
                             if (raw != null && (seen == null || seen.add(raw))) {
                                 add(i, j, raw);
@@ -246,6 +263,10 @@ public final class BatchEnricher {
         }
 
         void add(int event, int field, String raw) {
+            if (raw.length() > limits.maxValueLength()) {
+                skipped++;
+                return;
+            }
             int datatype = datatypeOfField[field];
             String[] keys = remembered ? generation.get(datatype, raw) : null;
             if (keys == null) {

@@ -31,7 +31,7 @@ public final class ValueMemory {
     public static final String[] NOTHING = new String[0];
 
     static final int BYTES_PER_WEIGHT = 1024;
-    static final int MAX_VALUE_CHARS = 1024;
+    static final int MAX_VALUE_CHARS = 8192;
     /** A meta value no lookup can return: the memory before the first batch. */
     private static final String NEVER = new String("never looked");
 

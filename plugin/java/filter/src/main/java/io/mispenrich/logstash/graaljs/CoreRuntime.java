@@ -62,6 +62,11 @@ public final class CoreRuntime implements Closeable {
             return core;
         }
 
+        /** Marks this Context unusable: it is closed instead of returned to the pool. */
+        public void retire() {
+            broken = true;
+        }
+
         public Enricher enricher() {
             return enricher;
         }

@@ -31,9 +31,11 @@ public final class MemcachedMultiGet implements KeyValuePort {
 
     private final List<Host> hosts;
     private final long timeoutMs;
+    private final long maxValueBytes;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    public MemcachedMultiGet(List<HostPort> servers, long timeoutMs) {
+    /** @param maxValueBytes the largest value taken from a server (memcached_max_value_bytes) */
+    public MemcachedMultiGet(List<HostPort> servers, long timeoutMs, long maxValueBytes) {
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("no memcached host");
         }
@@ -43,6 +45,7 @@ public final class MemcachedMultiGet implements KeyValuePort {
         }
         this.hosts = List.copyOf(list);
         this.timeoutMs = timeoutMs;
+        this.maxValueBytes = maxValueBytes;
     }
 
     /**
@@ -126,7 +129,7 @@ public final class MemcachedMultiGet implements KeyValuePort {
             long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
             String[] values;
             try {
-                values = conn.getMulti(keys, deadline);
+                values = conn.getMulti(keys, deadline, maxValueBytes);
             } catch (IOException | RuntimeException e) {
                 conn.close();
                 if (fresh) {
@@ -136,7 +139,7 @@ public final class MemcachedMultiGet implements KeyValuePort {
                 // on a new connection before calling the host down.
                 conn = MetaGetConnection.open(server, timeoutMs);
                 try {
-                    values = conn.getMulti(keys, System.nanoTime() + timeoutMs * 1_000_000L);
+                    values = conn.getMulti(keys, System.nanoTime() + timeoutMs * 1_000_000L, maxValueBytes);
                 } catch (IOException | RuntimeException e2) {
                     conn.close();
                     throw e2;

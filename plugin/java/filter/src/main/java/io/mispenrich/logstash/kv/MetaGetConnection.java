@@ -21,6 +21,8 @@ import java.util.List;
 final class MetaGetConnection implements Closeable {
 
     private static final byte[] MN = "mn\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** A meta-protocol status line is a few dozen bytes; anything longer is not memcached. */
+    private static final int MAX_LINE = 4096;
 
     private final HostPort server;
     private final SocketChannel channel;
@@ -67,8 +69,12 @@ final class MetaGetConnection implements Closeable {
         return server;
     }
 
-    /** values[i] for keys[i], null on a miss. Any IOException leaves the connection unusable. */
-    String[] getMulti(List<String> keys, long deadlineNanos) throws IOException {
+    /**
+     * values[i] for keys[i], null on a miss. Any IOException leaves the connection unusable. A
+     * value over maxValueBytes is refused before a byte of it is buffered: a server (or something
+     * posing as one) announcing a huge value must not take the heap.
+     */
+    String[] getMulti(List<String> keys, long deadlineNanos, long maxValueBytes) throws IOException {
         ByteBuffer out = encode(keys);
         String[] values = new String[keys.size()];
         in.clear();
@@ -96,6 +102,9 @@ final class MetaGetConnection implements Closeable {
             while (true) {
                 int lineEnd = findCrlf(in, parsed);
                 if (lineEnd < 0) {
+                    if (in.position() - parsed > MAX_LINE) {
+                        throw new IOException("protocol error: a response line longer than " + MAX_LINE + " bytes");
+                    }
                     break;
                 }
                 String line = new String(in.array(), parsed, lineEnd - parsed, StandardCharsets.US_ASCII);
@@ -107,7 +116,17 @@ final class MetaGetConnection implements Closeable {
                 }
                 if (line.startsWith("VA ")) {
                     String[] parts = line.split(" ");
-                    int size = Integer.parseInt(parts[1]);
+                    long announced;
+                    try {
+                        announced = Long.parseLong(parts[1]);
+                    } catch (NumberFormatException e) {
+                        throw new IOException("protocol error: bad value size in \"" + truncate(line) + "\"");
+                    }
+                    if (announced < 0 || announced > maxValueBytes) {
+                        throw new IOException(server + " announced a value of " + announced + " bytes, over memcached_max_value_bytes ("
+                                + maxValueBytes + ")");
+                    }
+                    int size = (int) announced;
                     int dataStart = lineEnd + 2;
                     if (in.position() < dataStart + size + 2) {
                         ensureCapacity(dataStart + size + 2);

@@ -12,9 +12,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +43,10 @@ import io.mispenrich.logstash.ports.ContextPort;
  * the same future, so at most one request per event id is in flight. A batch's missing ids go
  * out as ONE events/restSearch request. A failure is cached too, briefly, so a MISP outage costs
  * one timeout per {@link #FAILURE_TTL} rather than one per batch.
+ *
+ * <p>Every exchange is bounded: misp_timeout_ms for the whole of it, headers and body (a server
+ * that sends headers and then nothing, or trickles bytes, is cut off and counted as a failure),
+ * and misp_max_response_bytes for the body.
  */
 public final class MispContextFetcher implements ContextPort {
 
@@ -57,13 +64,16 @@ public final class MispContextFetcher implements ContextPort {
     private final AsyncLoadingCache<String, Fetched> cache;
     private final Consumer<String> warn;
     private final Runnable onRequest;
+    private final long maxResponseBytes;
+    /** Cancels exchanges that run past the timeout (HttpClient's own only covers the headers). */
+    private final ScheduledExecutorService deadlines;
 
     /**
      * @param warn      receives failure messages (never the API key)
      * @param onRequest called once per request sent to MISP (the fetches metric)
      */
     public MispContextFetcher(URI mispUrl, String apiKey, long timeoutMs, long cacheSize, long cacheTtlS,
-                              SSLContext ssl, Consumer<String> warn, Runnable onRequest) {
+                              long maxResponseBytes, SSLContext ssl, Consumer<String> warn, Runnable onRequest) {
         String base = mispUrl.toString();
         while (base.endsWith("/")) {
             base = base.substring(0, base.length() - 1);
@@ -73,7 +83,9 @@ public final class MispContextFetcher implements ContextPort {
         this.timeout = Duration.ofMillis(timeoutMs);
         this.warn = warn;
         this.onRequest = onRequest;
+        this.maxResponseBytes = maxResponseBytes;
         this.executor = Executors.newFixedThreadPool(2, daemonThreads());
+        this.deadlines = Executors.newSingleThreadScheduledExecutor(daemonThreads());
         this.http = HttpClient.newBuilder()
                 .connectTimeout(timeout)
                 .sslContext(ssl)
@@ -145,11 +157,16 @@ public final class MispContextFetcher implements ContextPort {
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(requestBody(list), StandardCharsets.UTF_8))
                     .build();
-            return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
+            CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(request, LimitedBody.handler(maxResponseBytes));
+            ScheduledFuture<?> deadline = deadlines.schedule(() -> exchange.cancel(true), timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return exchange
                     .handle((response, error) -> {
+                        deadline.cancel(false);
                         Map<String, Fetched> result = new HashMap<>();
                         Map<String, String> events = Map.of();
-                        if (error != null) {
+                        if (error instanceof CancellationException || (error != null && error.getCause() instanceof CancellationException)) {
+                            warn.accept("MISP_ENRICH_FETCH: events/restSearch did not complete within misp_timeout_ms; cut off");
+                        } else if (error != null) {
                             warn.accept("MISP_ENRICH_FETCH: events/restSearch failed: " + describe(error));
                         } else if (response.statusCode() != 200) {
                             warn.accept("MISP_ENRICH_FETCH: events/restSearch answered HTTP " + response.statusCode());
@@ -208,8 +225,10 @@ public final class MispContextFetcher implements ContextPort {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        deadlines.shutdownNow();
         executor.shutdownNow();
         try {
+            deadlines.awaitTermination(5, TimeUnit.SECONDS);
             executor.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
