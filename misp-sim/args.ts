@@ -8,9 +8,10 @@ export interface CliOptions {
   host: string;
   synthetic: number;
   warninglistsDir: string | null;
+  describeTypes: string | null;
 }
 
-export const USAGE = `usage: misp-sim --data DIR --port N --api-key KEY [--host 127.0.0.1] [--synthetic N] [--warninglists DIR]
+export const USAGE = `usage: misp-sim --data DIR --port N --api-key KEY [--host 127.0.0.1] [--synthetic N] [--warninglists DIR] [--describe-types FILE]
 
 A MISP 2.5 REST API simulator for tests and demos (see misp-sim/README.md).
   --data DIR           folder of MISP event JSON files ({"Event": {...}}), re-read when it changes
@@ -18,7 +19,9 @@ A MISP 2.5 REST API simulator for tests and demos (see misp-sim/README.md).
   --api-key KEY        the key clients must send in the Authorization header
   --host H             address to listen on (default 127.0.0.1)
   --synthetic N        add N generated attributes (computed on demand, no memory cost)
-  --warninglists DIR   folder of MISP warninglist JSON files (default: no warninglists)`;
+  --warninglists DIR   folder of MISP warninglist JSON files (default: no warninglists)
+  --describe-types FILE  MISP's describeTypes.json, served by /attributes/describeTypes
+                       (default: a table of the types the data holds)`;
 
 export class UsageError extends Error {}
 
@@ -30,7 +33,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | 'help' {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
     if (!m) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
     const name = m[1]!;
-    if (!['data', 'port', 'api-key', 'host', 'synthetic', 'warninglists'].includes(name)) {
+    if (!['data', 'port', 'api-key', 'host', 'synthetic', 'warninglists', 'describe-types'].includes(name)) {
       throw new UsageError(`unknown option --${name}`);
     }
     const value = m[2] ?? argv[++n];
@@ -53,5 +56,6 @@ export function parseArgs(argv: readonly string[]): CliOptions | 'help' {
     host: values.get('host') ?? '127.0.0.1',
     synthetic: int('synthetic', values.get('synthetic') ?? '0', 9_000_000_000 - 1),
     warninglistsDir: values.get('warninglists') ?? null,
+    describeTypes: values.get('describe-types') ?? null,
   };
 }

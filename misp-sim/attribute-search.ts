@@ -1,11 +1,16 @@
 // /attributes/restSearch over the file-backed attributes followed by the synthetic ones (whose
-// ids are all higher), in id order. Paging is exact over the SQL-like match set; warninglists
-// are applied after the page is cut, which is what MISP does (MISP issue 9175) and why a client
-// must not page with enforceWarninglist on.
+// ids are all higher). Without "order" MISP sends no ORDER BY and the simulator answers in id
+// order (InnoDB's primary-key order); with one, rows are sorted as MySQL would (ties by id).
+// Warninglists are applied after the page is cut, as MISP does (MISP issue 9175), and the
+// X-Result-Count header is computed as MispAttribute::__iteratedFetch computes it.
+import type { AttributeQuery } from './attribute-query.js';
 import type { StoreSnapshot } from './event-store.js';
-import { inRange, matchValueFilter, type AttributeQuery } from './filters.js';
+import type { OrderRule } from './find-order.js';
 import type { SimAttribute } from './model.js';
+import { foldCi } from './php.js';
+import { RealView, SyntheticView, type AttrView } from './rows.js';
 import { ATTRIBUTES_PER_EVENT, type SyntheticSource } from './synthetic.js';
+import { SyntheticValueIndex } from './synthetic-value-index.js';
 import type { Warninglists } from './warninglists.js';
 
 export interface SearchSources {
@@ -14,118 +19,10 @@ export interface SearchSources {
   warninglists: Warninglists;
 }
 
-function realPasses(q: AttributeQuery, a: SimAttribute): boolean {
-  if (a.deleted ? !q.deleted.deleted : !q.deleted.live) return false;
-  if (q.toIds !== null && a.toIds !== q.toIds) return false;
-  if (q.type && !matchValueFilter(q.type, [a.type])) return false;
-  if (q.timestamp && !inRange(q.timestamp, a.timestamp)) return false;
-  const ev = a.event;
-  if (q.published !== null && ev.published !== q.published) return false;
-  if (q.eventTimestamp && !inRange(q.eventTimestamp, ev.timestamp)) return false;
-  if (q.publishTimestamp && !inRange(q.publishTimestamp, ev.publishTimestamp)) return false;
-  if (q.eventid && !matchValueFilter(q.eventid, [String(ev.id)])) return false;
-  // MISP's uuid filter matches the attribute's uuid or its event's.
-  if (q.uuid && !matchValueFilter(q.uuid, [a.uuid, ev.uuid])) return false;
-  if (q.category && !matchValueFilter(q.category, [a.category])) return false;
-  if (q.objectRelation && !matchValueFilter(q.objectRelation, [a.objectRelation ?? ''])) return false;
-  if (q.value && !matchValueFilter(q.value, valueCandidates(a.type, a.value))) return false;
-  // Tags match on the attribute's own tags or its event's, as MISP's tag filter joins both.
-  if (q.tags && !matchValueFilter(q.tags, [...a.tags, ...ev.tags].map((t) => t.name))) return false;
-  return true;
-}
-
-/** MISP's value filter also matches either half of a composite value (value1 / value2). */
-function valueCandidates(type: string, value: string): string[] {
-  if (!type.includes('|') && type !== 'malware-sample') return [value];
-  const cut = value.indexOf('|');
-  return cut < 0 ? [value] : [value, value.slice(0, cut), value.slice(cut + 1)];
-}
-
-interface EventFacts {
-  j: number;
-  id: string;
-  uuid: string;
-  published: boolean;
-  timestamp: number;
-  publishTimestamp: number;
-  tagNames: string[];
-}
-
-/** Evaluates the query on synthetic attribute i without building it. */
-class SyntheticMatcher {
-  private ev: EventFacts | null = null;
-
-  constructor(
-    private readonly q: AttributeQuery,
-    private readonly syn: SyntheticSource,
-  ) {}
-
-  private facts(j: number): EventFacts {
-    if (this.ev?.j === j) return this.ev;
-    const published = this.syn.eventPublished(j);
-    const ts = this.syn.eventTimestamp(j);
-    this.ev = {
-      j,
-      id: String(this.syn.eventId(j)),
-      uuid: this.syn.eventUuid(j),
-      published,
-      timestamp: ts,
-      publishTimestamp: published ? ts : 0,
-      tagNames: this.syn.eventTags(j).map((t) => t.name),
-    };
-    return this.ev;
-  }
-
-  passes(i: number): boolean {
-    const q = this.q;
-    const syn = this.syn;
-    if (syn.deleted(i) ? !q.deleted.deleted : !q.deleted.live) return false;
-    if (q.type && !matchValueFilter(q.type, [syn.type(i)])) return false;
-    if (q.toIds !== null && syn.toIds(i) !== q.toIds) return false;
-    if (q.timestamp && !inRange(q.timestamp, syn.timestamp(i))) return false;
-    const needsEvent = q.published !== null || q.eventTimestamp || q.publishTimestamp || q.eventid || q.uuid || q.tags;
-    if (needsEvent) {
-      const ev = this.facts(syn.eventIndex(i));
-      if (q.published !== null && ev.published !== q.published) return false;
-      if (q.eventTimestamp && !inRange(q.eventTimestamp, ev.timestamp)) return false;
-      if (q.publishTimestamp && !inRange(q.publishTimestamp, ev.publishTimestamp)) return false;
-      if (q.eventid && !matchValueFilter(q.eventid, [ev.id])) return false;
-      if (q.uuid && !matchValueFilter(q.uuid, [syn.attributeUuid(i), ev.uuid])) return false;
-      if (q.tags && !matchValueFilter(q.tags, ev.tagNames)) return false;
-    }
-    if (q.category && !matchValueFilter(q.category, [syn.slot(i).category])) return false;
-    if (q.objectRelation && !matchValueFilter(q.objectRelation, [''])) return false;
-    if (q.value && !matchValueFilter(q.value, valueCandidates(syn.type(i), syn.value(i)))) return false;
-    return true;
-  }
-}
-
-/** Index ranges [from, to) that can match at all: the events named by an exact eventid filter. */
-function syntheticRanges(q: AttributeQuery, syn: SyntheticSource): [number, number][] {
-  if (!q.eventid?.exact) return [[0, syn.count]];
-  const events = [...new Set(q.eventid.exact.map((id) => syn.eventIndexOfId(Number(id))).filter((j) => j >= 0))].sort((a, b) => a - b);
-  return events.map((j) => [j * ATTRIBUTES_PER_EVENT, Math.min(syn.count, (j + 1) * ATTRIBUTES_PER_EVENT)]);
-}
-
-/**
- * Synthetic indexes that can match, ascending from `start`. An exact eventid filter narrows the
- * scan to those events; with a lower timestamp bound only the tail of the (timestamp-ordered)
- * index range and the touched attributes can qualify. Both keep the agent's incremental queries
- * over a million attributes cheap.
- */
-function* syntheticCandidates(q: AttributeQuery, syn: SyntheticSource, start: number): Generator<number> {
-  const from = q.timestamp?.from ?? null;
-  const i0 = from === null ? 0 : syn.firstIndexAtOrAfter(from);
-  const touched = from === null ? [] : syn.overriddenIndexes();
-  for (const [lo, hi] of syntheticRanges(q, syn)) {
-    if (hi <= start) continue;
-    const begin = Math.max(lo, start);
-    for (const k of touched) {
-      if (k >= Math.min(i0, hi)) break;
-      if (k >= begin) yield k;
-    }
-    for (let i = Math.max(begin, i0); i < hi; i++) yield i;
-  }
+export interface SearchResult {
+  /** MISP's X-Result-Count. */
+  count: number;
+  items: Iterable<SimAttribute>;
 }
 
 interface PageCursor {
@@ -133,78 +30,206 @@ interface PageCursor {
   synthStart: number;
 }
 
+/** A match: k < real.length is store.attributes[k], otherwise synthetic index k - real.length. */
+type Ref = number;
+
 export class AttributeSearch {
   // Where the previous page of a query ended, so sequential paging over a million synthetic
   // attributes is linear overall instead of quadratic.
   private readonly cursors = new Map<string, PageCursor>();
+  // Sorted matches of ordered queries, reused while a client pages through them.
+  private readonly sorted = new Map<string, Float64Array>();
+  private valueIndex: { syn: SyntheticSource; index: SyntheticValueIndex } | null = null;
 
   constructor(private readonly sources: () => SearchSources) {}
 
-  /**
-   * How many attributes an unpaged query returns, without building them (unless warninglists
-   * must look at values).
-   */
-  countUnpaged(q: AttributeQuery, queryKey: string): number {
-    let n = 0;
-    if (q.enforceWarninglist) {
-      for (const _ of this.run(q, queryKey)) n++;
-      return n;
+  search(q: AttributeQuery, queryKey: string): SearchResult {
+    const src = this.sources();
+    const keep = (a: SimAttribute): boolean => !q.enforceWarninglist || !src.warninglists.hitsAttribute(a.type, a.value);
+    if (q.limit === null) {
+      // Unpaged: __iteratedFetch counts every row fetched, warninglisted ones included.
+      let count = 0;
+      for (const _ of this.refs(q, src, 0)) count++;
+      const self = this;
+      return {
+        count,
+        items: (function* () {
+          const refs = q.order ? self.orderedRefs(q, src, queryKey) : self.refs(q, src, 0);
+          for (const r of refs) {
+            const a = self.build(r, src);
+            if (keep(a)) yield a;
+          }
+        })(),
+      };
     }
-    const { store, synthetic } = this.sources();
-    for (const a of store.attributes) if (realPasses(q, a)) n++;
-    if (synthetic) {
-      const m = new SyntheticMatcher(q, synthetic);
-      for (const i of syntheticCandidates(q, synthetic, 0)) if (m.passes(i)) n++;
-    }
-    return n;
+    const page = q.order ? this.orderedPage(q, src, queryKey) : this.unorderedPage(q, src, queryKey);
+    const rows = page.map((r) => this.build(r, src));
+    const kept = rows.filter(keep);
+    // __iteratedFetch: the rows fetched, plus one when the page came back full (or, as its loop
+    // breaks before resetting the increment, when nothing was left after filtering).
+    const count = rows.length + (kept.length === q.limit || kept.length === 0 ? 1 : 0);
+    return { count, items: kept };
   }
 
-  /** The attributes of one response, lazily (unpaged queries can be very large). */
-  *run(q: AttributeQuery, queryKey: string): Generator<SimAttribute> {
-    const { store, synthetic, warninglists } = this.sources();
-    const real = store.attributes.filter((a) => realPasses(q, a));
-    const keep = (a: SimAttribute): boolean => !q.enforceWarninglist || !warninglists.hitsAttribute(a.type, a.value);
+  private build(r: Ref, src: SearchSources): SimAttribute {
+    const real = src.store.attributes;
+    return r < real.length ? real[r]! : src.synthetic!.attribute(r - real.length);
+  }
 
-    if (q.limit === null) {
-      for (const a of real) if (keep(a)) yield a;
-      if (synthetic) {
-        const m = new SyntheticMatcher(q, synthetic);
-        for (const i of syntheticCandidates(q, synthetic, 0)) {
-          if (!m.passes(i)) continue;
-          const a = synthetic.attribute(i);
-          if (keep(a)) yield a;
-        }
+  /** Matching rows in id order, from synthetic index `synthStart` on for the synthetic part. */
+  private *refs(q: AttributeQuery, src: SearchSources, synthStart: number, realFrom = 0): Generator<Ref> {
+    const real = src.store.attributes;
+    const rv = new RealView();
+    for (let k = realFrom; k < real.length; k++) if (q.predicate(rv.at(real[k]!))) yield k;
+    const syn = src.synthetic;
+    if (!syn) return;
+    const sv = new SyntheticView(syn);
+    for (const i of this.syntheticCandidates(q, syn, synthStart)) if (q.predicate(sv.at(i))) yield real.length + i;
+  }
+
+  private unorderedPage(q: AttributeQuery, src: SearchSources, queryKey: string): Ref[] {
+    const limit = q.limit!;
+    const real = src.store.attributes;
+    const offset = (q.page - 1) * limit;
+    const page: Ref[] = [];
+    const rv = new RealView();
+    let seen = 0;
+    for (let k = 0; k < real.length && page.length < limit; k++) {
+      if (!q.predicate(rv.at(real[k]!))) continue;
+      if (seen++ >= offset) page.push(k);
+    }
+    const syn = src.synthetic;
+    if (!syn || page.length >= limit) return page;
+    const key = `${src.store.generation}:${syn.generation}:${limit}:${queryKey}`;
+    const cursor = this.cursors.get(key);
+    let start = 0;
+    let skip = Math.max(0, offset - seen);
+    if (cursor && cursor.nextPage === q.page && skip > 0) {
+      start = cursor.synthStart;
+      skip = 0;
+    }
+    const sv = new SyntheticView(syn);
+    let last = start - 1;
+    for (const i of this.syntheticCandidates(q, syn, start)) {
+      if (page.length >= limit) break;
+      if (!q.predicate(sv.at(i))) continue;
+      last = i;
+      if (skip > 0) {
+        skip--;
+        continue;
       }
+      page.push(real.length + i);
+    }
+    if (this.cursors.size > 64) this.cursors.clear();
+    this.cursors.set(key, { nextPage: q.page + 1, synthStart: last + 1 });
+    return page;
+  }
+
+  private orderedRefs(q: AttributeQuery, src: SearchSources, queryKey: string): Float64Array {
+    const key = `${src.store.generation}:${src.synthetic?.generation ?? 0}:${queryKey}`;
+    const hit = this.sorted.get(key);
+    if (hit) return hit;
+    const refs = Float64Array.from(this.refs(q, src, 0));
+    const keyOf = sortKeys(src);
+    const keys = q.order!.map((rule) => Array.from(refs, (r) => keyOf(rule, r)));
+    const pos = Array.from(refs.keys());
+    pos.sort((x, y) => {
+      for (let n = 0; n < q.order!.length; n++) {
+        const a = keys[n]![x]!;
+        const b = keys[n]![y]!;
+        if (a === b) continue;
+        // MySQL sorts NULL first in ascending order.
+        const c = a === null ? -1 : b === null ? 1 : a < b ? -1 : 1;
+        return q.order![n]!.descending ? -c : c;
+      }
+      return refs[x]! - refs[y]!;
+    });
+    const out = Float64Array.from(pos, (p) => refs[p]!);
+    if (this.sorted.size >= 4) this.sorted.clear();
+    this.sorted.set(key, out);
+    return out;
+  }
+
+  private orderedPage(q: AttributeQuery, src: SearchSources, queryKey: string): Ref[] {
+    const all = this.orderedRefs(q, src, queryKey);
+    const offset = (q.page - 1) * q.limit!;
+    return Array.from(all.subarray(Math.min(offset, all.length), Math.min(offset + q.limit!, all.length)));
+  }
+
+  private index(syn: SyntheticSource): SyntheticValueIndex {
+    if (this.valueIndex?.syn !== syn) this.valueIndex = { syn, index: new SyntheticValueIndex(syn) };
+    return this.valueIndex.index;
+  }
+
+  /**
+   * Synthetic indexes that can match, ascending from `start`: the ones an exact value filter can
+   * equal (read backwards from the value), the events named by an exact eventid filter, and
+   * with a lower timestamp bound only the tail of the (timestamp-ordered) index range plus the
+   * attributes /_sim/touch changed. The predicate decides; these only skip what cannot match.
+   */
+  private *syntheticCandidates(q: AttributeQuery, syn: SyntheticSource, start: number): Generator<number> {
+    if (q.values) {
+      for (const i of this.index(syn).candidates(q.values)) if (i >= start) yield i;
       return;
     }
-
-    const offset = (q.page - 1) * q.limit;
-    const page: SimAttribute[] = real.slice(offset, offset + q.limit);
-    if (synthetic && page.length < q.limit) {
-      const key = `${store.generation}:${synthetic.generation}:${q.limit}:${queryKey}`;
-      const cursor = this.cursors.get(key);
-      let start = 0;
-      let skip = Math.max(0, offset - real.length);
-      if (cursor && cursor.nextPage === q.page && skip > 0) {
-        start = cursor.synthStart;
-        skip = 0;
+    const from = q.timestampFrom;
+    const i0 = from === null ? 0 : syn.firstIndexAtOrAfter(from);
+    const touched = from === null ? [] : syn.overriddenIndexes();
+    for (const [lo, hi] of syntheticRanges(q, syn)) {
+      if (hi <= start) continue;
+      const begin = Math.max(lo, start);
+      for (const k of touched) {
+        if (k >= Math.min(i0, hi)) break;
+        if (k >= begin) yield k;
       }
-      const m = new SyntheticMatcher(q, synthetic);
-      let last = start - 1;
-      for (const i of syntheticCandidates(q, synthetic, start)) {
-        if (page.length >= q.limit) break;
-        if (!m.passes(i)) continue;
-        last = i;
-        if (skip > 0) {
-          skip--;
-          continue;
-        }
-        page.push(synthetic.attribute(i));
-      }
-      if (this.cursors.size > 64) this.cursors.clear();
-      this.cursors.set(key, { nextPage: q.page + 1, synthStart: last + 1 });
+      for (let i = Math.max(begin, i0); i < hi; i++) yield i;
     }
-    // The page is cut first and filtered afterwards: short or empty pages before the end.
-    for (const a of page) if (keep(a)) yield a;
   }
+}
+
+/** Index ranges [from, to) that can match at all: the events named by an exact eventid filter. */
+function syntheticRanges(q: AttributeQuery, syn: SyntheticSource): [number, number][] {
+  if (!q.eventIds) return [[0, syn.count]];
+  const events = [...new Set(q.eventIds.map((id) => syn.eventIndexOfId(id)).filter((j) => j >= 0))].sort((a, b) => a - b);
+  return events.map((j) => [j * ATTRIBUTES_PER_EVENT, Math.min(syn.count, (j + 1) * ATTRIBUTES_PER_EVENT)]);
+}
+
+type SortKey = number | string | null;
+
+/** The value MySQL sorts a row by, for each field findOrder allows. */
+function sortKeys(src: SearchSources): (rule: OrderRule, r: Ref) => SortKey {
+  const real = src.store.attributes;
+  const rv = new RealView();
+  const sv = src.synthetic ? new SyntheticView(src.synthetic) : null;
+  const view = (r: Ref): AttrView => (r < real.length ? rv.at(real[r]!) : sv!.at(r - real.length));
+  return (rule, r) => {
+    const v = view(r);
+    switch (rule.field) {
+      case 'Attribute.id':
+        return v.id();
+      case 'Attribute.event_id':
+        return v.eventId();
+      case 'Attribute.object_id':
+        return v.objectId();
+      case 'Attribute.type':
+        return foldCi(v.type());
+      case 'Attribute.category':
+        return v.category();
+      case 'Attribute.value': {
+        // The virtual field: value1, or "value1|value2" when value2 is not empty.
+        const v2 = v.value2();
+        return foldCi(v2 === '' ? v.value1() : `${v.value1()}|${v2}`);
+      }
+      case 'Attribute.distribution':
+        return Number(v.distribution());
+      case 'Attribute.timestamp':
+        return v.timestamp();
+      case 'Attribute.object_relation':
+        return v.objectRelation();
+      case 'Event.publish_timestamp':
+        return v.event().publishTimestamp;
+      default:
+        return null;
+    }
+  };
 }

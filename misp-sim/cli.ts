@@ -28,11 +28,16 @@ async function main(): Promise<number> {
       return 2;
     }
   }
+  if (opts.describeTypes !== null && !(existsSync(opts.describeTypes) && statSync(opts.describeTypes).isFile())) {
+    process.stderr.write(`misp-sim: --describe-types ${opts.describeTypes} is not a file\n`);
+    return 2;
+  }
   const sim = new MispSim({
     dataDir: opts.dataDir,
     apiKey: opts.apiKey,
     synthetic: opts.synthetic,
     warninglistsDir: opts.warninglistsDir,
+    describeTypes: opts.describeTypes,
     log,
   });
   // Handlers go in before the "listening" line: a caller may signal as soon as it reads it.

@@ -1,123 +1,264 @@
-// /events/restSearch, /events/index and /events/view over the file-backed events followed by
-// the synthetic ones. Synthetic events are built one at a time, only when they are listed.
-import { toBool, toInt } from './coerce.js';
+// /events/restSearch and /events/index over the file-backed events followed by the synthetic
+// ones (built one at a time, only when they are looked at). Without an order MISP sends no
+// ORDER BY; the simulator answers in id order.
+import type { EventQuery } from './event-query.js';
 import type { StoreSnapshot } from './event-store.js';
-import { inRange, parseTimeRange, parseValueFilter, unwrapBody, type EventQuery, matchValueFilter } from './filters.js';
-import type { SimEvent } from './model.js';
+import type { OrderRule } from './find-order.js';
+import type { SimAttribute, SimEvent } from './model.js';
+import { bindBool, intval, isNumeric, isPhpArray, mysqlNumber, phpEmpty, phpValues, strval, type Php } from './php.js';
 import type { SyntheticSource } from './synthetic.js';
+import type { TagTable } from './tag-filter.js';
+import { resolveTimeDelta } from './time-delta.js';
 
-/** The part of an events query that decides which events pass (paging and shape aside). */
-export type EventFilter = Pick<EventQuery, 'eventid' | 'uuid' | 'tags' | 'published' | 'timestamp' | 'publishTimestamp'>;
-
-function eventPasses(f: EventFilter, e: SimEvent, withAttributeTags: boolean): boolean {
-  if (f.published !== null && e.published !== f.published) return false;
-  if (f.timestamp && !inRange(f.timestamp, e.timestamp)) return false;
-  if (f.publishTimestamp && !inRange(f.publishTimestamp, e.publishTimestamp)) return false;
-  if (f.eventid && !matchValueFilter(f.eventid, [String(e.id)])) return false;
-  if (f.uuid && !matchValueFilter(f.uuid, [e.uuid])) return false;
-  if (f.tags) {
-    const names = e.tags.map((t) => t.name);
-    // In the events scope MISP's tag filter also selects events holding a tagged attribute.
-    if (withAttributeTags) {
-      for (const a of e.attributes) for (const t of a.tags) names.push(t.name);
-      for (const o of e.objects) for (const a of o.attributes) for (const t of a.tags) names.push(t.name);
-    }
-    if (!matchValueFilter(f.tags, names)) return false;
-  }
-  return true;
-}
-
-/** Every event passing the filter, in id order, synthetic ones built lazily. */
-export function* matchingEvents(
-  store: StoreSnapshot,
-  synthetic: SyntheticSource | null,
-  f: EventFilter,
-  withAttributes: boolean,
-): Generator<SimEvent> {
-  for (const e of store.events) if (eventPasses(f, e, true)) yield e;
-  if (!synthetic) return;
-  for (let j = 0; j < synthetic.eventCount; j++) {
-    const meta = synthetic.event(j, false);
-    if (!eventPasses(f, meta, false)) continue;
-    yield withAttributes ? synthetic.event(j, true) : meta;
-  }
-}
-
-export function* pageOf<T>(items: Iterable<T>, limit: number | null, page: number): Generator<T> {
-  if (limit === null) {
-    yield* items;
-    return;
-  }
-  const offset = (page - 1) * limit;
-  let n = 0;
-  for (const item of items) {
-    if (n >= offset + limit) return;
-    if (n >= offset) yield item;
-    n++;
-  }
-}
-
-export function eventFilterOf(q: EventQuery): EventFilter {
-  return {
-    eventid: q.eventid,
-    uuid: q.uuid,
-    tags: q.tags,
-    published: q.published,
-    timestamp: q.timestamp,
-    publishTimestamp: q.publishTimestamp,
+function allAttributes(e: SimEvent): () => Iterable<SimAttribute> {
+  return function* () {
+    yield* e.attributes;
+    for (const o of e.objects) yield* o.attributes;
   };
+}
+
+/** Every event, in id order; synthetic ones with their attributes only when `full`. */
+function* everyEvent(store: StoreSnapshot, synthetic: SyntheticSource | null, full: boolean): Generator<SimEvent> {
+  yield* store.events;
+  if (!synthetic) return;
+  for (let j = 0; j < synthetic.eventCount; j++) yield synthetic.event(j, full);
+}
+
+function eventSortKey(rule: OrderRule, e: SimEvent): number | string {
+  switch (rule.field) {
+    case 'Event.id':
+      return e.id;
+    case 'Event.info':
+      return e.info;
+    case 'Event.analysis':
+      return Number(e.analysis);
+    case 'Event.threat_level_id':
+      return Number(e.threatLevelId);
+    case 'Event.distribution':
+      return Number(e.distribution);
+    case 'Event.timestamp':
+      return e.timestamp;
+    default:
+      return e.publishTimestamp;
+  }
+}
+
+function sortEvents(list: SimEvent[], order: readonly OrderRule[]): void {
+  list.sort((a, b) => {
+    for (const rule of order) {
+      const x = eventSortKey(rule, a);
+      const y = eventSortKey(rule, b);
+      if (x === y) continue;
+      const c = x < y ? -1 : 1;
+      return rule.descending ? -c : c;
+    }
+    return a.id - b.id;
+  });
+}
+
+/** Event::restSearch: the events of the page and MISP's X-Result-Count (the total when paged). */
+export function searchEvents(store: StoreSnapshot, synthetic: SyntheticSource | null, q: EventQuery): { count: number; events: SimEvent[] } {
+  const selected: SimEvent[] = [];
+  for (const e of everyEvent(store, synthetic, q.needsAttributes)) if (q.selects(e, allAttributes(e))) selected.push(e);
+  if (q.order) sortEvents(selected, q.order);
+  if (q.limit === null) return { count: selected.length, events: selected.map((e) => full(e, synthetic, q.metadata)) };
+  const offset = (q.page - 1) * q.limit;
+  return { count: selected.length, events: selected.slice(offset, offset + q.limit).map((e) => full(e, synthetic, q.metadata)) };
+}
+
+function full(e: SimEvent, synthetic: SyntheticSource | null, metadata: boolean): SimEvent {
+  if (metadata || e.file !== '(synthetic)' || e.attributes.length > 0 || !synthetic) return e;
+  const j = synthetic.eventIndexOfId(e.id);
+  return j >= 0 ? synthetic.event(j, true) : e;
 }
 
 export interface IndexQuery {
-  filter: EventFilter;
+  /** The condition set matched nothing (MISP answers [] without querying). */
+  nothing: boolean;
+  passes: (e: SimEvent) => boolean;
   minimal: boolean;
   limit: number | null;
   page: number;
-  sort: 'id' | 'timestamp' | 'publish_timestamp' | 'date';
-  descending: boolean;
+  sort: { field: keyof SimEvent | 'attribute_count'; descending: boolean } | null;
 }
 
+const INDEX_PARAMS = ['all', 'attribute', 'published', 'eventid', 'datefrom', 'dateuntil', 'org', 'eventinfo', 'tag', 'tags', 'distribution', 'sharinggroup', 'analysis', 'threatlevel', 'email', 'hasproposal', 'timestamp', 'publishtimestamp', 'publish_timestamp', 'minimal', 'value'];
+const SORTABLE: Record<string, keyof SimEvent | 'attribute_count'> = {
+  id: 'id', date: 'date', info: 'info', published: 'published', uuid: 'uuid', analysis: 'analysis', attribute_count: 'attribute_count',
+  orgc_id: 'orgcId', org_id: 'orgId', timestamp: 'timestamp', distribution: 'distribution', sharing_group_id: 'sharingGroupId',
+  threat_level_id: 'threatLevelId', publish_timestamp: 'publishTimestamp', disable_correlation: 'disableCorrelation',
+  extends_uuid: 'extendsUuid', locked: 'locked', proposal_email_lock: 'proposalEmailLock',
+};
+
 /**
- * /events/index parameters: MISP's index takes both the "search"-prefixed names of its UI
- * filters and the plain restSearch-like names.
+ * EventsController::index for REST clients: body members (or "search"-prefixed ones) become
+ * "search…" arguments, read by __setIndexFilterConditions; limit, page, sort and direction page
+ * the list (__indexRestResponse).
  */
-export function parseIndexQuery(body: unknown, query: URLSearchParams, nowSec: number): IndexQuery {
-  const p: Record<string, unknown> = { ...Object.fromEntries(query), ...unwrapBody(body) };
-  const pick = (...names: string[]): unknown => {
-    for (const n of names) if (p[n] !== undefined && p[n] !== '') return p[n];
-    return undefined;
+export function parseIndexQuery(body: unknown, query: URLSearchParams, tags: TagTable, nowSec: number): IndexQuery {
+  const args: Record<string, Php> = {};
+  let data = isPhpArray(body) && !Array.isArray(body) ? (body as Record<string, Php>) : {};
+  if (isPhpArray(data.request) && !Array.isArray(data.request)) data = data.request as Record<string, Php>;
+  for (const [k, v] of query) args[k] = v;
+  for (const [k, v] of Object.entries(data)) {
+    if (v === null) continue;
+    if (k.startsWith('search') && INDEX_PARAMS.includes(k.slice(6).toLowerCase())) args[`search${k.slice(6).toLowerCase()}`] = v;
+    else if (INDEX_PARAMS.includes(k.toLowerCase())) args[`search${k.toLowerCase()}`] = v;
+    else if (['limit', 'page', 'sort', 'direction', 'order'].includes(k)) args[k] = v;
+  }
+  const preds: ((e: SimEvent) => boolean)[] = [];
+  let nothing = false;
+  let minimal = false;
+  const pieces = (v: Php): string[] => (isPhpArray(v) ? phpValues(v).map(strval) : strval(v).split('|'));
+  const timeRange = (v: Php, get: (e: SimEvent) => number): void => {
+    const resolve = (x: Php): number => (typeof x === 'number' && Number.isInteger(x) ? x : resolveTimeDelta(x, nowSec));
+    if (isPhpArray(v) && Array.isArray(v) && v.length >= 2) {
+      const [a, b] = [resolve(v[0]!), resolve(v[1]!)];
+      preds.push((e) => get(e) >= a && get(e) <= b);
+    } else {
+      const a = resolve(v);
+      preds.push((e) => get(e) >= a);
+    }
   };
-  const published = pick('published', 'searchpublished');
-  const sortRaw = String(pick('sort') ?? 'timestamp');
-  const sort = (['id', 'timestamp', 'publish_timestamp', 'date'] as const).find((s) => s === sortRaw) ?? 'timestamp';
-  const limit = toInt(pick('limit'), 0);
+  for (const [k, v] of Object.entries(args)) {
+    if (!k.startsWith('search')) continue;
+    const empty = v === '' || v === null;
+    switch (k.slice(6)) {
+      case 'published':
+        if (v === 2 || v === '2') break;
+        if (Array.isArray(v) && v.some((x) => x == 0) && v.some((x) => x == 1)) break;
+        {
+          const allowed = new Set((isPhpArray(v) ? phpValues(v) : [v]).map(bindBool));
+          preds.push((e) => allowed.has(e.published ? 1 : 0));
+        }
+        break;
+      case 'hasproposal':
+        // The simulator holds no proposals.
+        if (v === 2 || v === '2') break;
+        if (!(v == 0)) nothing = true;
+        break;
+      case 'eventid': {
+        if (empty) break;
+        const or: string[] = [];
+        const not: string[] = [];
+        for (const raw of pieces(v)) {
+          const p = raw.trim();
+          if (p[0] === '!') not.push(p.slice(1));
+          else or.push(p);
+        }
+        preds.push((e) => {
+          const match = (p: string): boolean => (p.length === 36 ? e.uuid === p : mysqlNumber(p) === e.id);
+          if (or.length > 0 && !or.some(match)) return false;
+          return !not.some(match);
+        });
+        break;
+      }
+      case 'datefrom':
+        if (!empty) preds.push((e) => e.date >= strval(v));
+        break;
+      case 'dateuntil':
+        if (!empty) preds.push((e) => e.date <= strval(v));
+        break;
+      case 'timestamp':
+        if (!empty) timeRange(v, (e) => e.timestamp);
+        break;
+      case 'publish_timestamp':
+      case 'publishtimestamp':
+        if (!empty) timeRange(v, (e) => e.publishTimestamp);
+        break;
+      case 'eventinfo': {
+        if (empty) break;
+        const inc: string[] = [];
+        const exc: string[] = [];
+        for (const p of strval(v).split('|')) (p[0] === '!' ? exc : inc).push((p[0] === '!' ? p.slice(1) : p).toLowerCase());
+        preds.push((e) => {
+          const info = e.info.toLowerCase();
+          return (inc.length === 0 || inc.some((s) => info.includes(s))) && !exc.some((s) => info.includes(s));
+        });
+        break;
+      }
+      case 'tag':
+      case 'tags': {
+        if (phpEmpty(v)) break;
+        let list = pieces(v);
+        let anded = false;
+        if (list.length === 1 && list[0]!.includes('&')) {
+          list = list[0]!.split('&');
+          anded = list.length > 1;
+        }
+        const lookup = (name: string): string | null => {
+          // Tag lookups here are exact (Tag.name = …, or the id when numeric).
+          const ids = isNumeric(name) ? [name.trim()] : tags.findIds([name.replace(/[\\%_]/g, '\\$&')]);
+          return ids[0] ?? null;
+        };
+        const block: string[] = [];
+        const include: string[] = [];
+        let expectOr = false;
+        for (const p of list) {
+          if (p[0] === '!') {
+            const id = lookup(p.slice(1));
+            if (id) block.push(id);
+          } else {
+            expectOr = true;
+            const id = lookup(p);
+            if (id) include.push(id);
+          }
+        }
+        if (block.length > 0) preds.push((e) => !e.tags.some((t) => block.includes(t.id)));
+        if (include.length > 0) {
+          preds.push((e) => (anded ? include.every((id) => e.tags.some((t) => t.id === id)) : e.tags.some((t) => include.includes(t.id))));
+        } else if (expectOr) nothing = true;
+        break;
+      }
+      case 'distribution':
+      case 'analysis':
+      case 'threatlevel': {
+        if (empty) break;
+        const field = k.slice(6) === 'threatlevel' ? 'threatLevelId' : (k.slice(6) as 'distribution' | 'analysis');
+        const inc: string[] = [];
+        const exc: string[] = [];
+        for (const p of pieces(v)) (p[0] === '!' ? exc : inc).push(p[0] === '!' ? p.slice(1) : p);
+        preds.push((e) => (inc.length === 0 || inc.some((x) => Number(x) === Number(e[field]))) && !exc.some((x) => Number(x) === Number(e[field])));
+        break;
+      }
+      case 'minimal':
+        // Present at all (even 0): only events holding attributes (or reports).
+        minimal = !phpEmpty(v);
+        preds.push((e) => e.attributeCount > 0);
+        break;
+      default:
+        break;
+    }
+  }
+  const sortRaw = args.sort === undefined ? null : strval(args.sort);
+  const field = sortRaw !== null ? SORTABLE[sortRaw] : undefined;
+  const dir = args.direction === undefined ? null : strval(args.direction).toUpperCase();
+  const limit = args.limit !== undefined && !phpEmpty(args.limit) ? intval(args.limit) : null;
   return {
-    filter: {
-      eventid: parseValueFilter(pick('eventid', 'searcheventid', 'id')),
-      uuid: parseValueFilter(pick('uuid', 'searcheventuuid')),
-      tags: parseValueFilter(pick('tags', 'tag', 'searchtag')),
-      published: published === undefined ? null : toBool(published),
-      timestamp: parseTimeRange(pick('timestamp', 'searchtimestamp', 'event_timestamp'), nowSec),
-      publishTimestamp: parseTimeRange(pick('publish_timestamp', 'searchpublish_timestamp'), nowSec),
-    },
-    minimal: toBool(pick('minimal')),
-    limit: limit > 0 ? limit : null,
-    page: Math.max(1, toInt(pick('page'), 1)),
-    sort,
-    // MISP's event index lists the most recently changed events first.
-    descending: String(pick('direction') ?? 'desc').toLowerCase() !== 'asc',
+    nothing,
+    passes: (e) => preds.every((p) => p(e)),
+    minimal,
+    limit: limit && limit > 0 ? limit : null,
+    page: Math.max(1, intval(args.page ?? 1)),
+    sort: field ? { field, descending: dir === 'DESC' } : null,
   };
 }
 
 export function indexEvents(store: StoreSnapshot, synthetic: SyntheticSource | null, q: IndexQuery): { total: number; events: SimEvent[] } {
-  const all = [...matchingEvents(store, synthetic, q.filter, false)];
-  const key = (e: SimEvent): number | string =>
-    q.sort === 'id' ? e.id : q.sort === 'publish_timestamp' ? e.publishTimestamp : q.sort === 'date' ? e.date : e.timestamp;
-  all.sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    const c = ka < kb ? -1 : ka > kb ? 1 : a.id - b.id;
-    return q.descending ? -c : c;
-  });
-  return { total: all.length, events: [...pageOf(all, q.limit, q.page)] };
+  if (q.nothing) return { total: 0, events: [] };
+  const all: SimEvent[] = [];
+  for (const e of everyEvent(store, synthetic, false)) if (q.passes(e)) all.push(e);
+  if (q.sort) {
+    const f = q.sort.field;
+    const key = (e: SimEvent): number | string | boolean => (f === 'attribute_count' ? e.attributeCount : (e[f] as number | string | boolean));
+    all.sort((a, b) => {
+      const x = key(a);
+      const y = key(b);
+      const c = x === y ? 0 : x < y ? -1 : 1;
+      return (q.sort!.descending ? -c : c) || a.id - b.id;
+    });
+  }
+  if (q.limit === null) return { total: all.length, events: all };
+  const offset = (q.page - 1) * q.limit;
+  return { total: all.length, events: all.slice(offset, offset + q.limit) };
 }

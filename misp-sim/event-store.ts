@@ -181,6 +181,7 @@ export class EventStore {
       extendsUuid: toStr(raw.extends_uuid),
       org,
       orgc,
+      attributeCount: 0,
       attributes: [],
       objects: [],
       galaxies: asArray(raw.Galaxy),
@@ -194,6 +195,7 @@ export class EventStore {
     }
     const all = [...ev.attributes, ...ev.objects.flatMap((o) => o.attributes)];
     for (const a of all) if (a.timestamp === 0) a.timestamp = ev.timestamp;
+    ev.attributeCount = all.filter((a) => !a.deleted).length;
     // MISP bumps an event's timestamp with every edit inside it, so it is never older than any
     // attribute or object; a spec that only bumps an attribute in a file gets the same.
     let newest = 0;
@@ -256,7 +258,9 @@ export class EventStore {
       firstSeen: toNullableStr(raw.first_seen),
       lastSeen: toNullableStr(raw.last_seen),
       tags: this.normalizeTags(raw.Tag),
-      object: obj ? { id: String(obj.id), distribution: obj.distribution, sharingGroupId: obj.sharingGroupId } : null,
+      object: obj
+        ? { id: String(obj.id), distribution: obj.distribution, sharingGroupId: obj.sharingGroupId, deleted: obj.deleted, uuid: obj.uuid, name: obj.name, metaCategory: obj.metaCategory }
+        : null,
       event: ev,
     };
   }

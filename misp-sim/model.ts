@@ -16,6 +16,11 @@ export interface SimObjectRef {
   id: string;
   distribution: string;
   sharingGroupId: string;
+  /** The object's own soft-delete flag (MISP's deleted filter also looks at Object.deleted). */
+  deleted: boolean;
+  uuid: string;
+  name: string;
+  metaCategory: string;
 }
 
 export interface SimEventSummary {
@@ -52,7 +57,7 @@ export interface SimAttribute {
   lastSeen: string | null;
   tags: readonly SimTag[];
   object: SimObjectRef | null;
-  event: SimEventSummary;
+  event: SimEvent;
 }
 
 export interface SimOrg {
@@ -81,6 +86,8 @@ export interface SimObject {
 }
 
 export interface SimEvent extends SimEventSummary {
+  /** Live attributes (MISP's events.attribute_count), objects' attributes included. */
+  attributeCount: number;
   date: string;
   threatLevelId: string;
   analysis: string;

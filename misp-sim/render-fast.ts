@@ -3,7 +3,7 @@
 // doubled that. render.ts's renderRestSearchAttribute is the reference this must equal (a spec
 // checks it on real and synthetic data); the event part is cached per event object.
 import type { SimAttribute, SimEventSummary } from './model.js';
-import { renderRestSearchAttribute } from './render.js';
+import { renderRestSearchAttribute, type AttributeRenderOptions } from './render.js';
 
 const eventJson = new WeakMap<SimEventSummary, string>();
 const q = JSON.stringify;
@@ -19,11 +19,13 @@ function eventPart(e: SimEventSummary): string {
   return s;
 }
 
-export function restSearchAttributeJson(a: SimAttribute, includeEventTags: boolean, includeEventUuid: boolean): string {
-  // Tags are rare in bulk listings; their (nested, varied) shape stays with the reference code.
-  if (a.tags.length > 0 || (includeEventTags && a.event.tags.length > 0)) {
-    return q(renderRestSearchAttribute(a, includeEventTags, includeEventUuid));
+export function restSearchAttributeJson(a: SimAttribute, opts: AttributeRenderOptions): string {
+  // Tags and context are rare in bulk listings; their (nested, varied) shapes stay with the
+  // reference code.
+  if (opts.includeContext || a.tags.length > 0 || (opts.includeEventTags && a.event.tags.length > 0)) {
+    return q(renderRestSearchAttribute(a, opts));
   }
+  const includeEventUuid = opts.includeEventUuid;
   let s =
     `{"id":"${a.id}","event_id":"${a.eventId}","object_id":"${a.objectId}","object_relation":${a.objectRelation === null ? 'null' : q(a.objectRelation)},` +
     `"category":${q(a.category)},"type":${q(a.type)},"to_ids":${a.toIds},"uuid":${q(a.uuid)},"timestamp":"${a.timestamp}",` +

@@ -5,17 +5,51 @@ import type { SimAttribute, SimEvent, SimEventSummary, SimObject, SimOrg, SimTag
 
 export type Json = Record<string, unknown>;
 
-export function renderRestSearchAttribute(a: SimAttribute, includeEventTags: boolean, includeEventUuid = false): Json {
+export interface AttributeRenderOptions {
+  includeEventTags: boolean;
+  includeEventUuid: boolean;
+  includeContext: boolean;
+  includeAllTags: boolean;
+}
+
+export function renderRestSearchAttribute(a: SimAttribute, opts: AttributeRenderOptions): Json {
   const out: Json = attributeFields(a);
-  if (includeEventUuid) out.event_uuid = a.event.uuid;
-  out.Event = restSearchEvent(a.event);
+  if (opts.includeEventUuid) out.event_uuid = a.event.uuid;
+  out.Event = opts.includeContext ? contextEvent(a.event, opts.includeAllTags) : restSearchEvent(a.event);
   if (a.object) {
     out.Object = { id: a.object.id, distribution: a.object.distribution, sharing_group_id: a.object.sharingGroupId };
   }
-  const tags = a.tags.map(attributeTag);
-  if (includeEventTags) for (const t of a.event.tags) tags.push(inheritedTag(t));
+  // MispAttribute::attachTagsToAttributes and __attachEventTagsToAttributes: exportable tags
+  // only, unless includeAllTags.
+  const shown = (t: SimTag): boolean => opts.includeAllTags || t.exportable;
+  const tags = a.tags.filter(shown).map(attributeTag);
+  if (opts.includeEventTags) for (const t of a.event.tags) if (shown(t)) tags.push(inheritedTag(t));
   if (tags.length > 0) out.Tag = tags;
   return out;
+}
+
+/** MispAttribute::__fetchEventsForAttributeContext: the Event of includeContext. */
+export function contextEvent(e: SimEvent, includeAllTags: boolean): Json {
+  return {
+    id: String(e.id),
+    orgc_id: e.orgcId,
+    org_id: e.orgId,
+    date: e.date,
+    threat_level_id: e.threatLevelId,
+    info: e.info,
+    published: e.published,
+    uuid: e.uuid,
+    analysis: e.analysis,
+    timestamp: String(e.timestamp),
+    distribution: e.distribution,
+    publish_timestamp: String(e.publishTimestamp),
+    sharing_group_id: e.sharingGroupId,
+    extends_uuid: e.extendsUuid,
+    Tag: e.tags
+      .filter((t) => includeAllTags || t.exportable)
+      .map((t) => ({ local: t.local, id: t.id, name: t.name, colour: t.colour, numerical_value: t.numericalValue })),
+    Orgc: org(e.orgc),
+  };
 }
 
 function attributeFields(a: SimAttribute): Json {
@@ -103,7 +137,7 @@ export function eventColumns(e: SimEvent): Json {
     info: e.info,
     published: e.published,
     uuid: e.uuid,
-    attribute_count: String(countAttributes(e)),
+    attribute_count: String(e.attributeCount),
     analysis: e.analysis,
     timestamp: String(e.timestamp),
     distribution: e.distribution,
@@ -119,17 +153,19 @@ export function eventColumns(e: SimEvent): Json {
   };
 }
 
-function countAttributes(e: SimEvent): number {
-  let n = 0;
-  for (const a of e.attributes) if (!a.deleted) n++;
-  for (const o of e.objects) for (const a of o.attributes) if (!a.deleted) n++;
-  return n;
-}
-
 export interface EventRenderOptions {
   metadata: boolean;
-  includeDeleted: boolean;
+  /** Which attributes and objects Event::fetchEvent keeps (to_ids, deleted, blocked tags). */
+  keepsAttribute: (a: SimAttribute, topLevel: boolean) => boolean;
+  keepsObject: (deleted: boolean) => boolean;
 }
+
+/** /events/view: live attributes and objects only. */
+export const LIVE_ONLY: EventRenderOptions = {
+  metadata: false,
+  keepsAttribute: (a) => !a.deleted,
+  keepsObject: (deleted) => !deleted,
+};
 
 /** A full event as /events/view/{id} and events restSearch return it. */
 export function renderFullEvent(e: SimEvent, opts: EventRenderOptions): Json {
@@ -140,11 +176,11 @@ export function renderFullEvent(e: SimEvent, opts: EventRenderOptions): Json {
     Orgc: org(e.orgc),
   };
   if (!opts.metadata) {
-    out.Attribute = e.attributes.filter((a) => opts.includeDeleted || !a.deleted).map(eventAttribute);
+    out.Attribute = e.attributes.filter((a) => opts.keepsAttribute(a, true)).map(eventAttribute);
     out.ShadowAttribute = [];
     out.RelatedEvent = [];
     out.Galaxy = e.galaxies;
-    out.Object = e.objects.filter((o) => opts.includeDeleted || !o.deleted).map((o) => renderObject(o, opts));
+    out.Object = e.objects.filter((o) => opts.keepsObject(o.deleted)).map((o) => renderObject(o, opts));
     out.EventReport = [];
     out.CryptographicKey = [];
   }
@@ -176,7 +212,7 @@ function renderObject(o: SimObject, opts: EventRenderOptions): Json {
     first_seen: o.firstSeen,
     last_seen: o.lastSeen,
     ObjectReference: o.references,
-    Attribute: o.attributes.filter((a) => opts.includeDeleted || !a.deleted).map(eventAttribute),
+    Attribute: o.attributes.filter((a) => opts.keepsAttribute(a, false)).map(eventAttribute),
   };
 }
 
@@ -186,7 +222,8 @@ export function renderIndexEvent(e: SimEvent): Json {
     ...eventColumns(e),
     Org: { id: e.org.id, name: e.org.name, uuid: e.org.uuid },
     Orgc: { id: e.orgc.id, name: e.orgc.name, uuid: e.orgc.uuid },
-    EventTag: e.tags.map((t, i) => ({
+    // EventsController::__indexRestResponse keeps exportable tags only.
+    EventTag: e.tags.filter((t) => t.exportable).map((t, i) => ({
       // Unique per (event, tag) and within MISP's 10-digit ids, synthetic events included.
       id: String((e.id % 10_000_000) * 100 + i + 1),
       event_id: String(e.id),
@@ -194,7 +231,6 @@ export function renderIndexEvent(e: SimEvent): Json {
       local: t.local,
       Tag: { id: t.id, name: t.name, colour: t.colour, is_galaxy: t.isGalaxy },
     })),
-    SharingGroup: { id: null, name: null, uuid: null },
   };
 }
 

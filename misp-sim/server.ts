@@ -1,27 +1,35 @@
 // The HTTP face of the simulator: MISP's REST-request rules, authentication and error bodies,
-// faults, and the endpoints a MISP client for enrichment uses; /_sim/ goes to admin.ts.
-// node:http only, so the simulator has no framework behaviour MISP does not have.
+// faults, and the endpoints MISP clients (the agent, PyMISP, the old recipe, Elastic's ti_misp)
+// use; /_sim/ goes to admin.ts. node:http only, so the simulator has no framework behaviour
+// MISP does not have.
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AttributeSearch } from './attribute-search.js';
 import { adminRoute } from './admin.js';
+import { compileAttributeQuery, type QueryContext } from './attribute-query.js';
+import { AttributeSearch } from './attribute-search.js';
 import { isRecord } from './coerce.js';
-import { eventFilterOf, indexEvents, matchingEvents, pageOf, parseIndexQuery } from './event-search.js';
-import { EventStore } from './event-store.js';
+import { compileEventQuery } from './event-query.js';
+import { indexEvents, parseIndexQuery, searchEvents } from './event-search.js';
+import { EventStore, type StoreSnapshot } from './event-store.js';
+import { CONTENT_TYPES, countExport, csvExport, ExportError, RESTRICTIVE_FORMATS, SERVED_FORMATS, textExport, VALID_FORMATS } from './exports.js';
 import { Faults } from './faults.js';
-import { parseAttributeQuery, parseEventQuery, QueryError, unwrapBody } from './filters.js';
 import { BodyError, jsonList, jsonTextList, readBody } from './http-io.js';
-import type { SimAttribute, SimEvent } from './model.js';
+import { currentUserBody, describeTypesBody, MISP_VERSION, PYMISP_RECOMMENDED, versionBody } from './instance.js';
+import type { SimEvent } from './model.js';
+import { InternalError, phpEmpty } from './php.js';
 import { restSearchAttributeJson } from './render-fast.js';
-import { renderFullEvent, renderIndexEvent, renderMinimalEvent } from './render.js';
+import { LIVE_ONLY, renderFullEvent, renderIndexEvent, renderMinimalEvent } from './render.js';
 import { apiError, json, sendReply, type Reply } from './reply.js';
+import { ATTRIBUTE_PARAMS, EVENT_PARAMS, harvestParameters, type Params } from './rest-params.js';
 import { Stats } from './stats.js';
-import { SyntheticSource } from './synthetic.js';
+import { SYNTHETIC_TAGS, SyntheticSource } from './synthetic.js';
+import { TagTable } from './tag-filter.js';
 import { Warninglists } from './warninglists.js';
 
-export const MISP_VERSION = '2.5.1';
+export { MISP_VERSION };
+
 
 const AUTH_FAILED =
   'Authentication failed. Please make sure you pass the API key of an API enabled user along in the Authorization header.';
@@ -31,6 +39,8 @@ export interface SimOptions {
   apiKey: string;
   synthetic: number;
   warninglistsDir: string | null;
+  /** MISP's describeTypes.json for /attributes/describeTypes (null: derived from the data). */
+  describeTypes?: string | null;
   log: (msg: string) => void;
 }
 
@@ -43,6 +53,7 @@ export class MispSim {
   private readonly attributes: AttributeSearch;
   private readonly server: Server;
   private readonly key: Buffer;
+  private tagTable: { generation: number; table: TagTable } | null = null;
 
   constructor(private readonly opts: SimOptions) {
     this.store = new EventStore(opts.dataDir, opts.log);
@@ -147,8 +158,10 @@ export class MispSim {
     try {
       reply = this.route(req.method ?? 'GET', path, url, body);
     } catch (err) {
-      if (!(err instanceof QueryError)) throw err;
-      reply = apiError(400, err.message, path);
+      // What MISP does not map to a status (InvalidArgumentException, a PHP TypeError) is a 500.
+      if (!(err instanceof InternalError) && !(err instanceof ExportError)) throw err;
+      this.opts.log(`500 for ${path}: ${err.message}`);
+      reply = apiError(500, 'An Internal Error Has Occurred.', path);
     }
     await sendReply(res, reply, fault);
   }
@@ -157,25 +170,27 @@ export class MispSim {
     const now = Math.floor(Date.now() / 1000);
     const post = method === 'POST';
     const get = method === 'GET';
-    // MISP also takes the return format as a last path segment: /attributes/restSearch/json.
-    if ((path === '/attributes/restSearch' || path === '/attributes/restSearch/json') && post) return this.attributesRestSearch(body, now, path);
-    if ((path === '/events/restSearch' || path === '/events/restSearch/json') && post) return this.eventsRestSearch(body, now, path);
+    // restSearch takes its filters from the body, from ordered URL segments
+    // (/attributes/restSearch/json/<value>/…) and from named ones (/returnFormat:csv).
+    const rest = /^\/(attributes|events)\/restSearch(?:\/(.*))?$/.exec(path);
+    if (rest && (get || post)) {
+      const segments = rest[2] ? rest[2].split('/').map((x) => decodeURIComponent(x)) : [];
+      return rest[1] === 'attributes' ? this.attributesRestSearch(get, body, segments, now, path) : this.eventsRestSearch(get, body, segments, now, path);
+    }
     if (path === '/events/index' && (get || post)) return this.eventsIndex(body, url, now);
     const view = /^\/events\/view\/([^/]+)$/.exec(path);
-    if (view && get) return this.eventView(view[1]!, path);
-    if (path === '/servers/getVersion' && get) {
-      return json(200, {
-        version: MISP_VERSION,
-        pymisp_recommended_version: MISP_VERSION,
-        perm_sync: false,
-        perm_sighting: false,
-        perm_galaxy_editor: false,
-        // The simulator does not decode compressed request bodies, so it advertises none.
-        request_encoding: [],
-        filter_sightings: true,
-      });
+    if (view && (get || post)) return this.eventView(view[1]!, body, path);
+    if (path === '/servers/getVersion' && get) return json(200, versionBody());
+    // ServersController::getPyMISPVersion (deprecated, still called by older PyMISP).
+    if (path === '/servers/getPyMISPVersion' && get) return json(200, { version: PYMISP_RECOMMENDED });
+    const user = /^\/users\/view\/(me|1)$/.exec(path);
+    if (user && get) return json(200, currentUserBody());
+    if (/^\/users\/view\/[^/]+$/.test(path) && get) return apiError(404, 'Invalid user', path);
+    if (path === '/attributes/describeTypes' && get) {
+      return json(200, describeTypesBody(this.opts.describeTypes ?? null, this.store.current(), this.synthetic));
     }
-    if (path === '/warninglists' && (get || post)) {
+    // CakePHP routes /controller to /controller/index.
+    if ((path === '/warninglists' || path === '/warninglists/index') && (get || post)) {
       return json(200, { Warninglists: this.warninglists.lists.map((l) => this.warninglists.renderIndexEntry(l)) });
     }
     const wl = /^\/warninglists\/view\/(\d+)$/.exec(path);
@@ -184,60 +199,109 @@ export class MispSim {
       return list ? json(200, this.warninglists.renderView(list)) : apiError(404, 'Invalid Warninglist.', path);
     }
     if (path === '/warninglists/checkValue' && post) return this.checkValue(body, path);
-    if ((path === '/attributes/restSearch' || path === '/events/restSearch') && get) {
-      // The simulator reads filters from a JSON body only, which a GET cannot carry.
-      return apiError(400, 'Restsearch queries using GET and no parameters are not allowed. If you have passed parameters via a JSON body, make sure you use POST requests.', path);
-    }
-    const known = ['/attributes/restSearch', '/events/restSearch', '/events/index', '/servers/getVersion', '/warninglists', '/warninglists/checkValue'];
-    if (known.includes(path) || view || wl) return apiError(405, 'Method Not Allowed', path);
+    const known = ['/events/index', '/servers/getVersion', '/servers/getPyMISPVersion', '/warninglists', '/warninglists/index', '/warninglists/checkValue', '/attributes/describeTypes'];
+    if (known.includes(path) || rest || view || wl || user) return apiError(405, 'Method Not Allowed', path);
     return apiError(404, 'Not Found', path);
   }
 
-  private attributesRestSearch(body: unknown, now: number, path: string): Reply {
-    const q = parseAttributeQuery(body, now);
-    if (q.returnFormat !== 'json') return apiError(400, `misp-sim only implements returnFormat json (got ${q.returnFormat})`, path);
-    const { page: _page, ...rest } = unwrapBody(body);
-    const key = JSON.stringify(rest);
-    let count: number;
-    let items: Iterable<SimAttribute>;
-    if (q.limit !== null) {
-      const page = [...this.attributes.run(q, key)];
-      count = page.length;
-      items = page;
-    } else {
-      // Unpaged: count first without keeping anything, then stream.
-      count = this.attributes.countUnpaged(q, key);
-      items = this.attributes.run(q, key);
+  private tags(store: StoreSnapshot): TagTable {
+    if (this.tagTable?.generation !== store.generation) {
+      const table = new TagTable();
+      for (const e of store.events) table.add(e.tags);
+      for (const a of store.attributes) table.add(a.tags);
+      table.add(SYNTHETIC_TAGS);
+      this.tagTable = { generation: store.generation, table };
     }
+    return this.tagTable.table;
+  }
+
+  private context(store: StoreSnapshot, now: number): QueryContext {
+    const syn = this.synthetic;
     return {
-      status: 200,
-      headers: { 'X-Result-Count': String(count), 'X-Response-Format': 'json' },
-      chunks: jsonTextList('{"response":{"Attribute":[', items, (a) => restSearchAttributeJson(a, q.includeEventTags, q.includeEventUuid), ']}}'),
+      nowSec: now,
+      tags: this.tags(store),
+      eventUuidExists: (uuids) => {
+        const set = new Set(uuids);
+        if (store.events.some((e) => set.has(e.uuid))) return true;
+        return syn !== null && uuids.some((u) => /^5eed0002-0000-4000-8000-([0-9a-f]{12})$/.test(u) && Number.parseInt(u.slice(24), 16) < syn.eventCount);
+      },
+      orgIdByNameOrUuid: (v) => {
+        for (const e of store.events) for (const o of [e.orgc, e.org]) if (o.name === v || o.uuid === v) return o.id;
+        if (syn && syn.eventCount > 0) {
+          const o = syn.event(0, false).orgc;
+          if (o.name === v || o.uuid === v) return o.id;
+        }
+        return null;
+      },
     };
   }
 
-  private eventsRestSearch(body: unknown, now: number, path: string): Reply {
-    const q = parseEventQuery(body, now);
-    if (q.returnFormat !== 'json') return apiError(400, `misp-sim only implements returnFormat json (got ${q.returnFormat})`, path);
+  /** AppController::restSearch's parameter handling, shared by both scopes. */
+  private restParams(paramArray: readonly string[], get: boolean, body: unknown, segments: readonly string[], path: string): Params | Reply {
+    const params = harvestParameters(paramArray, body, segments);
+    if (Object.keys(params).length === 0 && get) {
+      return apiError(400, 'Restsearch queries using GET and no parameters are not allowed. If you have passed parameters via a JSON body, make sure you use POST requests.', path);
+    }
+    if (phpEmpty(params.returnFormat)) params.returnFormat = 'json';
+    if (params.returnFormat === 'download') params.returnFormat = 'json';
+    const format = String(params.returnFormat);
+    // MispAttribute::restSearch / Event::restSearch: an unknown format is a NotFoundException.
+    if (VALID_FORMATS[format] === undefined) return apiError(404, 'Invalid output format.', path);
+    if (!(SERVED_FORMATS as readonly string[]).includes(format)) return apiError(404, 'Invalid output format.', path);
+    if (RESTRICTIVE_FORMATS.includes(format)) {
+      params.to_ids ??= 1;
+      params.published ??= 1;
+    }
+    return params;
+  }
+
+  private attributesRestSearch(get: boolean, body: unknown, segments: readonly string[], now: number, path: string): Reply {
+    const params = this.restParams(ATTRIBUTE_PARAMS, get, body, segments, path);
+    if ('status' in params && 'chunks' in params) return params as Reply;
+    const p = params as Params;
     const store = this.store.current();
-    const filter = eventFilterOf(q);
-    const count = [...pageOf(matchingEvents(store, this.synthetic, filter, false), q.limit, q.page)].length;
-    const events = pageOf(matchingEvents(store, this.synthetic, filter, !q.metadata), q.limit, q.page);
-    const opts = { metadata: q.metadata, includeDeleted: q.includeDeleted };
+    const q = compileAttributeQuery(p, this.context(store, now));
+    const { page: _page, ...rest } = p;
+    const { count, items } = this.attributes.search(q, JSON.stringify(rest));
+    const format = q.returnFormat;
+    const headers = {
+      'X-Result-Count': String(count),
+      'X-Export-Module-Used': format,
+      'X-Response-Format': VALID_FORMATS[format]!,
+      'X-Skipped-Elements-Count': '0',
+      'Content-Type': CONTENT_TYPES[VALID_FORMATS[format]!] ?? CONTENT_TYPES.json!,
+    };
+    if (format === 'csv') return { status: 200, headers, chunks: csvExport(p, items) };
+    if (format === 'text') return { status: 200, headers, chunks: textExport(items) };
+    if (format === 'count') return { status: 200, headers, chunks: countExport(items) };
+    const opts = { includeEventTags: q.includeEventTags, includeEventUuid: q.includeEventUuid, includeContext: q.includeContext, includeAllTags: q.includeAllTags };
+    return { status: 200, headers, chunks: jsonTextList('{"response":{"Attribute":[', items, (a) => restSearchAttributeJson(a, opts), ']}}\n') };
+  }
+
+  private eventsRestSearch(get: boolean, body: unknown, segments: readonly string[], now: number, path: string): Reply {
+    const params = this.restParams(EVENT_PARAMS, get, body, segments, path);
+    if ('status' in params && 'chunks' in params) return params as Reply;
+    const p = params as Params;
+    if (p.returnFormat !== 'json') return apiError(404, 'Invalid output format.', path);
+    const store = this.store.current();
+    const q = compileEventQuery(p, this.context(store, now));
+    const { count, events } = searchEvents(store, this.synthetic, q);
+    const opts = { metadata: q.metadata, keepsAttribute: q.keepsAttribute, keepsObject: q.keepsObject };
     return {
       status: 200,
-      headers: { 'X-Result-Count': String(count), 'X-Response-Format': 'json' },
-      chunks: jsonList('{"response":[', events, (e: SimEvent) => ({ Event: renderFullEvent(e, opts) }), ']}'),
+      headers: { 'X-Result-Count': String(count), 'X-Export-Module-Used': 'json', 'X-Response-Format': 'json', 'X-Skipped-Elements-Count': '0' },
+      chunks: jsonList('{"response":[', events, (e: SimEvent) => ({ Event: renderFullEvent(e, opts) }), ']}\n'),
     };
   }
 
   private eventsIndex(body: unknown, url: URL, now: number): Reply {
-    const q = parseIndexQuery(body, url.searchParams, now);
-    const { total, events } = indexEvents(this.store.current(), this.synthetic, q);
+    const store = this.store.current();
+    const q = parseIndexQuery(body, url.searchParams, this.tags(store), now);
+    const { total, events } = indexEvents(store, this.synthetic, q);
     return json(200, events.map(q.minimal ? renderMinimalEvent : renderIndexEvent), { 'X-Result-Count': String(total) });
   }
 
-  private eventView(idOrUuid: string, path: string): Reply {
+  private eventView(idOrUuid: string, body: unknown, path: string): Reply {
     const store = this.store.current();
     let ev: SimEvent | undefined;
     if (/^\d+$/.test(idOrUuid)) {
@@ -246,10 +310,20 @@ export class MispSim {
       const j = this.synthetic?.eventIndexOfId(id) ?? -1;
       if (!ev && j >= 0) ev = this.synthetic!.event(j, true);
     } else {
-      ev = store.events.find((e) => e.uuid.toLowerCase() === idOrUuid.toLowerCase());
+      ev = store.events.find((e) => e.uuid === idOrUuid) ?? this.syntheticEventByUuid(idOrUuid);
     }
     if (!ev) return apiError(404, 'Invalid event.', path);
-    return json(200, { Event: renderFullEvent(ev, { metadata: false, includeDeleted: false }) });
+    // EventsController::view takes "deleted" from a POSTed body (PyMISP's get_event(deleted=…)).
+    const deleted = isRecord(body) && !phpEmpty(body.deleted as never);
+    const opts = deleted ? { metadata: false, keepsAttribute: () => true, keepsObject: () => true } : LIVE_ONLY;
+    return json(200, { Event: renderFullEvent(ev, opts) });
+  }
+
+  private syntheticEventByUuid(uuid: string): SimEvent | undefined {
+    const m = /^5eed0002-0000-4000-8000-([0-9a-f]{12})$/.exec(uuid);
+    if (!m || !this.synthetic) return undefined;
+    const j = Number.parseInt(m[1]!, 16);
+    return j < this.synthetic.eventCount ? this.synthetic.event(j, true) : undefined;
   }
 
   private checkValue(body: unknown, path: string): Reply {

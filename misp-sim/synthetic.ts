@@ -66,6 +66,8 @@ function tag(id: string, name: string, colour: string): SimTag {
 const TAG_TLP = tag('900001', 'tlp:green', '#339900');
 const TAG_FEED = tag('900002', 'Feed-synthetic', '#0088cc');
 const TAG_BLOCKLIST = tag('900003', 'osint:source-type="block-or-filter-list"', '#004577');
+/** Every tag synthetic events carry (the tag table MISP's tag filters look names up in). */
+export const SYNTHETIC_TAGS: readonly SimTag[] = [TAG_TLP, TAG_FEED, TAG_BLOCKLIST];
 
 /** Knuth's multiplicative hash: decorrelates neighbouring indexes without any state. */
 function mix(i: number): number {
@@ -136,6 +138,10 @@ export class SyntheticSource {
     const o = this.overrides.get(i);
     if (o?.deleted !== undefined) return o.deleted;
     return (mix(i) >>> 8) % 500 === 0;
+  }
+
+  attributeId(i: number): number {
+    return SYNTHETIC_ID_BASE + i;
   }
 
   eventIndex(i: number): number {
@@ -274,6 +280,7 @@ export class SyntheticSource {
       extendsUuid: '',
       org: SYN_ORG,
       orgc: SYN_ORGC,
+      attributeCount: this.liveCount(j),
       attributes: [],
       objects: [],
       galaxies: [],
@@ -284,6 +291,13 @@ export class SyntheticSource {
       for (let i = j * ATTRIBUTES_PER_EVENT; i < end; i++) ev.attributes.push(this.attribute(i, ev));
     }
     return ev;
+  }
+
+  private liveCount(j: number): number {
+    const end = Math.min(this.count, (j + 1) * ATTRIBUTES_PER_EVENT);
+    let n = 0;
+    for (let i = j * ATTRIBUTES_PER_EVENT; i < end; i++) if (!this.deleted(i)) n++;
+    return n;
   }
 
   attribute(i: number, ev?: SimEvent): SimAttribute {

@@ -1,5 +1,5 @@
 // The agent's selection options against the real agent, misp-sim and memcached: --tags (event or
-// attribute tag, % wildcard, case-insensitive), --exclude-tags, --max-age, --types,
+// attribute tag, % wildcard; tag names compare case-sensitively, as MISP stores them), --exclude-tags, --max-age, --types,
 // --to-ids-only=false, --published-only=false, and --proxy in front of a plain-http MISP. Each
 // run is --once into a flushed memcached, and the spec checks every fixture attribute's keys:
 // present exactly when the options select it. The fixtures are small events written here, so
@@ -43,7 +43,7 @@ const EVENTS: FxEvent[] = [
   },
   {
     id: '7102', published: true, tags: ['tlp:green'], attrs: [
-      { name: 'B1', type: 'ip-src', value: '198.51.100.7', toIds: true, recent: false, tags: ['feed-Beta'] },
+      { name: 'B1', type: 'ip-src', value: '198.51.100.7', toIds: true, recent: false, tags: ['Feed-Beta'] },
       { name: 'B2', type: 'domain', value: 'beta-plain.example', toIds: true, recent: true },
       { name: 'B3', type: 'hostname', value: 'feedless.beta.example', toIds: true, recent: true, tags: ['Feedless'] },
     ],
@@ -201,14 +201,15 @@ describe('misp-enrich-agent selection options (--once, real agent, misp-sim, mem
     expect(summary.types).toEqual({ 'ip-dst': 2, 'ip-src': 1, domain: 3, hostname: 1, url: 1 });
   });
 
-  it('--tags Feed-%: a tag on the event or on the attribute, wildcard, case-insensitive; Feedless does not match', async () => {
+  it('--tags Feed-%: a tag on the event or on the attribute, wildcard; Feedless does not match', async () => {
     const { stored } = await sync('--tags', 'Feed-%');
-    // A*, D* through their event's tag, B1 through its own "feed-Beta"; C is unpublished.
+    // A*, D* through their event's tag, B1 through its own "Feed-Beta"; C is unpublished.
     expect(stored).toEqual(['A1', 'A2', 'A4', 'B1', 'D1', 'D2']);
   });
 
-  it('--tags with a list of exact names: any one of them qualifies, case-insensitive', async () => {
-    const { stored } = await sync('--tags', 'feed-ALPHA,Feedless');
+  it('--tags with a list of exact names: any one of them qualifies', async () => {
+    // Exact names, with MISP's case: tags.name is a binary (case-sensitive) column in MISP.
+    const { stored } = await sync('--tags', 'Feed-alpha,Feedless');
     expect(stored).toEqual(['A1', 'A2', 'A4', 'B3']);
   });
 

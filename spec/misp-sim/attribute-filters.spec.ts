@@ -43,21 +43,28 @@ describe('attributes/restSearch filters', () => {
     expect(await search({ type: ['!md5'] })).toEqual(ofTypes((t) => t !== 'md5'));
   });
 
-  it('to_ids as a boolean, 0/1 and "0"/"1"', async () => {
+  // Event::set_filter_to_ids puts the raw value on the tinyint(1) column, which CakePHP binds as
+  // !empty(v) ? 1 : 0 (DboSource::boolean); MispAttribute::buildFilterConditions skips a JSON false.
+  it('to_ids as MISP binds it: true, 1, "1", "yes", "false" are 1; 0, "0", "exclude" are 0; false is no filter', async () => {
     const yes = uuids(live().filter((a) => a.toIds));
     const no = uuids(live().filter((a) => !a.toIds));
     expect(yes.length).toBeGreaterThan(0);
     expect(no.length).toBeGreaterThan(0);
-    expect(await search({ to_ids: true })).toEqual(yes);
-    expect(await search({ to_ids: 1 })).toEqual(yes);
-    expect(await search({ to_ids: '1' })).toEqual(yes);
-    expect(await search({ to_ids: false })).toEqual(no);
-    expect(await search({ to_ids: 0 })).toEqual(no);
+    for (const v of [true, 1, '1', 'yes', 'false', [1]]) expect(await search({ to_ids: v }), JSON.stringify(v)).toEqual(yes);
+    for (const v of [0, '0', 'exclude', [0]]) expect(await search({ to_ids: v }), JSON.stringify(v)).toEqual(no);
+    expect(await search({ to_ids: false })).toEqual(uuids(live()));
+    expect(await search({ to_ids: [0, 1] })).toEqual(uuids(live()));
   });
 
-  it('published selects by the event', async () => {
-    expect(await search({ published: true })).toEqual(uuids(live().filter((a) => a.event.published)));
-    expect(await search({ published: false })).toEqual(uuids(live().filter((a) => !a.event.published)));
+  // Event::set_filter_published, same binding; [true, false] is skipped explicitly.
+  it('published selects by the event, bound the same way', async () => {
+    const pub = uuids(live().filter((a) => a.event.published));
+    const unpub = uuids(live().filter((a) => !a.event.published));
+    expect(await search({ published: true })).toEqual(pub);
+    expect(await search({ published: 'yes' })).toEqual(pub);
+    expect(await search({ published: 0 })).toEqual(unpub);
+    expect(await search({ published: false })).toEqual(uuids(live()));
+    expect(await search({ published: [true, false] })).toEqual(uuids(live()));
   });
 
   it('tags match attribute or event tags, with "!", "%" and AND', async () => {
@@ -71,7 +78,9 @@ describe('attributes/restSearch filters', () => {
     expect(await search({ tags: [`!${t1}`] })).toEqual(uuids(live().filter((a) => !has(a, (t) => t.toLowerCase() === t1!.toLowerCase()))));
     expect(await search({ tags: ['osint:%'] })).toEqual(uuids(live().filter((a) => has(a, (t) => t.toLowerCase().startsWith('osint:')))));
     expect(await search({ tags: { AND: [t1, t2] } })).toEqual(uuids(live().filter((a) => has(a, (t) => t === t1) && has(a, (t) => t === t2))));
-    expect(await search({ tags: ['TLP:WHITE'] })).toEqual(await search({ tags: ['tlp:white'] }));
+    // Tag::findTagIdsByTagNames uses LIKE on tags.name, a utf8mb3_bin column: case counts.
+    expect(await search({ tags: ['TLP:WHITE'] })).toEqual([]);
+    expect(await search({ tags: ['tlp:whit_'] })).toEqual(await search({ tags: ['tlp:white'] }));
   });
 
   it('timestamp is the attribute timestamp, from a value or a [from, to] range', async () => {
@@ -160,12 +169,14 @@ describe('attributes/restSearch filters', () => {
     }
   });
 
-  it('answers 400 with a MISP error body for a bad filter or an unsupported returnFormat', async () => {
-    const bad = await sim.api('/attributes/restSearch', { timestamp: 'yesterday-ish' });
-    expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ name: expect.any(String), message: expect.any(String), url: '/attributes/restSearch' });
-    const csv = await sim.api('/attributes/restSearch', { returnFormat: 'csv' });
-    expect(csv.status).toBe(400);
+  // AppModel::resolveTimeDelta: unreadable text becomes "now + 1 s", so nothing matches (no 400).
+  // MispAttribute::restSearch: a format outside $validFormats is NotFoundException('Invalid output format.').
+  it('unreadable times match nothing; an unknown returnFormat is MISP\'s 404', async () => {
+    const bad = await searchAttributes(sim, { timestamp: 'yesterday-ish' });
+    expect(bad.attrs).toEqual([]);
+    const res = await sim.api('/attributes/restSearch', { returnFormat: 'nope' });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ name: 'Invalid output format.', message: 'Invalid output format.', url: '/attributes/restSearch' });
   });
 });
 

@@ -37,12 +37,17 @@ afterAll(async () => {
 });
 
 describe('events/index', () => {
-  it('lists every event, most recently changed first, with X-Result-Count', async () => {
+  // EventsController::__indexRestResponse orders only when "sort" is given (no ORDER BY otherwise:
+  // id order here); sort/direction order by an events column.
+  it('lists every event in id order, or sorted by sort/direction, with X-Result-Count', async () => {
     const res = await sim.api('/events/index', {});
     const list = (await res.json()) as IndexEvent[];
     expect(list).toHaveLength(13);
     expect(res.headers.get('x-result-count')).toBe('13');
-    const stamps = list.map((e) => Number(e.timestamp));
+    const ids = list.map((e) => Number(e.id));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    const byTime = (await (await sim.api('/events/index', { sort: 'timestamp', direction: 'desc' })).json()) as IndexEvent[];
+    const stamps = byTime.map((e) => Number(e.timestamp));
     expect(stamps).toEqual([...stamps].sort((a, b) => b - a));
     const get = await sim.api('/events/index');
     expect(((await get.json()) as unknown[]).length).toBe(13);
@@ -81,7 +86,9 @@ describe('events/restSearch', () => {
     const ids = async (body: unknown): Promise<string[]> => (await post<{ response: { Event: FullEvent }[] }>('/events/restSearch', { metadata: true, ...(body as object) })).response.map((r) => r.Event.id);
     expect(await ids({ timestamp: mid })).toEqual(want);
     expect(await ids({ event_timestamp: mid })).toEqual(want);
-    expect(await ids({ published: false })).toEqual(all.filter((e) => !e.published).map((e) => e.id));
+    // Event::filterEventIds skips a parameter that is false; 0 binds to Event.published = 0.
+    expect(await ids({ published: 0 })).toEqual(all.filter((e) => !e.published).map((e) => e.id));
+    expect(await ids({ published: false })).toEqual(all.map((e) => e.id));
     expect(await ids({ eventid: [all[0]!.id, all[2]!.id] })).toEqual([all[0]!.id, all[2]!.id]);
     expect((await ids({ tags: ['!tlp:white'] })).length + (await ids({ tags: ['tlp:white'] })).length).toBe(13);
     expect(await ids({ limit: 4, page: 2 })).toEqual(all.slice(4, 8).map((e) => e.id));

@@ -94,9 +94,13 @@ describe('responses match openapi.yaml', () => {
     expect(missing.res.status).toBe(404);
   });
 
-  it('servers/getVersion', async () => {
+  it('servers/getVersion, servers/getPyMISPVersion, attributes/describeTypes', async () => {
     const { json } = await validated('/servers/getVersion', 'GET', '/servers/getVersion');
     expect((json as { version: string }).version).toMatch(/^2\.5\./);
+    const py = await validated('/servers/getPyMISPVersion', 'GET', '/servers/getPyMISPVersion');
+    expect(py.json).toEqual({ version: '2.5.1' });
+    const types = await validated('/attributes/describeTypes', 'GET', '/attributes/describeTypes');
+    expect((types.json as { result: { types: string[] } }).result.types).toContain('ip-dst');
   });
 
   it('warninglists index, view, checkValue', async () => {
@@ -108,12 +112,12 @@ describe('responses match openapi.yaml', () => {
     expect(Object.keys(check.json as object).sort()).toEqual(['10.1.2.3', '8.8.8.8']);
   });
 
-  it('error bodies: a 500 fault, a non-JSON body and a bad filter match ApiError', async () => {
+  it('error bodies: a 500 fault, a non-JSON body and an unknown returnFormat match ApiError', async () => {
     await sim.admin('/_sim/faults', { mode: 'error500', times: 1 });
     const failed = await validated('/attributes/restSearch', 'POST', '/attributes/restSearch', {});
     expect(failed.res.status).toBe(500);
-    const bad = await validated('/attributes/restSearch', 'POST', '/attributes/restSearch', { timestamp: 'not a time' });
-    expect(bad.res.status).toBe(400);
+    const bad = await validated('/attributes/restSearch', 'POST', '/attributes/restSearch', { returnFormat: 'not-a-format' });
+    expect(bad.res.status).toBe(404);
     const raw = await fetch(sim.url + '/events/restSearch', {
       method: 'POST',
       headers: { Authorization: sim.apiKey, Accept: 'application/json', 'Content-Type': 'application/json' },

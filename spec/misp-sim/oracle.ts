@@ -15,7 +15,7 @@ export interface OracleAttribute {
   objectRelation: string | null;
   inObject: boolean;
   tags: string[];
-  event: { uuid: string; timestamp: number; published: boolean; tags: string[]; info: string };
+  event: { id: string; uuid: string; timestamp: number; published: boolean; tags: string[]; info: string };
 }
 
 const flag = (v: unknown): boolean => v === true || v === 1 || v === '1' || v === 'true';
@@ -32,7 +32,7 @@ export function readOracle(dir: string): OracleAttribute[] {
     const objects = (ev.Object ?? []).map((o: any) => Number(o.timestamp ?? 0));
     // An event is never older than what it holds (MISP bumps it on every edit).
     const evTs = Math.max(Number(ev.timestamp ?? 0), ...all, ...objects);
-    const event = { uuid: String(ev.uuid), timestamp: evTs, published: flag(ev.published), tags: tagNames(ev.Tag), info: String(ev.info) };
+    const event = { id: String(ev.id ?? ''), uuid: String(ev.uuid), timestamp: evTs, published: flag(ev.published), tags: tagNames(ev.Tag), info: String(ev.info) };
     for (const [a, inObject, objectDeleted] of attrs) {
       out.push({
         uuid: String(a.uuid),
@@ -53,3 +53,10 @@ export function readOracle(dir: string): OracleAttribute[] {
 }
 
 export const uuids = (list: { uuid: string }[]): string[] => list.map((a) => a.uuid).sort();
+
+/** The events of the folder (one per file), as the same naive reading sees them. */
+export function readOracleEvents(dir: string): OracleAttribute['event'][] {
+  const byUuid = new Map<string, OracleAttribute['event']>();
+  for (const a of readOracle(dir)) byUuid.set(a.event.uuid, a.event);
+  return [...byUuid.values()].sort((a, b) => Number(a.id) - Number(b.id));
+}

@@ -1,6 +1,6 @@
 // The text-built restSearch attribute JSON (render-fast.ts, used for every restSearch answer)
 // must equal the object-built reference (render.ts) on every real attribute and on synthetic
-// ones, with and without includeEventTags/includeEventUuid.
+// ones, with and without includeEventTags/includeEventUuid/includeContext.
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,8 +21,9 @@ describe('render-fast', () => {
       const attrs = [...store.current().attributes, ...Array.from({ length: 3000 }, (_, i) => syn.attribute(i))];
       expect(attrs.length).toBeGreaterThan(4000);
       for (const a of attrs) {
-        for (const [tags, uuid] of [[false, false], [true, false], [false, true], [true, true]] as const) {
-          expect(restSearchAttributeJson(a, tags, uuid)).toBe(JSON.stringify(renderRestSearchAttribute(a, tags, uuid)));
+        for (const [tags, uuid, context] of [[false, false, false], [true, false, false], [false, true, false], [true, true, false], [true, true, true]] as const) {
+          const opts = { includeEventTags: tags, includeEventUuid: uuid, includeContext: context, includeAllTags: false };
+          expect(restSearchAttributeJson(a, opts)).toBe(JSON.stringify(renderRestSearchAttribute(a, opts)));
         }
       }
     } finally {
