@@ -2,7 +2,7 @@
 // `MispEnrichCore`. Only strings cross the boundary (see protocol.ts), so hosts need no
 // knowledge of JS objects beyond calling these functions.
 import { parseOptions, type EnricherConfig, type EnricherOptions } from './config/options.js';
-import { BatchMatch, TAG_LOOKUP_FAILURE } from './enrich/batch-match.js';
+import { BatchMatch } from './enrich/batch-match.js';
 import { LEGACY_MISS } from './enrich/legacy-output.js';
 import { valueKeys } from './enrich/value-keys.js';
 import { CoreError } from './errors.js';
@@ -39,9 +39,9 @@ function describe(config: EnricherConfig): EnricherInfo {
     meta_key: META_KEY,
     unmatched:
       config.ecsCompatibility === 'disabled'
-        ? { append: [], set: [['[misp][hit]', LEGACY_MISS]], tags: [], matched: false }
+        ? { append: [], set: [[`${config.target}[hit]`, LEGACY_MISS]], tags: [], matched: false }
         : null,
-    lookup_failed: { append: [], set: [], tags: [TAG_LOOKUP_FAILURE], matched: false },
+    lookup_failed: { append: [], set: [], tags: [...config.tagOnFailure], matched: false },
   };
 }
 

@@ -236,7 +236,7 @@ describe('configuration errors name the option', () => {
     [{ fields: { '[a][b]': 'ipv4' } }, /MISP_ENRICH_CONFIG: option 'fields': '\[a\]\[b\]' has datatype 'ipv4'/],
     [{ fields: { 'a][b': 'ip' } }, /option 'fields': 'a\]\[b' is not a field reference/],
     [{ fields: {} }, /option 'fields': must name at least one field/],
-    [{ ecs_compatibility: 'v1' }, /option 'ecs_compatibility'/],
+    [{ ecs_compatibility: 'v2' }, /option 'ecs_compatibility'/],
     [{ fetch_context: 'yes' }, /option 'fetch_context'/],
     [{ misp_url: 'misp.example' }, /option 'misp_url'/],
     [{ memcached_hosts: [] }, /option 'memcached_hosts': is not an option of the core/],

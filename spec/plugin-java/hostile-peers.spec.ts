@@ -67,14 +67,14 @@ describe('a MISP that misbehaves', () => {
   it('spends one timeout per event id per 15 s on a MISP that sends headers and then nothing', async () => {
     hostile.mode = 'headers-then-silence';
     hostile.requests.clear();
-    const r = await runFilter({ settings: settings({ misp_timeout_ms: 1000 }), events: hits(8), batchSize: 1 });
+    const r = await runFilter({ settings: settings({ misp_timeout: 1 }), events: hits(8), batchSize: 1 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.events).toHaveLength(8);
     for (const e of r.events) expect(e.tags).toEqual(['_misp_enrich_fetch_failure']);
     // The first batch's request was cut off and remembered as a failure: no other request.
     expect(hostile.requests.get('/events/restSearch')).toBe(1);
     expect(metric(r.report!, 'fetches')).toBe(1);
-    expect(r.stderr).toContain('did not complete within misp_timeout_ms');
+    expect(r.stderr).toContain('did not complete within misp_timeout');
   });
 
   it('copies at most 2,048 characters of a megabyte Event.info into each hit, lone surrogate and all', async () => {
@@ -103,6 +103,21 @@ describe('a memcached that lies', () => {
     expect(r.events.slice(0, 3).map((e) => e.tags)).toEqual([['_misp_enrich_lookup_failure'], ['_misp_enrich_lookup_failure'], ['_misp_enrich_lookup_failure']]);
     expect(r.events[3]!.tags).toBeUndefined();
     expect(r.stderr).toContain('over memcached_max_value_bytes');
+  });
+});
+
+describe('a memcached holding what the agent never writes', () => {
+  it('tags an event whose value found something that is not a summary, as a failed lookup', async () => {
+    fake.hugeValues.clear();
+    fake.values.set('me1:ip:203.0.113.60', '{"garbage');
+    const r = await runFilter({
+      settings: { memcached_hosts: [fake.address], fetch_context: false },
+      events: [...hits(1, '203.0.113.60'), ...hits(1, '192.0.2.1')],
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events[0]!.tags).toEqual(['_misp_enrich_lookup_failure']);
+    expect(r.events[1]!.tags).toBeUndefined();
+    expect(metric(r.report!, 'failures')).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -3,7 +3,10 @@
 // the explicit opt-out. Real certificates (openssl) and a real TLS server in front of misp-sim.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,9 +18,9 @@ import { assertJarsBuilt, runFilter, seed } from './harness.js';
 const dir = mkdtempSync(join(tmpdir(), 'misp-enrich-tls-'));
 const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 
-function issue(name: string, san: string): void {
+function issue(name: string, san: string, usage = 'serverAuth'): void {
   ossl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-  writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`);
+  writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=${usage}\n`);
   ossl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`,
     '-days', '2', '-extfile', `${name}.ext`);
 }
@@ -27,10 +30,14 @@ let sim: SimProcess;
 const servers: Server[] = [];
 let goodUrl = '';
 let wrongHostUrl = '';
+let clientCertUrl = '';
+let tls13Url = '';
+let proxyUrl = '';
+let tunnels = 0;
 
 /** A TLS server that hands each request to the MISP simulator and its answer back. */
-async function tlsFront(cert: string): Promise<string> {
-  const server = createServer({ key: readFileSync(join(dir, `${cert}.key`)), cert: readFileSync(join(dir, `${cert}.pem`)) }, (req, res) => {
+async function tlsFront(cert: string, tls: Record<string, unknown> = {}): Promise<string> {
+  const server = createServer({ key: readFileSync(join(dir, `${cert}.key`)), cert: readFileSync(join(dir, `${cert}.pem`)), ...tls }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
@@ -60,6 +67,26 @@ beforeAll(async () => {
   await seed(mc.address, entriesFor([attribute('ip-dst', '203.0.113.60', { event_id: '750', event_info: 'stored summary info' })]));
   goodUrl = await tlsFront('good');
   wrongHostUrl = await tlsFront('wronghost');
+  issue('logstash', 'DNS:logstash.test', 'clientAuth');
+  clientCertUrl = await tlsFront('good', { requestCert: true, rejectUnauthorized: true, ca: readFileSync(join(dir, 'ca.pem')) });
+  tls13Url = await tlsFront('good', { minVersion: 'TLSv1.3' });
+  // A CONNECT proxy, as enterprise networks put in front of MISP.
+  const proxy = createHttpServer((_req, res) => res.writeHead(405).end());
+  proxy.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    tunnels++;
+    const [host, port] = String(req.url).split(':');
+    const upstream = connect(Number(port), host!, () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  servers.push(proxy as unknown as Server);
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+  proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
 });
 
 afterAll(async () => {
@@ -102,3 +129,36 @@ describe('TLS to MISP', () => {
     expect(r.stderr).toContain('ssl_verification_mode => none');
   });
 });
+
+describe('client certificates, protocols and proxy (Logstash\'s ssl_* and proxy options)', () => {
+  const trusted = (over: Record<string, unknown>) => settings({ ssl_certificate_authorities: [join(dir, 'ca.pem')], ...over });
+
+  it('presents ssl_certificate and ssl_key to a MISP that requires a client certificate', async () => {
+    const without = await runFilter({ settings: trusted({ misp_url: clientCertUrl }), events: [event] });
+    expect(without.events[0]!.tags).toEqual(['_misp_enrich_fetch_failure']);
+    const r = await runFilter({
+      settings: trusted({ misp_url: clientCertUrl, ssl_certificate: join(dir, 'logstash.pem'), ssl_key: join(dir, 'logstash.key') }),
+      events: [event],
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events[0]!.tags).toBeUndefined();
+    expect(description(r)).toBe('OSINT - F-Secure W32/Regin, Stage #1');
+  });
+
+  it('offers only ssl_supported_protocols', async () => {
+    const old = await runFilter({ settings: trusted({ misp_url: tls13Url, ssl_supported_protocols: ['TLSv1.2'] }), events: [event] });
+    expect(old.events[0]!.tags).toEqual(['_misp_enrich_fetch_failure']);
+    const r = await runFilter({ settings: trusted({ misp_url: tls13Url, ssl_supported_protocols: ['TLSv1.3'] }), events: [event] });
+    expect(r.events[0]!.tags).toBeUndefined();
+  });
+
+  it('reaches MISP through the proxy, tunnelling TLS with CONNECT', async () => {
+    const before = tunnels;
+    const r = await runFilter({ settings: trusted({ misp_url: goodUrl, proxy: proxyUrl }), events: [event] });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events[0]!.tags).toBeUndefined();
+    expect(description(r)).toBe('OSINT - F-Secure W32/Regin, Stage #1');
+    expect(tunnels).toBe(before + 1);
+  });
+});
+

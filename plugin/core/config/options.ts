@@ -13,7 +13,8 @@ export interface FieldSpec {
   datatype: Datatype;
 }
 
-export type EcsCompatibility = 'v8' | 'disabled';
+/** ECS modes: v1 and v8 write the same threat.enrichments (ECS 1.11 introduced them). */
+export type EcsCompatibility = 'v1' | 'v8' | 'disabled';
 
 export interface EnricherConfig {
   fields: FieldSpec[];
@@ -21,6 +22,15 @@ export interface EnricherConfig {
   fetchContext: boolean;
   /** MISP base URL without trailing slash, for indicator.reference; null when not configured. */
   mispUrl: string | null;
+  /**
+   * Where the output goes, as a field reference "[a][b]": the array enrichments are appended to
+   * (ECS modes, default [threat][enrichments]), or the object holding hit, tag and eventinfo
+   * (ecs_compatibility disabled, default [misp]).
+   */
+  target: string;
+  /** Tags of an event whose lookup failed (tag_on_failure), and of hits without MISP context (tag_on_fetch_failure). */
+  tagOnFailure: string[];
+  tagOnFetchFailure: string[];
 }
 
 export interface EnricherOptions {
@@ -28,9 +38,33 @@ export interface EnricherOptions {
   ecs_compatibility?: unknown;
   fetch_context?: unknown;
   misp_url?: unknown;
+  target?: unknown;
+  tag_on_failure?: unknown;
+  tag_on_fetch_failure?: unknown;
 }
 
-const KNOWN = new Set(['fields', 'ecs_compatibility', 'fetch_context', 'misp_url']);
+const KNOWN = new Set(['fields', 'ecs_compatibility', 'fetch_context', 'misp_url', 'target', 'tag_on_failure', 'tag_on_fetch_failure']);
+export const DEFAULT_ECS_TARGET = '[threat][enrichments]';
+export const DEFAULT_LEGACY_TARGET = '[misp]';
+export const DEFAULT_TAG_ON_FAILURE = '_misp_enrich_lookup_failure';
+export const DEFAULT_TAG_ON_FETCH_FAILURE = '_misp_enrich_fetch_failure';
+
+function tagsOption(name: string, raw: unknown, fallback: string): string[] {
+  if (raw === undefined || raw === null) return [fallback];
+  if (!Array.isArray(raw) || !raw.every((t) => typeof t === 'string' && t.trim() !== '')) {
+    throw configError(name, 'must be an array of non-empty tags');
+  }
+  return raw as string[];
+}
+
+function targetOption(raw: unknown, ecs: EcsCompatibility): string {
+  if (raw === undefined || raw === null) return ecs === 'disabled' ? DEFAULT_LEGACY_TARGET : DEFAULT_ECS_TARGET;
+  const segments = typeof raw === 'string' ? parseFieldRef(raw) : null;
+  if (!segments) throw configError('target', `'${String(raw)}' is not a field reference (write it as [a][b])`);
+  if (segments[0] === '@metadata' && segments.length === 1) throw configError('target', 'must name a field, not [@metadata] itself');
+  // Always in bracket form, so output fields are built by appending "[name]".
+  return segments.map((s) => `[${s}]`).join('');
+}
 
 function parseFields(raw: Record<string, unknown> | null | undefined): FieldSpec[] {
   const source = raw ?? DEFAULT_FIELDS;
@@ -59,8 +93,8 @@ export function parseOptions(options: EnricherOptions): EnricherConfig {
     if (!KNOWN.has(key)) throw configError(key, 'is not an option of the core');
   }
   const ecs = options.ecs_compatibility ?? 'v8';
-  if (ecs !== 'v8' && ecs !== 'disabled') {
-    throw configError('ecs_compatibility', `must be 'v8' or 'disabled', not '${String(ecs)}'`);
+  if (ecs !== 'v8' && ecs !== 'v1' && ecs !== 'disabled') {
+    throw configError('ecs_compatibility', `must be 'disabled', 'v1' or 'v8', not '${String(ecs)}'`);
   }
   const fetch = options.fetch_context ?? true;
   if (typeof fetch !== 'boolean') throw configError('fetch_context', 'must be true or false');
@@ -76,5 +110,8 @@ export function parseOptions(options: EnricherOptions): EnricherConfig {
     ecsCompatibility: ecs,
     fetchContext: fetch,
     mispUrl,
+    target: targetOption(options.target, ecs),
+    tagOnFailure: tagsOption('tag_on_failure', options.tag_on_failure, DEFAULT_TAG_ON_FAILURE),
+    tagOnFetchFailure: tagsOption('tag_on_fetch_failure', options.tag_on_fetch_failure, DEFAULT_TAG_ON_FETCH_FAILURE),
   };
 }

@@ -13,10 +13,6 @@ import { legacyFields } from './legacy-output.js';
 import { readEventContext, type EventContext } from './misp-context.js';
 import { prefixPlanOf } from './value-keys.js';
 
-export const TAG_LOOKUP_FAILURE = '_misp_enrich_lookup_failure';
-export const TAG_FETCH_FAILURE = '_misp_enrich_fetch_failure';
-export const ENRICHMENTS_FIELD = '[threat][enrichments]';
-
 function protocolError(what: string): CoreError {
   return new CoreError('MISP_ENRICH_PROTOCOL', `the match request ${what}`);
 }
@@ -95,19 +91,19 @@ export class BatchMatch {
     const legacy = this.config.ecsCompatibility === 'disabled';
     const changes: EventChange[] = [];
     for (const [index, hits, corrupt] of this.hits) {
-      const change: EventChange = { index, append: [], set: [], tags: corrupt ? [TAG_LOOKUP_FAILURE] : [], matched: hits.length > 0 };
+      const change: EventChange = { index, append: [], set: [], tags: corrupt ? [...this.config.tagOnFailure] : [], matched: hits.length > 0 };
       changes.push(change);
       if (hits.length === 0) continue;
       this.stats.hits += hits.length;
       this.stats.matched_events++;
       if (this.config.fetchContext && hits.some((h) => contextOf(h.attr.event_id) === null)) {
-        change.tags.push(TAG_FETCH_FAILURE);
+        change.tags.push(...this.config.tagOnFetchFailure);
         this.stats.fetch_failures++;
       }
-      if (legacy) change.set.push(...legacyFields(hits, contextOf));
+      if (legacy) change.set.push(...legacyFields(hits, contextOf, this.config.target));
       else {
         const entries = hits.map((h) => ecsEnrichment(h, contextOf(h.attr.event_id), this.config, this.now));
-        change.append.push([ENRICHMENTS_FIELD, entries]);
+        change.append.push([this.config.target, entries]);
       }
     }
     return { changes, stats: this.stats };

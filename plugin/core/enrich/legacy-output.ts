@@ -5,9 +5,11 @@ import type { EventContext } from './misp-context.js';
 
 export const LEGACY_MISS = 'none';
 
+/** The recipe's fields under target ("[misp]" unless the target option says otherwise). */
 export function legacyFields(
   hits: readonly Hit[],
   contextOf: (eventId: string) => EventContext | null,
+  target: string,
 ): [string, unknown][] {
   const tags: string[] = [];
   const infos: string[] = [];
@@ -17,8 +19,8 @@ export function legacyFields(
     infos.push(ctx?.info ?? hit.attr.event_info);
   }
   return [
-    ['[misp][hit]', uniqueStrings(hits.map((h) => h.attr.value))],
-    ['[misp][tag]', uniqueStrings(tags)],
-    ['[misp][eventinfo]', uniqueStrings(infos.filter((i) => i !== ''))],
+    [`${target}[hit]`, uniqueStrings(hits.map((h) => h.attr.value))],
+    [`${target}[tag]`, uniqueStrings(tags)],
+    [`${target}[eventinfo]`, uniqueStrings(infos.filter((i) => i !== ''))],
   ];
 }

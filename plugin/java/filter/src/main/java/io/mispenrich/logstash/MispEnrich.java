@@ -5,8 +5,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.apache.logging.log4j.Logger;
-
 import co.elastic.logstash.api.Configuration;
 import co.elastic.logstash.api.Context;
 import co.elastic.logstash.api.CounterMetric;
@@ -24,11 +22,12 @@ import io.mispenrich.logstash.config.Settings;
 import io.mispenrich.logstash.enrich.BatchEnricher;
 import io.mispenrich.logstash.enrich.EnricherInfo;
 import io.mispenrich.logstash.enrich.ValueMemory;
-import io.mispenrich.logstash.event.EventIo;
 import io.mispenrich.logstash.graaljs.CoreException;
 import io.mispenrich.logstash.graaljs.CoreRuntime;
 import io.mispenrich.logstash.json.Json;
 import io.mispenrich.logstash.kv.MemcachedMultiGet;
+import io.mispenrich.logstash.log.Log4jLog;
+import io.mispenrich.logstash.log.PluginLog;
 import io.mispenrich.logstash.misp.MispContextFetcher;
 import io.mispenrich.logstash.misp.TlsContexts;
 
@@ -43,13 +42,8 @@ import io.mispenrich.logstash.misp.TlsContexts;
 @LogstashPlugin(name = "misp_enrich")
 public class MispEnrich implements Filter {
 
-    /** Tag added to every event of a batch the core itself failed on (the events are otherwise untouched). */
-    public static final String CORE_FAILURE_TAG = "_misp_enrich_core_failure";
-    /** An enrichment that could not be written into this event (e.g. its [threat] is a string). */
-    public static final String APPLY_FAILURE_TAG = EventIo.APPLY_FAILURE_TAG;
-
     private final String id;
-    private final Logger logger;
+    private final PluginLog logger;
     private final Settings settings;
     private final CoreRuntime runtime;
     private final EnricherInfo info;
@@ -72,7 +66,7 @@ public class MispEnrich implements Filter {
 
     public MispEnrich(String id, Configuration config, Context context) {
         this.id = id;
-        this.logger = context.getLogger(this);
+        this.logger = Log4jLog.of(context, this);
         NamespacedMetric metric = context.getMetric(this);
         this.eventsMetric = metric.counter("events");
         this.lookupsMetric = metric.counter("lookups");
@@ -87,9 +81,8 @@ public class MispEnrich implements Filter {
 
         this.settings = Settings.from(config);
         // Everything that can fail on a bad option is checked before anything is opened.
-        javax.net.ssl.SSLContext ssl = settings.fetchContext()
-                ? TlsContexts.forMisp(settings.sslVerificationMode(), settings.sslCertificateAuthorities())
-                : null;
+        javax.net.ssl.SSLContext ssl = settings.misp().fetchContext() ? TlsContexts.forMisp(settings.tls()) : null;
+        javax.net.ssl.SSLParameters sslParameters = ssl == null ? null : TlsContexts.parameters(ssl, settings.tls());
         CoreRuntime rt;
         try {
             rt = new CoreRuntime(Json.write(settings.coreOptions()), line -> logger.info("core: {}", line));
@@ -113,24 +106,23 @@ public class MispEnrich implements Filter {
             throw e;
         }
         this.memory = new ValueMemory(settings.valueCacheSize());
-        this.kv = new MemcachedMultiGet(settings.memcachedHosts(), settings.memcachedTimeoutMs(), settings.memcachedMaxValueBytes());
-        if (settings.fetchContext()) {
-            this.fetcher = new MispContextFetcher(settings.mispUrl(), settings.mispApiKey().getPassword(),
-                    settings.mispTimeoutMs(), settings.contextCacheSize(), settings.contextCacheTtlS(),
-                    settings.mispMaxResponseBytes(), ssl, logger::warn, fetchesMetric::increment);
-            if ("http".equalsIgnoreCase(settings.mispUrl().getScheme())) {
+        this.kv = new MemcachedMultiGet(settings.memcached().hosts(), settings.memcached().timeoutMs(), settings.memcached().maxValueBytes());
+        if (settings.misp().fetchContext()) {
+            this.fetcher = new MispContextFetcher(settings.misp(), ssl, sslParameters, logger::warn, fetchesMetric::increment);
+            if ("http".equalsIgnoreCase(settings.misp().url().getScheme())) {
                 logger.warn("misp_url uses http: the MISP API key travels unencrypted");
             }
         } else {
             this.fetcher = null;
         }
         this.enricher = new BatchEnricher(info, memory, kv, fetcher, new LogReporter(),
-                new BatchEnricher.Limits((int) settings.maxValueLength(), (int) settings.maxValuesPerField()));
-        if ("none".equals(settings.sslVerificationMode())) {
+                new BatchEnricher.Limits((int) settings.maxValueLength(), (int) settings.maxValuesPerField()),
+                settings.tags().onApplyFailure());
+        if (settings.misp().fetchContext() && "none".equals(settings.tls().verificationMode())) {
             logger.warn("ssl_verification_mode => none: the MISP server's certificate and host name are not checked");
         }
         logger.info("misp_enrich {} ready: core {} on GraalJS runtime '{}', fields {}, memcached {}, value_cache_size {}",
-                id, coreVersion(), runtime.runtimeName(), info.fieldRefs(), settings.memcachedHosts(), settings.valueCacheSize());
+                id, coreVersion(), runtime.runtimeName(), info.fieldRefs(), settings.memcached().hosts(), settings.valueCacheSize());
     }
 
     private String coreVersion() {
@@ -234,7 +226,9 @@ public class MispEnrich implements Filter {
             logger.error("misp_enrich: a batch of {} events was left unenriched: {}", batch.size(), String.valueOf(e));
             for (Event event : batch) {
                 try {
-                    event.tag(CORE_FAILURE_TAG);
+                    for (String tag : settings.tags().onCoreFailure()) {
+                        event.tag(tag);
+                    }
                 } catch (Throwable ignored) {
                     // an event that refuses even a tag still passes on, as it came
                 }

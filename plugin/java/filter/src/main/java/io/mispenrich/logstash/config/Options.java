@@ -7,7 +7,12 @@ import java.util.Map;
 import co.elastic.logstash.api.Password;
 import co.elastic.logstash.api.PluginConfigSpec;
 
-/** The plugin's own options, under their Logstash names; docs/index.asciidoc documents each one. */
+/**
+ * The plugin's own options, under their Logstash names; docs/index.asciidoc documents each one.
+ * Names and units follow Logstash's own plugins: timeouts and ages in seconds (fractions allowed),
+ * sizes in bytes or counts, ssl_* as the official HTTP-client plugins have them, tag_on_*_failure
+ * per failure kind as the http filter does.
+ */
 public final class Options {
 
     private Options() {
@@ -15,27 +20,51 @@ public final class Options {
 
     public static final PluginConfigSpec<List<Object>> MEMCACHED_HOSTS =
             PluginConfigSpec.arraySetting("memcached_hosts", List.of("127.0.0.1:11211"), false, false);
+    public static final PluginConfigSpec<Double> MEMCACHED_TIMEOUT = PluginConfigSpec.floatSetting("memcached_timeout", 0.5);
+    public static final PluginConfigSpec<Long> MEMCACHED_MAX_VALUE_BYTES = PluginConfigSpec.numSetting("memcached_max_value_bytes", 1_048_576);
+
     public static final PluginConfigSpec<URI> MISP_URL = PluginConfigSpec.uriSetting("misp_url");
     public static final PluginConfigSpec<Password> MISP_API_KEY = PluginConfigSpec.passwordSetting("misp_api_key");
-    public static final PluginConfigSpec<Map<String, Object>> FIELDS = PluginConfigSpec.hashSetting("fields");
-    public static final PluginConfigSpec<Boolean> FETCH_CONTEXT = PluginConfigSpec.booleanSetting("fetch_context", true);
-    public static final PluginConfigSpec<String> ECS_COMPATIBILITY = PluginConfigSpec.stringSetting("ecs_compatibility", "v8");
-    public static final PluginConfigSpec<Long> MEMCACHED_TIMEOUT_MS = PluginConfigSpec.numSetting("memcached_timeout_ms", 500);
-    public static final PluginConfigSpec<Long> MISP_TIMEOUT_MS = PluginConfigSpec.numSetting("misp_timeout_ms", 5_000);
-    public static final PluginConfigSpec<Long> CONTEXT_CACHE_SIZE = PluginConfigSpec.numSetting("context_cache_size", 10_000);
-    public static final PluginConfigSpec<Long> CONTEXT_CACHE_TTL_S = PluginConfigSpec.numSetting("context_cache_ttl_s", 300);
-    public static final PluginConfigSpec<Long> VALUE_CACHE_SIZE = PluginConfigSpec.numSetting("value_cache_size", 100_000);
-    public static final PluginConfigSpec<Long> MAX_VALUE_LENGTH = PluginConfigSpec.numSetting("max_value_length", 8_192);
-    public static final PluginConfigSpec<Long> MAX_VALUES_PER_FIELD = PluginConfigSpec.numSetting("max_values_per_field", 100);
-    public static final PluginConfigSpec<Long> MEMCACHED_MAX_VALUE_BYTES = PluginConfigSpec.numSetting("memcached_max_value_bytes", 1_048_576);
+    public static final PluginConfigSpec<Double> MISP_TIMEOUT = PluginConfigSpec.floatSetting("misp_timeout", 5.0);
     public static final PluginConfigSpec<Long> MISP_MAX_RESPONSE_BYTES = PluginConfigSpec.numSetting("misp_max_response_bytes", 16_777_216);
+    public static final PluginConfigSpec<URI> PROXY = PluginConfigSpec.uriSetting("proxy");
+    public static final PluginConfigSpec<Boolean> FETCH_CONTEXT = PluginConfigSpec.booleanSetting("fetch_context", true);
+    public static final PluginConfigSpec<Long> CONTEXT_CACHE_SIZE = PluginConfigSpec.numSetting("context_cache_size", 10_000);
+    public static final PluginConfigSpec<Double> CONTEXT_CACHE_TTL = PluginConfigSpec.floatSetting("context_cache_ttl", 300.0);
+
     public static final PluginConfigSpec<String> SSL_VERIFICATION_MODE = PluginConfigSpec.stringSetting("ssl_verification_mode", "full");
     public static final PluginConfigSpec<List<Object>> SSL_CERTIFICATE_AUTHORITIES =
             PluginConfigSpec.arraySetting("ssl_certificate_authorities", List.of(), false, false);
+    public static final PluginConfigSpec<String> SSL_CERTIFICATE = PluginConfigSpec.stringSetting("ssl_certificate");
+    public static final PluginConfigSpec<String> SSL_KEY = PluginConfigSpec.stringSetting("ssl_key");
+    public static final PluginConfigSpec<List<Object>> SSL_SUPPORTED_PROTOCOLS =
+            PluginConfigSpec.arraySetting("ssl_supported_protocols", List.of(), false, false);
+    public static final PluginConfigSpec<List<Object>> SSL_CIPHER_SUITES =
+            PluginConfigSpec.arraySetting("ssl_cipher_suites", List.of(), false, false);
+
+    public static final PluginConfigSpec<Map<String, Object>> FIELDS = PluginConfigSpec.hashSetting("fields");
+    /** No default here: unset means the pipeline's pipeline.ecs_compatibility (see EcsCompatibility). */
+    public static final PluginConfigSpec<String> ECS_COMPATIBILITY = PluginConfigSpec.stringSetting("ecs_compatibility");
+    public static final PluginConfigSpec<String> TARGET = PluginConfigSpec.stringSetting("target");
+
+    public static final PluginConfigSpec<List<Object>> TAG_ON_FAILURE =
+            PluginConfigSpec.arraySetting("tag_on_failure", List.of("_misp_enrich_lookup_failure"), false, false);
+    public static final PluginConfigSpec<List<Object>> TAG_ON_FETCH_FAILURE =
+            PluginConfigSpec.arraySetting("tag_on_fetch_failure", List.of("_misp_enrich_fetch_failure"), false, false);
+    public static final PluginConfigSpec<List<Object>> TAG_ON_APPLY_FAILURE =
+            PluginConfigSpec.arraySetting("tag_on_apply_failure", List.of("_misp_enrich_apply_failure"), false, false);
+    public static final PluginConfigSpec<List<Object>> TAG_ON_CORE_FAILURE =
+            PluginConfigSpec.arraySetting("tag_on_core_failure", List.of("_misp_enrich_core_failure"), false, false);
+
+    public static final PluginConfigSpec<Long> VALUE_CACHE_SIZE = PluginConfigSpec.numSetting("value_cache_size", 100_000);
+    public static final PluginConfigSpec<Long> MAX_VALUE_LENGTH = PluginConfigSpec.numSetting("max_value_length", 8_192);
+    public static final PluginConfigSpec<Long> MAX_VALUES_PER_FIELD = PluginConfigSpec.numSetting("max_values_per_field", 100);
 
     public static final List<PluginConfigSpec<?>> ALL = List.of(
-            MEMCACHED_HOSTS, MISP_URL, MISP_API_KEY, FIELDS, FETCH_CONTEXT, ECS_COMPATIBILITY,
-            MEMCACHED_TIMEOUT_MS, MISP_TIMEOUT_MS, CONTEXT_CACHE_SIZE, CONTEXT_CACHE_TTL_S, VALUE_CACHE_SIZE,
-            MAX_VALUE_LENGTH, MAX_VALUES_PER_FIELD, MEMCACHED_MAX_VALUE_BYTES, MISP_MAX_RESPONSE_BYTES,
-            SSL_VERIFICATION_MODE, SSL_CERTIFICATE_AUTHORITIES);
+            MEMCACHED_HOSTS, MEMCACHED_TIMEOUT, MEMCACHED_MAX_VALUE_BYTES,
+            MISP_URL, MISP_API_KEY, MISP_TIMEOUT, MISP_MAX_RESPONSE_BYTES, PROXY, FETCH_CONTEXT, CONTEXT_CACHE_SIZE, CONTEXT_CACHE_TTL,
+            SSL_VERIFICATION_MODE, SSL_CERTIFICATE_AUTHORITIES, SSL_CERTIFICATE, SSL_KEY, SSL_SUPPORTED_PROTOCOLS, SSL_CIPHER_SUITES,
+            FIELDS, ECS_COMPATIBILITY, TARGET,
+            TAG_ON_FAILURE, TAG_ON_FETCH_FAILURE, TAG_ON_APPLY_FAILURE, TAG_ON_CORE_FAILURE,
+            VALUE_CACHE_SIZE, MAX_VALUE_LENGTH, MAX_VALUES_PER_FIELD);
 }

@@ -7,10 +7,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import co.elastic.logstash.api.Configuration;
 import co.elastic.logstash.api.Password;
+import co.elastic.logstash.api.PluginConfigSpec;
 import io.mispenrich.logstash.kv.HostPort;
 
 /**
@@ -20,31 +20,50 @@ import io.mispenrich.logstash.kv.HostPort;
  * when the enricher is created, with its own MISP_ENRICH_CONFIG message.
  */
 public record Settings(
-        List<HostPort> memcachedHosts,
-        URI mispUrl,
-        Password mispApiKey,
+        Memcached memcached,
+        Misp misp,
+        Tls tls,
         Map<String, String> fields,
-        boolean fetchContext,
         String ecsCompatibility,
-        long memcachedTimeoutMs,
-        long mispTimeoutMs,
-        long contextCacheSize,
-        long contextCacheTtlS,
+        String target,
+        Tags tags,
         long valueCacheSize,
         long maxValueLength,
-        long maxValuesPerField,
-        long memcachedMaxValueBytes,
-        long mispMaxResponseBytes,
-        String sslVerificationMode,
-        List<Path> sslCertificateAuthorities) {
+        long maxValuesPerField) {
+
+    /** memcached_*: the servers, and how long and how much one batch's multi-get may take. */
+    public record Memcached(List<HostPort> hosts, long timeoutMs, long maxValueBytes) {
+    }
+
+    /** misp_*, proxy, fetch_context, context_cache_*. The API key stays a Password until used. */
+    public record Misp(URI url, Password apiKey, long timeoutMs, long maxResponseBytes, URI proxy,
+                       boolean fetchContext, long contextCacheSize, long contextCacheTtlMs) {
+    }
+
+    /** ssl_*, as Logstash's HTTP-client plugins have them. */
+    public record Tls(String verificationMode, List<Path> certificateAuthorities, Path certificate, Path key,
+                      List<String> supportedProtocols, List<String> cipherSuites) {
+    }
+
+    /** tag_on_*_failure: the tags of each failure kind (empty: no tag). */
+    public record Tags(List<String> onFailure, List<String> onFetchFailure, List<String> onApplyFailure, List<String> onCoreFailure) {
+    }
 
     public static Settings from(Configuration config) {
+        return new Settings(memcached(config), misp(config), tls(config), fields(config), ecsCompatibility(config),
+                target(config), tags(config),
+                range(Options.VALUE_CACHE_SIZE, get(config, Options.VALUE_CACHE_SIZE), 0, 100_000_000),
+                range(Options.MAX_VALUE_LENGTH, get(config, Options.MAX_VALUE_LENGTH), 1, 1_048_576),
+                range(Options.MAX_VALUES_PER_FIELD, get(config, Options.MAX_VALUES_PER_FIELD), 1, 100_000));
+    }
+
+    private static Memcached memcached(Configuration config) {
         List<HostPort> hosts = new ArrayList<>();
-        List<Object> rawHosts = get(Options.MEMCACHED_HOSTS.name(), () -> config.get(Options.MEMCACHED_HOSTS));
-        if (rawHosts == null || rawHosts.isEmpty()) {
+        List<Object> raw = get(config, Options.MEMCACHED_HOSTS);
+        if (raw == null || raw.isEmpty()) {
             throw new ConfigException(Options.MEMCACHED_HOSTS.name(), "must list at least one \"host:port\"");
         }
-        for (Object o : rawHosts) {
+        for (Object o : raw) {
             if (!(o instanceof String s)) {
                 throw new ConfigException(Options.MEMCACHED_HOSTS.name(), "must be an array of strings");
             }
@@ -54,8 +73,12 @@ public record Settings(
                 throw new ConfigException(Options.MEMCACHED_HOSTS.name(), e.getMessage());
             }
         }
+        return new Memcached(List.copyOf(hosts), seconds(Options.MEMCACHED_TIMEOUT, config, 0.001, 60),
+                range(Options.MEMCACHED_MAX_VALUE_BYTES, get(config, Options.MEMCACHED_MAX_VALUE_BYTES), 1_024, 134_217_728));
+    }
 
-        URI url = get(Options.MISP_URL.name(), () -> config.get(Options.MISP_URL));
+    private static Misp misp(Configuration config) {
+        URI url = get(config, Options.MISP_URL);
         if (url != null) {
             String scheme = url.getScheme();
             if (scheme == null || !(scheme.equalsIgnoreCase("https") || scheme.equalsIgnoreCase("http"))
@@ -65,29 +88,17 @@ public record Settings(
                         "must be an http(s) URL with a host and no user info, query or fragment, e.g. \"https://misp.example.org\"");
             }
         }
-
-        Password key = get(Options.MISP_API_KEY.name(), () -> config.get(Options.MISP_API_KEY));
+        Password key = get(config, Options.MISP_API_KEY);
         if (key != null && (key.getPassword() == null || key.getPassword().isBlank()
                 || key.getPassword().chars().anyMatch(c -> c < 0x21 || c > 0x7e))) {
             throw new ConfigException(Options.MISP_API_KEY.name(), "must be a non-empty printable ASCII string");
         }
-
-        Map<String, String> fields = null;
-        Map<String, Object> rawFields = get(Options.FIELDS.name(), () -> config.get(Options.FIELDS));
-        if (rawFields != null) {
-            if (rawFields.isEmpty()) {
-                throw new ConfigException(Options.FIELDS.name(), "must map at least one field reference to a datatype");
-            }
-            fields = new LinkedHashMap<>();
-            for (Map.Entry<String, Object> e : rawFields.entrySet()) {
-                if (!(e.getValue() instanceof String datatype)) {
-                    throw new ConfigException(Options.FIELDS.name(), "maps \"" + e.getKey() + "\" to a non-string; expected a datatype name");
-                }
-                fields.put(String.valueOf(e.getKey()), datatype);
-            }
+        URI proxy = get(config, Options.PROXY);
+        if (proxy != null && (proxy.getScheme() == null || !proxy.getScheme().equalsIgnoreCase("http") || proxy.getHost() == null
+                || proxy.getRawUserInfo() != null)) {
+            throw new ConfigException(Options.PROXY.name(), "must be an http:// proxy URL with a host and no credentials, e.g. \"http://proxy.example:3128\"");
         }
-
-        Boolean fetch = get(Options.FETCH_CONTEXT.name(), () -> config.get(Options.FETCH_CONTEXT));
+        Boolean fetch = get(config, Options.FETCH_CONTEXT);
         boolean fetchContext = fetch == null || fetch;
         if (fetchContext && url == null) {
             throw new ConfigException(Options.MISP_URL.name(), "is required while fetch_context is true");
@@ -95,76 +106,139 @@ public record Settings(
         if (fetchContext && key == null) {
             throw new ConfigException(Options.MISP_API_KEY.name(), "is required while fetch_context is true");
         }
+        return new Misp(url, key, seconds(Options.MISP_TIMEOUT, config, 0.001, 600),
+                range(Options.MISP_MAX_RESPONSE_BYTES, get(config, Options.MISP_MAX_RESPONSE_BYTES), 1_024, 1_073_741_824),
+                proxy, fetchContext,
+                range(Options.CONTEXT_CACHE_SIZE, get(config, Options.CONTEXT_CACHE_SIZE), 0, 10_000_000),
+                seconds(Options.CONTEXT_CACHE_TTL, config, 0, 7 * 24 * 3600));
+    }
 
-        String ecs = get(Options.ECS_COMPATIBILITY.name(), () -> config.get(Options.ECS_COMPATIBILITY));
-        if (!"v8".equals(ecs) && !"disabled".equals(ecs)) {
-            throw new ConfigException(Options.ECS_COMPATIBILITY.name(), "must be \"v8\" or \"disabled\", got \"" + ecs + "\"");
+    private static Tls tls(Configuration config) {
+        String mode = get(config, Options.SSL_VERIFICATION_MODE);
+        if (!"full".equals(mode) && !"none".equals(mode)) {
+            throw new ConfigException(Options.SSL_VERIFICATION_MODE.name(), "must be \"full\" or \"none\", got \"" + mode + "\"");
         }
-
-        long memcachedTimeout = range(Options.MEMCACHED_TIMEOUT_MS.name(), get(Options.MEMCACHED_TIMEOUT_MS.name(),
-                () -> config.get(Options.MEMCACHED_TIMEOUT_MS)), 1, 60_000);
-        long mispTimeout = range(Options.MISP_TIMEOUT_MS.name(), get(Options.MISP_TIMEOUT_MS.name(),
-                () -> config.get(Options.MISP_TIMEOUT_MS)), 1, 600_000);
-        long cacheSize = range(Options.CONTEXT_CACHE_SIZE.name(), get(Options.CONTEXT_CACHE_SIZE.name(),
-                () -> config.get(Options.CONTEXT_CACHE_SIZE)), 0, 10_000_000);
-        long cacheTtl = range(Options.CONTEXT_CACHE_TTL_S.name(), get(Options.CONTEXT_CACHE_TTL_S.name(),
-                () -> config.get(Options.CONTEXT_CACHE_TTL_S)), 0, 7 * 24 * 3600);
-
-        long valueCacheSize = range(Options.VALUE_CACHE_SIZE.name(), get(Options.VALUE_CACHE_SIZE.name(),
-                () -> config.get(Options.VALUE_CACHE_SIZE)), 0, 100_000_000);
-        long maxValueLength = range(Options.MAX_VALUE_LENGTH.name(), get(Options.MAX_VALUE_LENGTH.name(),
-                () -> config.get(Options.MAX_VALUE_LENGTH)), 1, 1_048_576);
-        long maxValuesPerField = range(Options.MAX_VALUES_PER_FIELD.name(), get(Options.MAX_VALUES_PER_FIELD.name(),
-                () -> config.get(Options.MAX_VALUES_PER_FIELD)), 1, 100_000);
-        long memcachedMaxValueBytes = range(Options.MEMCACHED_MAX_VALUE_BYTES.name(), get(Options.MEMCACHED_MAX_VALUE_BYTES.name(),
-                () -> config.get(Options.MEMCACHED_MAX_VALUE_BYTES)), 1_024, 134_217_728);
-        long mispMaxResponseBytes = range(Options.MISP_MAX_RESPONSE_BYTES.name(), get(Options.MISP_MAX_RESPONSE_BYTES.name(),
-                () -> config.get(Options.MISP_MAX_RESPONSE_BYTES)), 1_024, 1_073_741_824);
-
-        String verification = get(Options.SSL_VERIFICATION_MODE.name(), () -> config.get(Options.SSL_VERIFICATION_MODE));
-        if (!"full".equals(verification) && !"none".equals(verification)) {
-            throw new ConfigException(Options.SSL_VERIFICATION_MODE.name(), "must be \"full\" or \"none\", got \"" + verification + "\"");
-        }
-
         List<Path> cas = new ArrayList<>();
-        List<Object> rawCas = get(Options.SSL_CERTIFICATE_AUTHORITIES.name(), () -> config.get(Options.SSL_CERTIFICATE_AUTHORITIES));
-        if (rawCas != null) {
-            for (Object o : rawCas) {
-                if (!(o instanceof String s) || s.isBlank()) {
-                    throw new ConfigException(Options.SSL_CERTIFICATE_AUTHORITIES.name(), "must be an array of PEM file paths");
-                }
-                Path p = Path.of(s);
-                if (!Files.isReadable(p)) {
-                    throw new ConfigException(Options.SSL_CERTIFICATE_AUTHORITIES.name(), "names a file that cannot be read: " + s);
-                }
-                cas.add(p);
-            }
+        for (String s : strings(config, Options.SSL_CERTIFICATE_AUTHORITIES)) {
+            cas.add(readable(Options.SSL_CERTIFICATE_AUTHORITIES.name(), s));
         }
-        if (!cas.isEmpty() && "none".equals(verification)) {
+        if (!cas.isEmpty() && "none".equals(mode)) {
             throw new ConfigException(Options.SSL_CERTIFICATE_AUTHORITIES.name(), "cannot be used with ssl_verification_mode => none");
         }
+        String cert = get(config, Options.SSL_CERTIFICATE);
+        String key = get(config, Options.SSL_KEY);
+        if ((cert == null) != (key == null)) {
+            throw new ConfigException(cert == null ? Options.SSL_CERTIFICATE.name() : Options.SSL_KEY.name(),
+                    "is required with " + (cert == null ? Options.SSL_KEY.name() : Options.SSL_CERTIFICATE.name()));
+        }
+        List<String> protocols = strings(config, Options.SSL_SUPPORTED_PROTOCOLS);
+        for (String p : protocols) {
+            if (!p.equals("TLSv1.2") && !p.equals("TLSv1.3")) {
+                throw new ConfigException(Options.SSL_SUPPORTED_PROTOCOLS.name(), "may hold \"TLSv1.2\" and \"TLSv1.3\", not \"" + p + "\"");
+            }
+        }
+        return new Tls(mode, List.copyOf(cas), cert == null ? null : readable(Options.SSL_CERTIFICATE.name(), cert),
+                key == null ? null : readable(Options.SSL_KEY.name(), key), protocols, strings(config, Options.SSL_CIPHER_SUITES));
+    }
 
-        return new Settings(List.copyOf(hosts), url, key, fields, fetchContext, ecs, memcachedTimeout, mispTimeout,
-                cacheSize, cacheTtl, valueCacheSize, maxValueLength, maxValuesPerField, memcachedMaxValueBytes,
-                mispMaxResponseBytes, verification, List.copyOf(cas));
+    private static Map<String, String> fields(Configuration config) {
+        Map<String, Object> raw = get(config, Options.FIELDS);
+        if (raw == null) {
+            return null;
+        }
+        if (raw.isEmpty()) {
+            throw new ConfigException(Options.FIELDS.name(), "must map at least one field reference to a datatype");
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : raw.entrySet()) {
+            if (!(e.getValue() instanceof String datatype)) {
+                throw new ConfigException(Options.FIELDS.name(), "maps \"" + e.getKey() + "\" to a non-string; expected a datatype name");
+            }
+            fields.put(String.valueOf(e.getKey()), datatype);
+        }
+        return fields;
+    }
+
+    private static String ecsCompatibility(Configuration config) {
+        String ecs = get(config, Options.ECS_COMPATIBILITY);
+        String value = ecs == null ? EcsCompatibility.pipelineDefault() : ecs;
+        if (!"v8".equals(value) && !"v1".equals(value) && !"disabled".equals(value)) {
+            throw new ConfigException(Options.ECS_COMPATIBILITY.name(),
+                    "must be \"disabled\", \"v1\" or \"v8\", got \"" + value + "\"" + (ecs == null ? " (from pipeline.ecs_compatibility)" : ""));
+        }
+        return value;
+    }
+
+    private static String target(Configuration config) {
+        String t = get(config, Options.TARGET);
+        if (t != null && t.isBlank()) {
+            throw new ConfigException(Options.TARGET.name(), "must be a field reference, e.g. \"[threat][enrichments]\"");
+        }
+        return t;
+    }
+
+    private static Tags tags(Configuration config) {
+        return new Tags(tagList(config, Options.TAG_ON_FAILURE), tagList(config, Options.TAG_ON_FETCH_FAILURE),
+                tagList(config, Options.TAG_ON_APPLY_FAILURE), tagList(config, Options.TAG_ON_CORE_FAILURE));
+    }
+
+    private static List<String> tagList(Configuration config, PluginConfigSpec<List<Object>> spec) {
+        List<String> tags = strings(config, spec);
+        for (String t : tags) {
+            if (t.isBlank()) {
+                throw new ConfigException(spec.name(), "must hold non-empty tags");
+            }
+        }
+        return tags;
+    }
+
+    private static List<String> strings(Configuration config, PluginConfigSpec<List<Object>> spec) {
+        List<Object> raw = get(config, spec);
+        List<String> out = new ArrayList<>();
+        if (raw != null) {
+            for (Object o : raw) {
+                if (!(o instanceof String s) || s.isBlank()) {
+                    throw new ConfigException(spec.name(), "must be an array of non-empty strings");
+                }
+                out.add(s);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static Path readable(String option, String file) {
+        Path p = Path.of(file);
+        if (!Files.isReadable(p)) {
+            throw new ConfigException(option, "names a file that cannot be read: " + file);
+        }
+        return p;
     }
 
     /** Logstash's Configuration throws on a value of the wrong type; name the option in that case. */
-    private static <T> T get(String option, Supplier<T> read) {
+    private static <T> T get(Configuration config, PluginConfigSpec<T> spec) {
         try {
-            return read.get();
+            return config.get(spec);
         } catch (ConfigException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new ConfigException(option, "has a value of the wrong type (" + e.getClass().getSimpleName() + ")");
+            throw new ConfigException(spec.name(), "has a value of the wrong type (" + e.getClass().getSimpleName() + ")");
         }
     }
 
-    private static long range(String option, Long value, long min, long max) {
+    private static long range(PluginConfigSpec<?> spec, Long value, long min, long max) {
         if (value == null || value < min || value > max) {
-            throw new ConfigException(option, "must be a number from " + min + " to " + max + ", got " + value);
+            throw new ConfigException(spec.name(), "must be a number from " + min + " to " + max + ", got " + value);
         }
         return value;
+    }
+
+    /** A number of seconds (fractions allowed), as milliseconds. */
+    private static long seconds(PluginConfigSpec<Double> spec, Configuration config, double min, double max) {
+        Double value = get(config, spec);
+        if (value == null || value.isNaN() || value < min || value > max) {
+            throw new ConfigException(spec.name(), "must be a number of seconds from " + min + " to " + max + ", got " + value);
+        }
+        return Math.round(value * 1000);
     }
 
     /** What the core's createEnricher receives. */
@@ -172,16 +246,19 @@ public record Settings(
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("fields", fields);
         o.put("ecs_compatibility", ecsCompatibility);
-        o.put("fetch_context", fetchContext);
-        o.put("misp_url", mispUrl == null ? null : mispUrl.toString());
+        o.put("fetch_context", misp.fetchContext());
+        o.put("misp_url", misp.url() == null ? null : misp.url().toString());
+        o.put("target", target);
+        o.put("tag_on_failure", tags.onFailure());
+        o.put("tag_on_fetch_failure", tags.onFetchFailure());
         return o;
     }
 
     /** Never prints the API key. */
     @Override
     public String toString() {
-        return "Settings[memcached_hosts=" + memcachedHosts + ", misp_url=" + mispUrl + ", misp_api_key="
-                + (mispApiKey == null ? "unset" : "<password>") + ", fields=" + fields + ", fetch_context=" + fetchContext
+        return "Settings[memcached_hosts=" + memcached.hosts() + ", misp_url=" + misp.url() + ", misp_api_key="
+                + (misp.apiKey() == null ? "unset" : "<password>") + ", fields=" + fields + ", fetch_context=" + misp.fetchContext()
                 + ", ecs_compatibility=" + ecsCompatibility + "]";
     }
 }

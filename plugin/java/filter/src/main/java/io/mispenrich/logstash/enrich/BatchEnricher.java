@@ -71,15 +71,19 @@ public final class BatchEnricher {
     private final ContextPort contexts;
     private final Reporter reporter;
     private final Limits limits;
+    /** tag_on_apply_failure. */
+    private final List<String> applyFailureTags;
     /** The last value read under the meta key; null until the first lookup (protocol.ts KeysRequest.meta). */
     private final AtomicReference<String> meta = new AtomicReference<>();
     private final int[] datatypeOfField;
     private final List<String> datatypeNames;
 
     /** @param contexts null when fetch_context is off */
-    public BatchEnricher(EnricherInfo info, ValueMemory memory, KeyValuePort kv, ContextPort contexts, Reporter reporter, Limits limits) {
+    public BatchEnricher(EnricherInfo info, ValueMemory memory, KeyValuePort kv, ContextPort contexts, Reporter reporter, Limits limits,
+                         List<String> applyFailureTags) {
         this.info = info;
         this.limits = limits;
+        this.applyFailureTags = List.copyOf(applyFailureTags);
         this.memory = memory;
         this.kv = kv;
         this.contexts = contexts;
@@ -426,7 +430,13 @@ public final class BatchEnricher {
             // [threat][enrichments] when [threat] is a string) must not cost the others.
             String why = String.valueOf(e.getMessage());
             reporter.applyFailed(why.length() > 300 ? why.substring(0, 300) + "..." : why);
-            event.tag(EventIo.APPLY_FAILURE_TAG);
+            try {
+                for (String tag : applyFailureTags) {
+                    event.tag(tag);
+                }
+            } catch (RuntimeException ignored) {
+                // an event that refuses even a tag still passes on
+            }
             return false;
         }
     }

@@ -10,9 +10,6 @@ import co.elastic.logstash.api.FilterMatchListener;
 /** Writes the core's edits into events, as plugin/core/protocol.ts (EventEdit) says. */
 public final class EventIo {
 
-    /** An enrichment that could not be written into this event (e.g. its [threat] is a string). */
-    public static final String APPLY_FAILURE_TAG = "_misp_enrich_apply_failure";
-
     private EventIo() {
     }
 
@@ -32,6 +29,11 @@ public final class EventIo {
                     }
                     merged.addAll((List<Object>) values);
                     event.setField(ref, merged);
+                    // Logstash's Accessors silently ignore a write under a list ([threat] holding
+                    // an array): check that the enrichment is there before calling it matched.
+                    if (!(event.getField(ref) instanceof List<?> written) || written.size() != merged.size()) {
+                        throw new IllegalStateException("Logstash did not keep " + ref + " in this event (its parent is not an object)");
+                    }
                 }
             }
         }
@@ -40,6 +42,9 @@ public final class EventIo {
             for (Object pair : pairs) {
                 if (pair instanceof List<?> p && p.size() == 2 && p.get(0) instanceof String ref) {
                     event.setField(ref, p.get(1));
+                    if (!event.includes(ref)) {
+                        throw new IllegalStateException("Logstash did not keep " + ref + " in this event (its parent is not an object)");
+                    }
                 }
             }
         }

@@ -1,5 +1,7 @@
 package io.mispenrich.logstash.misp;
 
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,12 +28,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 
+import io.mispenrich.logstash.config.Settings;
 import io.mispenrich.logstash.json.Json;
 import io.mispenrich.logstash.ports.ContextPort;
 
@@ -39,12 +43,12 @@ import io.mispenrich.logstash.ports.ContextPort;
  * The fetch port: MISP event context (metadata only) for the hits of a batch, by event id.
  *
  * <p>One Caffeine AsyncLoadingCache is shared by every pipeline worker: bounded in size, entries
- * expire after context_cache_ttl_s, and while an id is being fetched every other worker waits on
+ * expire after context_cache_ttl, and while an id is being fetched every other worker waits on
  * the same future, so at most one request per event id is in flight. A batch's missing ids go
  * out as ONE events/restSearch request. A failure is cached too, briefly, so a MISP outage costs
  * one timeout per {@link #FAILURE_TTL} rather than one per batch.
  *
- * <p>Every exchange is bounded: misp_timeout_ms for the whole of it, headers and body (a server
+ * <p>Every exchange is bounded: misp_timeout for the whole of it, headers and body (a server
  * that sends headers and then nothing, or trickles bytes, is cut off and counted as a failure),
  * and misp_max_response_bytes for the body.
  */
@@ -72,8 +76,12 @@ public final class MispContextFetcher implements ContextPort {
      * @param warn      receives failure messages (never the API key)
      * @param onRequest called once per request sent to MISP (the fetches metric)
      */
-    public MispContextFetcher(URI mispUrl, String apiKey, long timeoutMs, long cacheSize, long cacheTtlS,
-                              long maxResponseBytes, SSLContext ssl, Consumer<String> warn, Runnable onRequest) {
+    public MispContextFetcher(Settings.Misp misp, SSLContext ssl, SSLParameters sslParameters, Consumer<String> warn, Runnable onRequest) {
+        URI mispUrl = misp.url();
+        String apiKey = misp.apiKey().getPassword();
+        long timeoutMs = misp.timeoutMs();
+        long cacheSize = misp.contextCacheSize();
+        long maxResponseBytes = misp.maxResponseBytes();
         String base = mispUrl.toString();
         while (base.endsWith("/")) {
             base = base.substring(0, base.length() - 1);
@@ -86,13 +94,22 @@ public final class MispContextFetcher implements ContextPort {
         this.maxResponseBytes = maxResponseBytes;
         this.executor = Executors.newFixedThreadPool(2, daemonThreads());
         this.deadlines = Executors.newSingleThreadScheduledExecutor(daemonThreads());
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(timeout)
                 .sslContext(ssl)
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(executor)
-                .build();
-        Duration ttl = Duration.ofSeconds(cacheTtlS);
+                .executor(executor);
+        if (sslParameters != null) {
+            builder.sslParameters(sslParameters);
+        }
+        if (misp.proxy() != null) {
+            // An https MISP is reached through CONNECT, so TLS stays end to end; an http one in
+            // absolute form, as HTTP proxies expect.
+            int port = misp.proxy().getPort() < 0 ? 80 : misp.proxy().getPort();
+            builder.proxy(ProxySelector.of(InetSocketAddress.createUnresolved(misp.proxy().getHost(), port)));
+        }
+        this.http = builder.build();
+        Duration ttl = Duration.ofMillis(misp.contextCacheTtlMs());
         Duration failureTtl = ttl.compareTo(FAILURE_TTL) < 0 ? ttl : FAILURE_TTL;
         this.cache = Caffeine.newBuilder()
                 .maximumSize(cacheSize)
@@ -114,7 +131,7 @@ public final class MispContextFetcher implements ContextPort {
     /**
      * contexts[id] for each id: the JSON text of {"Event": {...}} as MISP sent it (kept as text so
      * a cached context is never written again per batch), or null. Waits at most about
-     * misp_timeout_ms; never throws.
+     * misp_timeout; never throws.
      */
     @Override
     public Map<String, String> fetch(List<String> ids) {
@@ -165,7 +182,7 @@ public final class MispContextFetcher implements ContextPort {
                         Map<String, Fetched> result = new HashMap<>();
                         Map<String, String> events = Map.of();
                         if (error instanceof CancellationException || (error != null && error.getCause() instanceof CancellationException)) {
-                            warn.accept("MISP_ENRICH_FETCH: events/restSearch did not complete within misp_timeout_ms; cut off");
+                            warn.accept("MISP_ENRICH_FETCH: events/restSearch did not complete within misp_timeout; cut off");
                         } else if (error != null) {
                             warn.accept("MISP_ENRICH_FETCH: events/restSearch failed: " + describe(error));
                         } else if (response.statusCode() != 200) {

@@ -10,55 +10,137 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 import io.mispenrich.logstash.config.ConfigException;
+import io.mispenrich.logstash.config.Settings;
 
-/** The SSLContext for MISP, following Logstash's ssl_verification_mode / ssl_certificate_authorities. */
+/**
+ * TLS towards MISP, from Logstash's usual options: ssl_verification_mode, ssl_certificate_authorities
+ * (replace the JVM's trusted authorities), ssl_certificate and ssl_key (a client certificate, PEM;
+ * the key unencrypted PKCS#8), ssl_supported_protocols and ssl_cipher_suites.
+ */
 public final class TlsContexts {
 
     private TlsContexts() {
     }
 
-    public static SSLContext forMisp(String verificationMode, List<Path> authorities) {
+    public static SSLContext forMisp(Settings.Tls tls) {
         try {
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            if ("none".equals(verificationMode)) {
-                ctx.init(null, new TrustManager[]{new TrustEverything()}, null);
-            } else if (!authorities.isEmpty()) {
-                // As in Logstash's plugins: the listed authorities replace the JVM's default ones.
-                KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-                ks.load(null, null);
-                CertificateFactory cf = CertificateFactory.getInstance("X.509");
-                int n = 0;
-                for (Path p : authorities) {
-                    try (InputStream in = Files.newInputStream(p)) {
-                        for (Certificate c : cf.generateCertificates(in)) {
-                            ks.setCertificateEntry("ca-" + n++, c);
-                        }
-                    } catch (IOException | GeneralSecurityException e) {
-                        throw new ConfigException("ssl_certificate_authorities", "cannot read " + p + ": " + e.getMessage());
-                    }
-                }
-                if (n == 0) {
-                    throw new ConfigException("ssl_certificate_authorities", "holds no PEM certificate");
-                }
-                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init(ks);
-                ctx.init(null, tmf.getTrustManagers(), null);
-            } else {
+            TrustManager[] trust = null;
+            if ("none".equals(tls.verificationMode())) {
+                trust = new TrustManager[]{new TrustEverything()};
+            } else if (!tls.certificateAuthorities().isEmpty()) {
+                trust = trustManagers(tls.certificateAuthorities());
+            }
+            KeyManager[] keys = tls.certificate() == null ? null : keyManagers(tls.certificate(), tls.key());
+            if (trust == null && keys == null) {
                 return SSLContext.getDefault();
             }
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(keys, trust, null);
             return ctx;
         } catch (GeneralSecurityException | IOException e) {
             throw new ConfigException("ssl_certificate_authorities", "cannot set up TLS: " + e.getMessage());
         }
+    }
+
+    /** The protocols and cipher suites to offer, or null for the JDK's defaults. */
+    public static SSLParameters parameters(SSLContext ctx, Settings.Tls tls) {
+        if (tls.supportedProtocols().isEmpty() && tls.cipherSuites().isEmpty()) {
+            return null;
+        }
+        SSLParameters p = ctx.getDefaultSSLParameters();
+        if (!tls.supportedProtocols().isEmpty()) {
+            p.setProtocols(tls.supportedProtocols().toArray(new String[0]));
+        }
+        if (!tls.cipherSuites().isEmpty()) {
+            List<String> known = List.of(ctx.getSupportedSSLParameters().getCipherSuites());
+            for (String c : tls.cipherSuites()) {
+                if (!known.contains(c)) {
+                    throw new ConfigException("ssl_cipher_suites", "this JVM does not know the cipher suite " + c);
+                }
+            }
+            p.setCipherSuites(tls.cipherSuites().toArray(new String[0]));
+        }
+        return p;
+    }
+
+    private static TrustManager[] trustManagers(List<Path> authorities) throws GeneralSecurityException, IOException {
+        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+        ks.load(null, null);
+        CertificateFactory cf = CertificateFactory.getInstance("X.509");
+        int n = 0;
+        for (Path p : authorities) {
+            try (InputStream in = Files.newInputStream(p)) {
+                for (Certificate c : cf.generateCertificates(in)) {
+                    ks.setCertificateEntry("ca-" + n++, c);
+                }
+            } catch (IOException | GeneralSecurityException e) {
+                throw new ConfigException("ssl_certificate_authorities", "cannot read " + p + ": " + e.getMessage());
+            }
+        }
+        if (n == 0) {
+            throw new ConfigException("ssl_certificate_authorities", "holds no PEM certificate");
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        return tmf.getTrustManagers();
+    }
+
+    private static KeyManager[] keyManagers(Path certificate, Path key) throws GeneralSecurityException, IOException {
+        List<Certificate> chain = new ArrayList<>();
+        try (InputStream in = Files.newInputStream(certificate)) {
+            chain.addAll(CertificateFactory.getInstance("X.509").generateCertificates(in));
+        } catch (IOException | GeneralSecurityException e) {
+            throw new ConfigException("ssl_certificate", "cannot read " + certificate + ": " + e.getMessage());
+        }
+        if (chain.isEmpty()) {
+            throw new ConfigException("ssl_certificate", "holds no PEM certificate");
+        }
+        PrivateKey pk = privateKey(key);
+        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+        ks.load(null, null);
+        char[] none = new char[0];
+        ks.setKeyEntry("client", pk, none, chain.toArray(new Certificate[0]));
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, none);
+        return kmf.getKeyManagers();
+    }
+
+    /** An unencrypted PKCS#8 PEM key ("BEGIN PRIVATE KEY"), RSA, EC or EdDSA. */
+    private static PrivateKey privateKey(Path key) throws IOException {
+        String pem = Files.readString(key, StandardCharsets.US_ASCII);
+        int begin = pem.indexOf("-----BEGIN PRIVATE KEY-----");
+        int end = pem.indexOf("-----END PRIVATE KEY-----");
+        if (begin < 0 || end < begin) {
+            throw new ConfigException("ssl_key", "must be an unencrypted PKCS#8 PEM key (BEGIN PRIVATE KEY); convert one with "
+                    + "openssl pkcs8 -topk8 -nocrypt");
+        }
+        byte[] der = Base64.getMimeDecoder().decode(pem.substring(begin + 27, end));
+        for (String algorithm : List.of("RSA", "EC", "Ed25519", "Ed448")) {
+            try {
+                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+            } catch (GeneralSecurityException e) {
+                // not this algorithm: try the next
+            }
+        }
+        throw new ConfigException("ssl_key", "is not an RSA, EC or EdDSA key");
     }
 
     /**
