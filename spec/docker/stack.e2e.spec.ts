@@ -1,6 +1,7 @@
-// The whole docker/ stack, end to end, where a Docker engine exists: Elasticsearch, memcached,
-// misp-sim seeded with the demo dataset, the agent, and Logstash with the gem installed. Events
-// go in over TCP and must come out of Elasticsearch enriched. Without a Docker engine (as on the
+// The whole docker/ stack (profile sim), end to end, where a Docker engine exists:
+// Elasticsearch with the templates installed by setup-elasticsearch, memcached, misp-sim seeded
+// with the demo dataset, the agent, and Logstash with the gem installed. Events go in over TCP
+// and must come out of Elasticsearch enriched and mapped as the templates say. Without a Docker engine (as on the
 // development machines of this project) the suite is skipped, and says why.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -35,9 +36,10 @@ describe.skipIf(unavailable !== null)('docker/compose.yaml stack (testcontainers
     const { DockerComposeEnvironment, Wait } = await import('testcontainers');
     env = await new DockerComposeEnvironment(join(ROOT, 'docker'), 'compose.yaml')
       .withBuild()
+      .withProfiles('sim')
       .withWaitStrategy('elasticsearch-1', Wait.forHealthCheck())
       .withWaitStrategy('logstash-1', Wait.forLogMessage(/Pipelines running/))
-      .up(['elasticsearch', 'setup', 'memcached', 'misp-sim', 'agent', 'logstash']);
+      .up(['elasticsearch', 'setup-elasticsearch', 'memcached', 'misp-sim', 'agent', 'logstash']);
   }, 900_000);
 
   afterAll(async () => {
@@ -58,6 +60,12 @@ describe.skipIf(unavailable !== null)('docker/compose.yaml stack (testcontainers
       hit = body?.hits?.hits?.[0]?._source ?? null;
     }
     expect(hit?.threat?.enrichments?.[0]?.indicator?.url?.domain).toBe('loader-cdn.example');
+    expect(hit?.threat?.enrichments?.[0]?.feed?.name).toBe('MISP');
+    expect(hit?.misp_enrich?.indicator).toContain('loader-cdn.example');
     expect(hit?.tags).toContain('misp_hit');
+    // The index got the template's mapping, not a dynamic one.
+    const mapping: any = await (await fetch('http://127.0.0.1:9200/misp-enrich-*/_mapping')).json();
+    const props = (Object.values(mapping)[0] as any).mappings.properties;
+    expect(props.threat.properties.enrichments.type).toBe('nested');
   }, 300_000);
 });

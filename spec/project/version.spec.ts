@@ -1,6 +1,6 @@
 // VERSION is the single source of the version: package.json, the Maven build and the bundle
 // must all say the same.
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const read = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
@@ -16,7 +16,13 @@ describe('one version everywhere', () => {
   });
 
   it('every pom.xml carries it', () => {
-    for (const pom of ['pom.xml', 'plugin/java/logstash-api/pom.xml', 'plugin/java/filter/pom.xml', 'plugin/java/harness/pom.xml']) {
+    // Every Maven module there is: the root's and the standalone ones beside it.
+    const modules = ['plugin/java', 'spec-support'].flatMap((dir) =>
+      existsSync(new URL(`../../${dir}`, import.meta.url)) ? readdirSync(new URL(`../../${dir}`, import.meta.url)).map((m) => `${dir}/${m}/pom.xml`) : [],
+    );
+    const poms = ['pom.xml', ...modules.filter((p) => existsSync(new URL(`../../${p}`, import.meta.url)))];
+    expect(poms).toContain('plugin/java/filter/pom.xml');
+    for (const pom of poms) {
       const text = read(pom);
       // The module's own <version>, outside dependencies, plugins and profiles; else its parent's.
       const parent = /<parent>[\s\S]*?<version>([^<]+)<\/version>[\s\S]*?<\/parent>/.exec(text);

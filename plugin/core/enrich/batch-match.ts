@@ -2,12 +2,12 @@
 // their values matched (match), then their edits once the host has the MISP contexts (finish).
 // Candidates are computed again here, for these few values, with the plan of the keys the host
 // looked up, so the host never needs to know what a key means.
-import type { EnricherConfig } from '../config/options.js';
+import { DEFAULT_ECS_TARGET, type EnricherConfig } from '../config/options.js';
 import { CoreError } from '../errors.js';
 import { candidateProbes, decodeSummary, probeOf, type IndicatorSummary } from '../ioc/index.js';
 import type { EventChange, FinishResponse, MatchRequest, MatchStats } from '../protocol.js';
 import { boundedAttribute, boundedContext } from './bounds.js';
-import { ecsEnrichment } from './ecs-output.js';
+import { ecsEnrichment, ecsEventSummary } from './ecs-output.js';
 import type { Hit } from './hit.js';
 import { legacyFields } from './legacy-output.js';
 import { readEventContext, type EventContext } from './misp-context.js';
@@ -104,6 +104,9 @@ export class BatchMatch {
       else {
         const entries = hits.map((h) => ecsEnrichment(h, contextOf(h.attr.event_id), this.config, this.now));
         change.append.push([this.config.target, entries]);
+        // The misp_enrich.* summary belongs to the shipped templates, dashboard and rule, which
+        // read threat.enrichments: written only where they look.
+        if (this.config.target === DEFAULT_ECS_TARGET) change.append.push(...ecsEventSummary(entries));
       }
     }
     return { changes, stats: this.stats };
