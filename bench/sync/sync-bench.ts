@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { freePort, startMemcached } from '../../spec/support/memcached.js';
+import { freePort, startMemcached } from '../../tools/local-memcached.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KEY = 'bench-api-key-5d41402abc4b2a76b9719d911017c592';

@@ -21,12 +21,3 @@ export type IndicatorKind = (typeof INDICATOR_KINDS)[number];
 export function isDatatype(value: unknown): value is Datatype {
   return typeof value === 'string' && (DATATYPES as readonly string[]).includes(value);
 }
-
-export function isIndicatorKind(value: unknown): value is IndicatorKind {
-  return typeof value === 'string' && (INDICATOR_KINDS as readonly string[]).includes(value);
-}
-
-/** The datatype an indicator kind belongs to (for counts and configuration). */
-export function datatypeOfKind(kind: IndicatorKind): Datatype {
-  return kind === 'net' ? 'ip' : kind;
-}

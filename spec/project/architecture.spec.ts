@@ -1,0 +1,71 @@
+// The architecture's rules, checked on the sources rather than trusted to prose
+// (../shared/design/style.md, plugin/core/README.md): the indicator vocabulary is a leaf, the agent
+// sees only that leaf of the core, the core sees neither Node nor Java, and nothing the product
+// or the benchmarks run imports spec code.
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve('.');
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((d) => {
+    const p = join(dir, d.name);
+    if (d.isDirectory()) return d.name === 'node_modules' ? [] : tsFiles(p);
+    return /\.(ts|mts|mjs|js)$/.test(d.name) && !d.name.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+interface Import {
+  file: string;
+  /** As written: a package name or a relative path. */
+  specifier: string;
+  /** For a relative import: the imported file, relative to the project root. */
+  target: string | null;
+}
+
+export function importsOf(file: string, text = readFileSync(join(ROOT, file), 'utf8')): Import[] {
+  const out: Import[] = [];
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"\n;]*?from\s+['"]([^'"]+)['"]|(?:^|\n)\s*import\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+    const specifier = (m[1] ?? m[2] ?? m[3])!;
+    const target = specifier.startsWith('.') ? relative(ROOT, resolve(ROOT, dirname(file), specifier)) : null;
+    out.push({ file, specifier, target });
+  }
+  return out;
+}
+
+/** Imports of the files under `dir` that break `allowed`. */
+function violations(dir: string, allowed: (i: Import) => boolean): string[] {
+  return tsFiles(dir).flatMap((f) => importsOf(f).filter((i) => !allowed(i)).map((i) => `${i.file} imports ${i.specifier}`));
+}
+
+const under = (i: Import, ...dirs: string[]) => i.target !== null && dirs.some((d) => i.target!.startsWith(`${d}/`));
+
+/** The rules, each a folder and what its files may import. */
+export const RULES: [name: string, dir: string, allowed: (i: Import) => boolean][] = [
+  ['plugin/core/ioc is a leaf: it imports nothing else of the project (a pure package for punycode and hashing)', 'plugin/core/ioc',
+    (i) => under(i, 'plugin/core/ioc') || (i.target === null && (i.specifier.startsWith('punycode') || i.specifier.startsWith('@noble/hashes')))],
+  ['the core imports only itself and the leaf\'s two pure packages: no Node built-in, no Java', 'plugin/core',
+    (i) => under(i, 'plugin/core') || (i.target === null && (i.specifier.startsWith('punycode') || i.specifier.startsWith('@noble/hashes')))],
+  ['the agent sees only plugin/core/ioc of the core', 'agent',
+    (i) => i.target === null || under(i, 'agent', 'plugin/core/ioc')],
+  ['misp-sim stands alone', 'misp-sim', (i) => i.target === null || under(i, 'misp-sim')],
+  ['the product, the tools, the demo and the benchmarks never import spec code', '.',
+    (i) => !i.file.startsWith('spec/') && !i.file.startsWith('.tmp/') && !i.file.startsWith('dist/') ? !under(i, 'spec') : true],
+];
+
+describe('the architecture\'s import rules', () => {
+  for (const [name, dir, allowed] of RULES) {
+    it(name, () => {
+      const scope = dir === '.' ? ['agent', 'plugin', 'misp-sim', 'bench', 'demo', 'tools', 'scripts', 'bin', 'packaging'] : [dir];
+      expect(scope.flatMap((d) => violations(d, allowed))).toEqual([]);
+    });
+  }
+
+  it('catches a broken rule (a check of the checker on a made-up file)', () => {
+    const agentFile = 'agent/sync/engine.ts';
+    const bad = importsOf(agentFile, "import { Batch } from '../../plugin/core/enrich/batch-match.js';\nimport x from 'undici';\n");
+    const rule = RULES.find(([, dir]) => dir === 'agent')![2];
+    expect(bad.filter((i) => !rule(i)).map((i) => i.specifier)).toEqual(['../../plugin/core/enrich/batch-match.js']);
+  });
+});
