@@ -121,7 +121,7 @@ async function mispEnrichRun(input: string, settings: string, dir: string, javaH
     '--output', join(dir, 'out.ndjson'), '--workers', String(workers), '--batch-size', String(BATCH), '--report', report, '--log-level', 'warn'],
   { ...process.env, JAVA_HOME: javaHome, MISP_ENRICH_JAVA_OPTS: javaOpts });
   const r = JSON.parse(readFileSync(report, 'utf8'));
-  const m = (name: string) => Number(r.metrics[`plugins.filters.misp_enrich_harness.events.${name}`] ?? 0);
+  const m = (name: string) => Number(r.metrics[`plugins.filters.misp_enrich_harness.${name}`] ?? 0);
   return {
     // filter() time is summed over the workers: its rate is per worker.
     all: Math.round(r.events_in / (r.filter_nanos / 1e9)),

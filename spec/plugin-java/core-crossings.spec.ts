@@ -90,6 +90,6 @@ describe('calls into the core per batch', () => {
     expect(total).toBeLessThanOrEqual(3 * batches);
     // The plugin's own metric counts the same crossings (plus describe and version at start-up,
     // which run outside filter() and are not in it).
-    expect(r.report!.metrics['plugins.filters.misp_enrich_harness.events.core_calls']).toBe(total);
+    expect(r.report!.metrics['plugins.filters.misp_enrich_harness.core_calls']).toBe(total);
   }, 120_000);
 });

@@ -62,8 +62,8 @@ describe('misp_enrich in the harness, real memcached', () => {
       expect(enrichments[0].misp.attribute.value, c.name).toBe(c.value);
       expect(enrichments[0].misp.attribute.type, c.name).toBe(c.type);
     });
-    expect(r.report!.metrics['plugins.filters.misp_enrich_harness.events.matched']).toBe(CASES.length);
-    expect(r.report!.metrics['plugins.filters.misp_enrich_harness.events.events']).toBe(CASES.length);
+    expect(r.report!.metrics['plugins.filters.misp_enrich_harness.matched']).toBe(CASES.length);
+    expect(r.report!.metrics['plugins.filters.misp_enrich_harness.events.in']).toBe(CASES.length);
   });
 
   it('lets misses through exactly as they came in, apart from @version', async () => {
@@ -139,7 +139,7 @@ describe('misp_enrich in the harness, real memcached', () => {
     expect(r.events[0]!.tags).toEqual(['_misp_enrich_lookup_failure']);
     expect(r.events[0]!.threat).toBeUndefined();
     expect(r.stderr).toContain('MISP_ENRICH_LOOKUP');
-    expect(r.report!.metrics['plugins.filters.misp_enrich_harness.events.failures']).toBeGreaterThan(0);
+    expect(r.report!.metrics['plugins.filters.misp_enrich_harness.failures']).toBeGreaterThan(0);
   });
 
   it('reads NDJSON from stdin and writes it to stdout with "-"', () => {
@@ -177,7 +177,7 @@ describe('misp_enrich in the harness, real memcached', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.events).toHaveLength(125);
     expect(r.report!.batches).toBe(1);
-    expect(r.report!.metrics['plugins.filters.misp_enrich_harness.events.lookups']).toBeGreaterThanOrEqual(5000);
+    expect(r.report!.metrics['plugins.filters.misp_enrich_harness.lookups']).toBeGreaterThanOrEqual(5000);
     // The value is read whole (one 300 KB memcached value); the text copied into the event is cut.
     expect(r.events[77]!.threat.enrichments[0].indicator.description).toHaveLength(2048);
     expect(r.events.filter((e) => e.threat)).toHaveLength(1);

@@ -58,7 +58,7 @@ describe('MISP context through events/restSearch', () => {
       expect(e.tags).toBeUndefined();
     }
     expect(await restSearchCalls()).toBe(1);
-    expect(r.report!.metrics['plugins.filters.misp_enrich_harness.events.fetches']).toBe(1);
+    expect(r.report!.metrics['plugins.filters.misp_enrich_harness.fetches']).toBe(1);
     expect(r.stderr).not.toContain(sim.apiKey);
   });
 

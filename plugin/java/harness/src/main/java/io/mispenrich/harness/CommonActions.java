@@ -1,84 +1,104 @@
 package io.mispenrich.harness;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import co.elastic.logstash.api.Event;
 import co.elastic.logstash.api.FilterMatchListener;
 
 /**
- * What Logstash does when a filter calls filterMatched(event): the common options add_field,
- * remove_field, add_tag and remove_tag, in that order, with %{field} references expanded.
+ * What Logstash does when a Java filter calls filterMatched(event) (its JavaFilterDelegatorExt's
+ * listener): the common options add_field, add_tag, remove_field and remove_tag, with %{...}
+ * references expanded, applied in the order Logstash happens to apply them: the iteration order of
+ * the HashMap it builds from the plugin's options (not the order the Ruby filters use). Their
+ * rules, as Logstash's:
+ * <ul>
+ * <li>add_field: a text value is interpolated, any other value is set as it is; a field already
+ * holding a list gets the value appended, a field holding anything else becomes [old, new];</li>
+ * <li>remove_tag: only when [tags] is a non-empty list.</li>
+ * </ul>
  */
 final class CommonActions implements FilterMatchListener {
 
-    private final Map<String, Object> addField;
-    private final List<Object> addTag;
-    private final List<Object> removeField;
-    private final List<Object> removeTag;
+    private final List<Consumer<Event>> actions = new ArrayList<>();
 
     @SuppressWarnings("unchecked")
     CommonActions(Map<String, Object> settings) {
-        this.addField = settings.get("add_field") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-        this.addTag = listOf(settings.get("add_tag"));
-        this.removeField = listOf(settings.get("remove_field"));
-        this.removeTag = listOf(settings.get("remove_tag"));
-    }
-
-    private static List<Object> listOf(Object o) {
-        if (o == null) {
-            return List.of();
+        // The options as Logstash's plugin factory holds them: a HashMap built from a HashMap.
+        Map<String, Object> options = new HashMap<>();
+        settings.forEach(options::put);
+        for (Map.Entry<String, Object> e : new HashMap<>(options).entrySet()) {
+            Object v = e.getValue();
+            switch (e.getKey()) {
+                case "add_field" -> actions.add(event -> addField(event, (Map<String, Object>) v));
+                case "add_tag" -> actions.add(event -> addTag(event, (List<Object>) v));
+                case "remove_field" -> actions.add(event -> removeField(event, (List<Object>) v));
+                case "remove_tag" -> actions.add(event -> removeTag(event, (List<Object>) v));
+                default -> {
+                    // not a common action
+                }
+            }
         }
-        if (o instanceof List<?> l) {
-            return new ArrayList<>(l);
-        }
-        return List.of(o);
     }
 
     @Override
     public void filterMatched(Event event) {
-        try {
-            for (Map.Entry<String, Object> e : addField.entrySet()) {
-                String field = ref(event.sprintf(e.getKey()));
-                for (Object v : listOf(e.getValue())) {
-                    String value = event.sprintf(String.valueOf(v));
-                    if (event.includes(field)) {
-                        Object existing = event.getField(field);
-                        List<Object> merged = new ArrayList<>();
-                        if (existing instanceof List<?> l) {
-                            merged.addAll(l);
-                        } else {
-                            merged.add(existing);
-                        }
-                        merged.add(value);
-                        event.setField(field, merged);
-                    } else {
-                        event.setField(field, value);
-                    }
-                }
-            }
-            for (Object f : removeField) {
-                event.remove(ref(event.sprintf(String.valueOf(f))));
-            }
-            for (Object t : addTag) {
-                event.tag(event.sprintf(String.valueOf(t)));
-            }
-            if (!removeTag.isEmpty() && event.getField("tags") != null) {
-                Object tags = event.getField("tags");
-                List<Object> list = tags instanceof List<?> l ? new ArrayList<>(l) : new ArrayList<>(List.of(tags));
-                for (Object t : removeTag) {
-                    list.remove(event.sprintf(String.valueOf(t)));
-                }
-                event.setField("tags", list);
-            }
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
+        for (Consumer<Event> action : actions) {
+            action.accept(event);
         }
     }
 
-    /** Logstash accepts both "name" and "[a][b]" in these options. */
-    private static String ref(String s) {
-        return s;
+    @SuppressWarnings("unchecked")
+    private static void addField(Event event, Map<String, Object> fields) {
+        for (Map.Entry<String, Object> e : fields.entrySet()) {
+            String field = sprintf(event, e.getKey());
+            Object value = e.getValue() instanceof String s ? sprintf(event, s) : e.getValue();
+            Object existing = event.getField(field);
+            if (existing == null) {
+                event.setField(field, value);
+            } else if (existing instanceof List<?> l) {
+                ((List<Object>) l).add(value);
+                event.setField(field, l);
+            } else {
+                List<Object> both = new ArrayList<>();
+                both.add(existing);
+                both.add(value);
+                event.setField(field, both);
+            }
+        }
+    }
+
+    private static void addTag(Event event, List<Object> tags) {
+        for (Object t : tags) {
+            event.tag(sprintf(event, t.toString()));
+        }
+    }
+
+    private static void removeField(Event event, List<Object> fields) {
+        for (Object f : fields) {
+            event.remove(sprintf(event, f.toString()));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void removeTag(Event event, List<Object> tags) {
+        if (event.getField("tags") instanceof List<?> l && !l.isEmpty()) {
+            List<Object> current = (List<Object>) l;
+            for (Object t : tags) {
+                current.remove(sprintf(event, t.toString()));
+            }
+            event.setField("tags", current);
+        }
+    }
+
+    private static String sprintf(Event event, String s) {
+        try {
+            return event.sprintf(s);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

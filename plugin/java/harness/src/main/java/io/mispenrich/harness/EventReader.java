@@ -15,15 +15,17 @@ import java.util.Map;
 import co.elastic.logstash.api.Event;
 
 /**
- * NDJSON in, as Logstash's json_lines codec reads it: one event per line; a line that is not a
- * JSON object becomes an event with the line in [message] and the tag _jsonparsefailure, so no
- * input line is ever lost; blank lines are skipped.
+ * NDJSON in, as Logstash reads it with Event.fromJson: one event per line (an array of objects,
+ * one per object); a line it cannot make events of becomes an event with the line in [message]
+ * and the tag _jsonparsefailure, as the json_lines codec does, so no input line is ever lost;
+ * blank lines are skipped.
  */
 final class EventReader implements PipelineRun.Source, Closeable {
 
     static final String PARSE_FAILURE_TAG = "_jsonparsefailure";
 
     private final BufferedReader reader;
+    private final List<Event> pending = new ArrayList<>();
 
     EventReader(String file) throws IOException {
         this.reader = file.equals("-")
@@ -33,23 +35,30 @@ final class EventReader implements PipelineRun.Source, Closeable {
 
     @Override
     public List<Event> next(int max) throws IOException {
-        List<Event> batch = new ArrayList<>(max);
         String line;
-        while (batch.size() < max && (line = reader.readLine()) != null) {
+        while (pending.size() < max && (line = reader.readLine()) != null) {
             if (line.isBlank()) {
                 continue;
             }
-            Map<String, Object> fields;
+            List<Event> events = new ArrayList<>();
             try {
-                fields = Ndjson.readObject(line);
+                for (Map<String, Object> fields : Ndjson.readEvents(line)) {
+                    events.add(new HarnessEvent(fields));
+                }
             } catch (IOException | IllegalArgumentException e) {
-                fields = new LinkedHashMap<>();
+                Map<String, Object> fields = new LinkedHashMap<>();
                 fields.put("message", line);
                 fields.put("tags", new ArrayList<>(List.of(PARSE_FAILURE_TAG)));
+                events = List.of(new HarnessEvent(fields));
             }
-            batch.add(new HarnessEvent(fields));
+            pending.addAll(events);
         }
-        return batch.isEmpty() ? null : batch;
+        if (pending.isEmpty()) {
+            return null;
+        }
+        List<Event> batch = new ArrayList<>(pending.subList(0, Math.min(max, pending.size())));
+        pending.subList(0, batch.size()).clear();
+        return batch;
     }
 
     @Override

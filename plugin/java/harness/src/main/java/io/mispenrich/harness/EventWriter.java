@@ -13,8 +13,8 @@ import co.elastic.logstash.api.Event;
 
 /**
  * NDJSON out, one event per line, to a file or to stdout ("-"). Text that UTF-8 cannot hold (a
- * lone surrogate from a \\ud800 escape in the input) is written as '?', as Logstash's own JSON
- * output does, instead of ending the run: every event is written whatever it holds.
+ * lone surrogate left in a field name: values are cleaned as Logstash stores them, see Values) is
+ * written as '?' instead of ending the run: every event is written whatever it holds.
  */
 final class EventWriter implements PipelineRun.Sink, Closeable {
 

@@ -15,8 +15,10 @@ import co.elastic.logstash.api.PluginConfigSpec;
 
 /**
  * Options as Logstash hands them to a Java plugin: values typed as the pipeline parser types them
- * (strings, Long, Double, Boolean, List, Map), converted by get() to the spec's type as Logstash's
- * ConfigurationImpl does, and an IllegalStateException for a value of an incompatible type.
+ * (strings, Long, Double, Boolean, List, Map), converted by get() to the spec's type by the rules
+ * of Logstash's ConfigurationImpl: a Long where a Double is wanted, ANY string where a boolean is
+ * wanted ("true" is true, every other text false: Logstash never refuses one), a string where a
+ * URI or a password is wanted; any other mismatch is an IllegalStateException.
  */
 final class HarnessConfiguration implements Configuration {
 
@@ -40,14 +42,14 @@ final class HarnessConfiguration implements Configuration {
         if (type.isAssignableFrom(o.getClass())) {
             return (T) o;
         }
-        if (type == Double.class && o instanceof Number n) {
-            return (T) Double.valueOf(n.doubleValue());
+        if (type == Double.class && (o instanceof Long || o instanceof Integer)) {
+            return (T) Double.valueOf(((Number) o).doubleValue());
         }
         if (type == Long.class && (o instanceof Integer || o instanceof Short)) {
             return (T) Long.valueOf(((Number) o).longValue());
         }
-        if (type == Boolean.class && o instanceof String s && (s.equals("true") || s.equals("false"))) {
-            return (T) Boolean.valueOf(s);
+        if (type == Boolean.class && o instanceof String s) {
+            return (T) Boolean.valueOf(Boolean.parseBoolean(s));
         }
         if (type == URI.class && o instanceof String s) {
             try {

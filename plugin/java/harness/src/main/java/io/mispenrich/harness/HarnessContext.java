@@ -28,9 +28,10 @@ final class HarnessContext implements Context {
         return null; // Logstash hands out null when the DLQ is disabled, the default
     }
 
+    /** As Logstash's ContextImpl: [plugins, filters, ID] (under [stats, pipelines, ID] in Logstash). */
     @Override
     public NamespacedMetric getMetric(Plugin plugin) {
-        return metric.namespace("plugins", "filters", plugin.getId(), "events");
+        return metric.namespace("plugins", "filters", plugin.getId());
     }
 
     @Override

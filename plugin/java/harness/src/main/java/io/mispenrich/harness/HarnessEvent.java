@@ -1,99 +1,74 @@
 package io.mispenrich.harness;
 
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import co.elastic.logstash.api.Event;
 
 /**
- * An Event with Logstash's observable behaviour: field references, @metadata kept apart from the
- * data, @timestamp (a timestamp) and @version ("1") added when missing, values normalized on the
- * way in (integers become Long, floats Double, containers are copied) and copied on the way out.
+ * An Event with Logstash's observable behaviour: field references read and written by the rules
+ * of its Accessors (FieldPaths), @metadata kept apart from the data, values stored as it stores
+ * them (Values), @timestamp read as it reads it (Timestamps: "2026-11-01" is midnight) and added
+ * when missing, @version "1" added when missing, tags that are not text moved to _tags with
+ * _tagsparsefailure, and %{...} references (Interpolation).
  */
 final class HarnessEvent implements Event {
 
     static final String TIMESTAMP = "@timestamp";
     static final String VERSION = "@version";
     static final String TAGS = "tags";
+    static final String TAGS_FAILURE_FIELD = "_tags";
+    static final String TAGS_FAILURE_TAG = "_tagsparsefailure";
+    static final String TIMESTAMP_FAILURE_FIELD = "_@timestamp";
+    static final String TIMESTAMP_FAILURE_TAG = "_timestampparsefailure";
 
     private final Map<String, Object> data;
     private final Map<String, Object> metadata;
     private boolean cancelled;
 
+    /** @throws IllegalArgumentException when @metadata is not a map (Logstash cannot build that event) */
     HarnessEvent(Map<String, Object> fields) {
         this.data = new LinkedHashMap<>();
         this.metadata = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : fields.entrySet()) {
-            if (e.getKey().equals(FieldReference.METADATA) && e.getValue() instanceof Map<?, ?> m) {
+            if (e.getKey().equals(FieldReference.METADATA)) {
+                if (!(e.getValue() instanceof Map<?, ?> m)) {
+                    throw new IllegalArgumentException("@metadata must be a map");
+                }
                 for (Map.Entry<?, ?> me : m.entrySet()) {
-                    metadata.put(String.valueOf(me.getKey()), normalize(me.getValue()));
+                    metadata.put(String.valueOf(me.getKey()), Values.normalize(me.getValue()));
                 }
             } else {
-                data.put(e.getKey(), normalize(e.getValue()));
-            }
-        }
-        Object ts = data.get(TIMESTAMP);
-        if (ts == null) {
-            data.put(TIMESTAMP, Instant.now());
-        } else if (!(ts instanceof Instant)) {
-            try {
-                data.put(TIMESTAMP, Instant.parse(String.valueOf(ts)));
-            } catch (DateTimeParseException e) {
-                // What Logstash does with an unparseable @timestamp.
-                data.put(TIMESTAMP, Instant.now());
-                data.put("_@timestamp", ts);
-                tag("_timestampparsefailure");
+                data.put(e.getKey(), Values.normalize(e.getValue()));
             }
         }
         data.putIfAbsent(VERSION, "1");
+        Object tags = data.get(TAGS);
+        if (!legalTags(tags)) {
+            data.put(TAGS_FAILURE_FIELD, new ArrayList<>(java.util.Collections.singletonList(tags)));
+            data.put(TAGS, new ArrayList<>(List.of(TAGS_FAILURE_TAG)));
+        }
+        Object ts = data.get(TIMESTAMP);
+        Instant parsed = ts == null ? Instant.now() : Timestamps.parse(ts);
+        data.put(TIMESTAMP, parsed == null ? Instant.now() : parsed);
+        if (parsed == null) {
+            tag(TIMESTAMP_FAILURE_TAG);
+            data.put(TIMESTAMP_FAILURE_FIELD, ts);
+        }
     }
 
-    /** Logstash's stored form of a value. */
-    static Object normalize(Object v) {
-        if (v == null || v instanceof String || v instanceof Long || v instanceof Double || v instanceof Boolean
-                || v instanceof Instant || v instanceof BigInteger || v instanceof BigDecimal) {
-            return v;
+    /** Text, or a list of texts, or nothing: anything else in [tags] is moved to [_tags]. */
+    private static boolean legalTags(Object tags) {
+        if (tags == null || tags instanceof String) {
+            return true;
         }
-        if (v instanceof Integer || v instanceof Short || v instanceof Byte) {
-            return ((Number) v).longValue();
+        if (tags instanceof List<?> l) {
+            return l.stream().allMatch(t -> t instanceof String);
         }
-        if (v instanceof Float f) {
-            return f.doubleValue();
-        }
-        if (v instanceof Map<?, ?> m) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                out.put(String.valueOf(e.getKey()), normalize(e.getValue()));
-            }
-            return out;
-        }
-        if (v instanceof Collection<?> c) {
-            List<Object> out = new ArrayList<>(c.size());
-            for (Object o : c) {
-                out.add(normalize(o));
-            }
-            return out;
-        }
-        if (v instanceof Object[] arr) {
-            return normalize(List.of(arr));
-        }
-        if (v instanceof CharSequence s) {
-            return s.toString();
-        }
-        throw new IllegalArgumentException("Missing Converter handling for full class name=" + v.getClass().getName());
-    }
-
-    private static Object copy(Object v) {
-        return (v instanceof Map<?, ?> || v instanceof List<?>) ? normalize(v) : v;
+        return false;
     }
 
     @Override
@@ -134,124 +109,59 @@ final class HarnessEvent implements Event {
 
     @Override
     public Object getField(String reference) {
-        return copy(getUnconvertedField(reference));
+        return Values.copy(getUnconvertedField(reference));
     }
 
     @Override
     public Object getUnconvertedField(String reference) {
         FieldReference ref = FieldReference.parse(reference);
-        Object cur = ref.metadata() ? metadata : data;
-        for (String seg : ref.path()) {
-            cur = child(cur, seg);
-            if (cur == null) {
-                return null;
-            }
+        if (ref.path().isEmpty()) {
+            return ref.metadata() ? metadata : null;
         }
-        return cur;
+        return FieldPaths.get(ref.metadata() ? metadata : data, ref.path());
     }
 
-    private static Object child(Object container, String seg) {
-        if (container instanceof Map<?, ?> m) {
-            return m.get(seg);
-        }
-        if (container instanceof List<?> l) {
-            Integer i = index(seg, l.size());
-            return i == null ? null : l.get(i);
-        }
-        return null;
-    }
-
-    private static Integer index(String seg, int size) {
-        try {
-            int i = Integer.parseInt(seg);
-            if (i < 0) {
-                i += size;
-            }
-            return i >= 0 && i < size ? i : null;
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
+    /**
+     * @throws IllegalStateException where Logstash refuses the write (under a string, or [tags]
+     *                               set to anything but text or a list of texts)
+     */
     @Override
     @SuppressWarnings("unchecked")
     public void setField(String reference, Object value) {
         FieldReference ref = FieldReference.parse(reference);
-        Object v = normalize(value);
-        if (!ref.metadata() && ref.path().size() == 1 && ref.path().get(0).equals(TIMESTAMP) && !(v instanceof Instant)) {
-            v = Instant.parse(String.valueOf(v));
-        }
-        Object cur = ref.metadata() ? metadata : data;
+        Object v = Values.normalize(value);
         if (ref.path().isEmpty()) {
-            if (v instanceof Map<?, ?> m) {
+            if (ref.metadata() && v instanceof Map<?, ?> m) {
                 metadata.clear();
                 metadata.putAll((Map<String, Object>) m);
             }
             return;
         }
-        List<String> path = ref.path();
-        for (int i = 0; i < path.size() - 1; i++) {
-            String seg = path.get(i);
-            Object next = child(cur, seg);
-            if (next != null && !(next instanceof Map<?, ?>) && !(next instanceof List<?>)) {
-                // Logstash's Accessors refuse this too (InvalidFieldSetException), rather than
-                // replace a scalar by a map.
-                throw new IllegalStateException("Could not set field '" + path.get(i + 1) + "' on object '" + next
-                        + "' to value '" + v + "'. This is probably due to trying to set a field like [foo][bar] = someValue when [foo] is not either a map or a string");
-            }
-            if (next == null) {
-                next = new LinkedHashMap<String, Object>();
-                put(cur, seg, next);
-            }
-            cur = next;
+        if (!ref.metadata() && ref.path().get(0).equals(TAGS) && (ref.path().size() > 1 || !legalTags(v))) {
+            throw new IllegalStateException("Invalid tags type: " + reference + " => " + v);
         }
-        put(cur, path.get(path.size() - 1), v);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static void put(Object container, String seg, Object value) {
-        if (container instanceof Map<?, ?> m) {
-            ((Map<String, Object>) m).put(seg, value);
-        } else if (container instanceof List<?> l) {
-            Integer i = index(seg, l.size());
-            if (i != null) {
-                ((List<Object>) l).set(i, value);
-            } else if (seg.equals(Integer.toString(l.size()))) {
-                ((List<Object>) l).add(value);
-            } else {
-                throw new IllegalArgumentException("Index out of bounds: " + seg);
+        if (!ref.metadata() && ref.path().size() == 1 && ref.path().get(0).equals(TIMESTAMP) && !(v instanceof Instant)) {
+            v = Timestamps.parse(v);
+            if (v == null) {
+                throw new IllegalStateException("Invalid @timestamp: " + value);
             }
         }
+        FieldPaths.set(ref.metadata() ? metadata : data, ref.path(), v);
     }
 
     @Override
     public boolean includes(String field) {
         FieldReference ref = FieldReference.parse(field);
-        Object cur = ref.metadata() ? metadata : data;
-        List<String> path = ref.path();
-        for (int i = 0; i < path.size(); i++) {
-            if (cur instanceof Map<?, ?> m) {
-                if (!m.containsKey(path.get(i))) {
-                    return false;
-                }
-                cur = m.get(path.get(i));
-            } else if (cur instanceof List<?> l) {
-                Integer idx = index(path.get(i), l.size());
-                if (idx == null) {
-                    return false;
-                }
-                cur = l.get(idx);
-            } else {
-                return false;
-            }
+        if (ref.path().isEmpty()) {
+            return ref.metadata();
         }
-        return true;
+        return FieldPaths.includes(ref.metadata() ? metadata : data, ref.path());
     }
 
     @Override
     public Map<String, Object> toMap() {
         @SuppressWarnings("unchecked")
-        Map<String, Object> out = (Map<String, Object>) normalize(data);
+        Map<String, Object> out = (Map<String, Object>) Values.normalize(data);
         return out;
     }
 
@@ -267,7 +177,7 @@ final class HarnessEvent implements Event {
     @Override
     public Event append(Event e) {
         for (Map.Entry<String, Object> f : e.getData().entrySet()) {
-            data.putIfAbsent(f.getKey(), normalize(f.getValue()));
+            data.putIfAbsent(f.getKey(), Values.normalize(f.getValue()));
         }
         return this;
     }
@@ -275,61 +185,27 @@ final class HarnessEvent implements Event {
     @Override
     public Object remove(String path) {
         FieldReference ref = FieldReference.parse(path);
-        Object cur = ref.metadata() ? metadata : data;
-        List<String> p = ref.path();
-        if (p.isEmpty()) {
-            return null;
-        }
-        for (int i = 0; i < p.size() - 1; i++) {
-            cur = child(cur, p.get(i));
-            if (cur == null) {
+        if (ref.path().isEmpty()) {
+            if (!ref.metadata()) {
                 return null;
             }
+            Map<String, Object> old = new LinkedHashMap<>(metadata);
+            metadata.clear();
+            return old;
         }
-        String last = p.get(p.size() - 1);
-        if (cur instanceof Map<?, ?> m) {
-            return m.remove(last);
-        }
-        if (cur instanceof List<?> l) {
-            Integer i = index(last, l.size());
-            return i == null ? null : l.remove((int) i);
-        }
-        return null;
+        return FieldPaths.remove(ref.metadata() ? metadata : data, ref.path());
     }
-
-    private static final Pattern SPRINTF = Pattern.compile("%\\{([^}]+)\\}");
 
     @Override
     public String sprintf(String s) {
-        if (s.indexOf("%{") < 0) {
-            return s;
-        }
-        Matcher m = SPRINTF.matcher(s);
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String ref = m.group(1);
-            Object v = ref.equals("+%s") ? getEventTimestamp().getEpochSecond() : getField(ref.startsWith("[") ? ref : "[" + ref + "]");
-            String text;
-            if (v == null) {
-                text = m.group(0);
-            } else if (v instanceof List<?> || v instanceof Map<?, ?>) {
-                text = v instanceof List<?> l ? String.join(",", l.stream().map(String::valueOf).toList()) : Ndjson.write(v);
-            } else if (v instanceof Instant i) {
-                text = Ndjson.timestamp(i);
-            } else {
-                text = String.valueOf(v);
-            }
-            m.appendReplacement(out, Matcher.quoteReplacement(text));
-        }
-        m.appendTail(out);
-        return out.toString();
+        return Interpolation.evaluate(this, s);
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public Event clone() {
-        Map<String, Object> copy = (Map<String, Object>) normalize(data);
-        copy.put(FieldReference.METADATA, normalize(metadata));
+        Map<String, Object> copy = (Map<String, Object>) Values.normalize(data);
+        copy.put(FieldReference.METADATA, Values.normalize(metadata));
         HarnessEvent e = new HarnessEvent(copy);
         e.cancelled = cancelled;
         return e;
@@ -339,7 +215,7 @@ final class HarnessEvent implements Event {
     public String toString() {
         Object host = data.get("host");
         Object message = data.get("message");
-        return Ndjson.timestamp(getEventTimestamp()) + " " + (host == null ? "%{host}" : host) + " "
+        return Timestamps.print(getEventTimestamp()) + " " + (host == null ? "%{host}" : host) + " "
                 + (message == null ? "%{message}" : message);
     }
 

@@ -166,6 +166,15 @@ public final class HarnessMain {
             return 0;
         }
 
+        PipelineRun.DelegatorMetrics delegatorMetrics;
+        try {
+            delegatorMetrics = PipelineRun.DelegatorMetrics.of(context.getMetric(filter), PLUGIN_NAME);
+        } catch (IllegalStateException e) {
+            // As in Logstash, whose pipeline then fails to start.
+            filter.close();
+            throw new StartupFailure("Logstash cannot make the filter's own metrics: " + e.getMessage());
+        }
+
         int workers = Integer.parseInt(args.getOrDefault("workers", "1"));
         int batchSize = Integer.parseInt(args.getOrDefault("batch-size", "125"));
         if (workers < 1 || batchSize < 1) {
@@ -177,7 +186,7 @@ public final class HarnessMain {
                 : PipelineRun.Pause.NONE;
         PipelineRun.Result result;
         try (EventReader reader = new EventReader(args.get("input")); EventWriter writer = new EventWriter(args.get("output"))) {
-            result = PipelineRun.run(filter, reader, writer, workers, batchSize, new CommonActions(settings), pause);
+            result = PipelineRun.run(filter, reader, writer, workers, batchSize, new CommonActions(settings), pause, delegatorMetrics);
         } finally {
             filter.close();
         }

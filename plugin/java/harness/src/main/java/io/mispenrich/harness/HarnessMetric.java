@@ -1,9 +1,9 @@
 package io.mispenrich.harness;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -13,30 +13,36 @@ import co.elastic.logstash.api.NamespacedMetric;
 import co.elastic.logstash.api.TimerMetric;
 import co.elastic.logstash.api.UserMetric;
 
-/** An inspectable metric store: every counter and timer, by dotted namespace path. */
+/**
+ * A namespaced metric as Logstash hands one to a plugin (its NamespacedMetricImpl), over an
+ * inspectable {@link MetricStore}: counters and timers are numbers, gauges hold their value.
+ */
 final class HarnessMetric implements NamespacedMetric {
 
-    private final Map<String, AtomicLong> store;
+    private final MetricStore store;
     private final String[] namespace;
 
-    HarnessMetric(Map<String, AtomicLong> store, String... namespace) {
+    HarnessMetric(MetricStore store, String... namespace) {
         this.store = store;
         this.namespace = namespace;
     }
 
     static HarnessMetric newStore() {
-        return new HarnessMetric(new ConcurrentHashMap<>());
+        return new HarnessMetric(new MetricStore());
     }
 
-    Map<String, Long> snapshot() {
-        Map<String, Long> out = new TreeMap<>();
-        store.forEach((k, v) -> out.put(k, v.get()));
-        return out;
+    Map<String, Object> snapshot() {
+        return store.snapshot();
+    }
+
+    private List<String> path(String metric) {
+        List<String> p = new ArrayList<>(Arrays.asList(namespace));
+        p.add(metric);
+        return p;
     }
 
     private AtomicLong cell(String metric) {
-        String key = String.join(".", namespace) + (namespace.length == 0 ? "" : ".") + metric;
-        return store.computeIfAbsent(key, k -> new AtomicLong());
+        return store.number(path(metric));
     }
 
     @Override
@@ -48,9 +54,7 @@ final class HarnessMetric implements NamespacedMetric {
 
     @Override
     public void gauge(String metric, Object value) {
-        if (value instanceof Number n) {
-            cell(metric).set(n.longValue());
-        }
+        store.gauge(path(metric)).set(value);
     }
 
     @Override

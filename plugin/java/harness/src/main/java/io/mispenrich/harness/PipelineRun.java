@@ -12,9 +12,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import co.elastic.logstash.api.CounterMetric;
 import co.elastic.logstash.api.Event;
 import co.elastic.logstash.api.Filter;
 import co.elastic.logstash.api.FilterMatchListener;
+import co.elastic.logstash.api.NamespacedMetric;
+import co.elastic.logstash.api.TimerMetric;
 
 /**
  * Drives a filter as a Logstash pipeline does: an input thread reads and decodes events into
@@ -36,6 +39,22 @@ final class PipelineRun {
     /** Where events go, in input order. */
     interface Sink {
         void write(Event event) throws IOException;
+    }
+
+    /**
+     * What Logstash's filter delegator counts around each filter() call, in the plugin's metric
+     * namespace: events in, events out (not cancelled), and the time taken.
+     */
+    record DelegatorMetrics(CounterMetric in, CounterMetric out, TimerMetric duration) {
+        /** Made as Logstash's delegator makes them, after the plugin: [.., ID, events] must be free. */
+        static DelegatorMetrics of(NamespacedMetric pluginMetric, String pluginName) {
+            NamespacedMetric events = pluginMetric.namespace("events");
+            CounterMetric out = events.counter("out");
+            CounterMetric in = events.counter("in");
+            TimerMetric duration = events.timer("duration_in_millis");
+            pluginMetric.gauge("name", pluginName);
+            return new DelegatorMetrics(in, out, duration);
+        }
     }
 
     /** filterNanos: time inside filter(), all batches; lateNanos/lateEvents: the second half of the batches (warmed up). */
@@ -70,8 +89,8 @@ final class PipelineRun {
 
     private static final Batch END = new Batch(-1, List.of());
 
-    static Result run(Filter filter, Source source, Sink sink, int workers, int batchSize, FilterMatchListener listener, Pause pause)
-            throws IOException {
+    static Result run(Filter filter, Source source, Sink sink, int workers, int batchSize, FilterMatchListener listener, Pause pause,
+                      DelegatorMetrics metrics) throws IOException {
         BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(Math.max(2, workers * 2));
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicInteger batches = new AtomicInteger();
@@ -115,9 +134,12 @@ final class PipelineRun {
                         if (b == END) {
                             break;
                         }
+                        metrics.in().increment(b.events().size());
                         long t0 = System.nanoTime();
                         Collection<Event> result = filter.filter(b.events(), listener);
                         long took = System.nanoTime() - t0;
+                        metrics.duration().reportUntrackedMillis(took / 1_000_000L);
+                        metrics.out().increment(result.stream().filter(e -> !e.isCancelled()).count());
                         synchronized (lock) {
                             timings.add(new long[] {b.index(), took, b.events().size()});
                             done.put(b.index(), result);

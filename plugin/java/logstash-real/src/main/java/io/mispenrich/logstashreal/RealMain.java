@@ -1,0 +1,214 @@
+package io.mispenrich.logstashreal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import org.logstash.RubyUtil;
+import org.logstash.config.ir.compiler.AbstractFilterDelegatorExt;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+/**
+ * NDJSON events in, through the PACKAGED plugin jar on Logstash's own classes, NDJSON out, and a
+ * JSON report with the plugin's metrics as Logstash's metric classes hold them. The same contract
+ * as the stand-in's misp-enrich-run (plugin/java/harness), so one spec can run a stream through
+ * both.
+ *
+ * <pre>
+ * java -cp target/classes:$(cat target/classpath.txt) io.mispenrich.logstashreal.RealMain \
+ *      --plugin-jar JAR --settings FILE --input FILE|- --output FILE|-
+ *      [--workers N] [--batch-size N] [--report FILE] [--log-level LEVEL]
+ *      [--plugin-classloaders true|false] [--pipeline-id ID]
+ * java ... RealMain --plugin-jar JAR --start-only SETTINGS_LIST.json --report FILE
+ * </pre>
+ * {@code --start-only} starts (and closes) the filter once per settings object of a JSON array,
+ * in one JVM, as many pipelines would: the report holds {"starts": [{"ok", "error"}]}, and
+ * stderr a line "misp-enrich-real: start N" before what start N logged.
+ * Exit codes: 0 done, 2 bad usage, 3 the plugin failed to start, 4 I/O or run failure.
+ */
+public final class RealMain {
+
+    static final String PLUGIN_NAME = "misp_enrich";
+    static final String LOG_LEVEL_PROPERTY = "misp_enrich.real.log_level";
+
+    private RealMain() {
+    }
+
+    public static void main(String[] argv) {
+        Map<String, String> args;
+        try {
+            args = parseArgs(argv);
+        } catch (IllegalArgumentException e) {
+            System.err.println("misp-enrich-real: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        // Read by src/main/resources/log4j2.properties: set before anything logs.
+        System.setProperty(LOG_LEVEL_PROPERTY, args.getOrDefault("log-level", "info").toUpperCase(Locale.ROOT));
+        int code;
+        try {
+            code = run(args);
+        } catch (StartupFailure e) {
+            System.err.println("misp-enrich-real: the plugin failed to start: " + e.getMessage());
+            code = 3;
+        } catch (IOException | RuntimeException e) {
+            System.err.println("misp-enrich-real: " + describe(e));
+            code = 4;
+        }
+        System.out.flush();
+        System.exit(code);
+    }
+
+    static final class StartupFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        StartupFailure(String message) {
+            super(message);
+        }
+    }
+
+    private static Map<String, String> parseArgs(String[] argv) {
+        Set<String> valued = Set.of("plugin-jar", "settings", "input", "output", "workers", "batch-size", "report", "log-level",
+                "plugin-classloaders", "pipeline-id", "start-only");
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < argv.length; i++) {
+            String a = argv[i];
+            if (!a.startsWith("--") || !valued.contains(a.substring(2))) {
+                throw new IllegalArgumentException("unknown argument '" + a + "'");
+            }
+            if (i + 1 >= argv.length) {
+                throw new IllegalArgumentException(a + " needs a value");
+            }
+            out.put(a.substring(2), argv[++i]);
+        }
+        List<String> requiredArgs = out.containsKey("start-only") ? List.of("plugin-jar", "report") : List.of("plugin-jar", "settings", "input", "output");
+        for (String required : requiredArgs) {
+            if (!out.containsKey(required)) {
+                throw new IllegalArgumentException("--" + required + " is required");
+            }
+        }
+        String pcl = out.getOrDefault("plugin-classloaders", "false");
+        if (!pcl.equals("true") && !pcl.equals("false")) {
+            throw new IllegalArgumentException("--plugin-classloaders is true or false");
+        }
+        return out;
+    }
+
+    private static int run(Map<String, String> args) throws IOException, StartupFailure {
+        if (args.containsKey("start-only")) {
+            return startOnly(args);
+        }
+        boolean pluginClassloaders = Boolean.parseBoolean(args.getOrDefault("plugin-classloaders", "false"));
+        String pipelineId = args.getOrDefault("pipeline-id", "main");
+        int workers = Integer.parseInt(args.getOrDefault("workers", "1"));
+        int batchSize = Integer.parseInt(args.getOrDefault("batch-size", "125"));
+        if (workers < 1 || batchSize < 1) {
+            throw new IllegalArgumentException("--workers and --batch-size must be at least 1");
+        }
+        Map<String, Object> options = readSettings(Path.of(args.get("settings")));
+
+        // Boots JRuby (RubyUtil's static initializer) before the baseline of threads and sockets.
+        RubyUtil.RUBY.getCurrentContext();
+        Leaks leaks = Leaks.baseline();
+        MetricCollector collector = MetricCollector.create(RubyUtil.RUBY);
+        AbstractFilterDelegatorExt filter;
+        Class<?> pluginClass;
+        try {
+            pluginClass = PluginJar.load(Path.of(args.get("plugin-jar")), PLUGIN_NAME, pluginClassloaders);
+            filter = FilterFactory.build(PLUGIN_NAME, pluginClass, options, pipelineId, collector);
+        } catch (Throwable e) {
+            throw new StartupFailure(describe(e));
+        }
+        String pluginId = filter.getId().asJavaString();
+
+        BatchRun.Result result;
+        try (EventLines.Reader reader = new EventLines.Reader(args.get("input"));
+             EventLines.Writer writer = new EventLines.Writer(args.get("output"))) {
+            result = BatchRun.run(filter, reader, writer, workers, batchSize);
+        } finally {
+            // What a pipeline's shutdown calls on each filter.
+            filter.doClose(RubyUtil.RUBY.getCurrentContext());
+        }
+
+        if (args.containsKey("report")) {
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("events_in", result.eventsIn());
+            report.put("events_out", result.eventsOut());
+            report.put("batches", result.batches());
+            report.put("workers", workers);
+            report.put("plugin_id", pluginId);
+            report.put("plugin_classloaders", pluginClassloaders);
+            report.put("plugin_class_loader", pluginClass.getClassLoader().getClass().getName());
+            report.put("metrics", collector.flatten(List.of("stats", "pipelines", pipelineId, "plugins", "filters", pluginId)));
+            report.put("node_stats_filters", collector.nodeStatsFilters(pipelineId));
+            report.put("leaked_threads", leaks.threads());
+            report.put("leaked_sockets", leaks.sockets());
+            report.put("java_version", System.getProperty("java.version"));
+            Files.writeString(Path.of(args.get("report")), JSON.writeValueAsString(report) + "\n");
+        }
+        return 0;
+    }
+
+    /** Starts and closes the filter once per settings object, reporting each start's outcome. */
+    private static int startOnly(Map<String, String> args) throws IOException {
+        boolean pluginClassloaders = Boolean.parseBoolean(args.getOrDefault("plugin-classloaders", "false"));
+        Object parsed = JSON.readValue(Files.readString(Path.of(args.get("start-only"))), Object.class);
+        if (!(parsed instanceof List<?> list)) {
+            throw new IllegalArgumentException("--start-only must hold a JSON array of settings objects");
+        }
+        List<Map<String, Object>> starts = new ArrayList<>();
+        Class<?> pluginClass = null;
+        for (int i = 0; i < list.size(); i++) {
+            System.err.println("misp-enrich-real: start " + i);
+            System.err.flush();
+            Map<String, Object> outcome = new LinkedHashMap<>();
+            try {
+                if (pluginClass == null || pluginClassloaders) {
+                    pluginClass = PluginJar.load(Path.of(args.get("plugin-jar")), PLUGIN_NAME, pluginClassloaders);
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, Object> options = (Map<String, Object>) list.get(i);
+                AbstractFilterDelegatorExt filter = FilterFactory.build(PLUGIN_NAME, pluginClass, options,
+                        args.getOrDefault("pipeline-id", "main"), MetricCollector.create(RubyUtil.RUBY));
+                filter.doClose(RubyUtil.RUBY.getCurrentContext());
+                outcome.put("ok", true);
+            } catch (Throwable e) {
+                outcome.put("ok", false);
+                outcome.put("error", describe(e));
+            }
+            starts.add(outcome);
+        }
+        Files.writeString(Path.of(args.get("report")), JSON.writeValueAsString(Map.of("starts", starts)) + "\n");
+        return 0;
+    }
+
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.USE_LONG_FOR_INTS).build();
+
+    /** The filter's options, as a pipeline definition types them: String, Long, Double, Boolean, List, Map. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> readSettings(Path file) throws IOException {
+        Object parsed = JSON.readValue(Files.readString(file), Object.class);
+        if (!(parsed instanceof Map<?, ?>)) {
+            throw new IllegalArgumentException("--settings must hold a JSON object");
+        }
+        return (Map<String, Object>) parsed;
+    }
+
+    /** Every message of the cause chain, outermost first. */
+    static String describe(Throwable e) {
+        List<String> parts = new ArrayList<>();
+        for (Throwable t = e; t != null && parts.size() < 8; t = t.getCause() == t ? null : t.getCause()) {
+            parts.add(t.getClass().getName() + ": " + t.getMessage());
+        }
+        return String.join(" <- caused by ", parts);
+    }
+}
