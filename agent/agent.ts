@@ -3,18 +3,26 @@
 // first checks every memcached server (reloading an empty or restarted one from memory), then
 // syncs with MISP (full when due, else incremental), then refreshes TTLs when due. A failed
 // MISP sync never removes anything: the last known-good set stays in memcached.
+//
+// With --zmq, changes MISP announces on its ZeroMQ feed are queued and applied between cycles
+// (live updates), and a reconnect, a silence or a heartbeat of the feed asks for an incremental
+// sync at once. With --decay or --max-age, the loop also wakes at the next expiry and removes
+// what expired. One loop does all of it, one thing at a time, so the index and memcached only
+// ever see one writer.
 import { MispClient } from './misp/client.js';
 import { AttributeFilter } from './misp/filters.js';
 import { MispHttp } from './misp/http.js';
+import { ZmqFeed, type GapReason } from './misp/zmq-feed.js';
 import { AgentError, asAgentError, ErrorCodes } from './ops/errors.js';
 import type { Logger } from './ops/logger.js';
 import { declareAgentMetrics, Metrics } from './ops/metrics.js';
-import type { AgentOptions } from './ops/options.js';
+import { checkRunOptions, type AgentOptions } from './ops/options.js';
 import { startOpsServer, type Health } from './ops/http-server.js';
 import { AGENT_VERSION } from './ops/version.js';
 import { estimateBytes, MemcachedStore } from './store/memcached-writer.js';
 import { readSnapshot, removeStaleTemporaries, writeSnapshot } from './store/snapshot-file.js';
 import { SyncEngine, type CycleSummary } from './sync/engine.js';
+import { LiveQueue } from './sync/live-queue.js';
 import { IndicatorState } from './sync/state.js';
 
 export interface OnceSummary {
@@ -31,6 +39,9 @@ export interface OnceSummary {
   keys_written: number;
   memcached: { server: string; loaded: boolean }[];
 }
+
+/** ZeroMQ changes pending at most; past it they are dropped for an incremental sync (live-queue.ts). */
+const MAX_PENDING_CHANGES = 20_000;
 
 export class Agent {
   readonly metrics = new Metrics();
@@ -49,8 +60,17 @@ export class Agent {
   private wake: (() => void) | null = null;
   private opsServer: { close(): void } | null = null;
   private readonly startedMs = Date.now();
+  private readonly live = new LiveQueue(MAX_PENDING_CHANGES);
+  private feed: ZmqFeed | null = null;
+  /** Why an incremental sync is wanted now (a gap in the ZeroMQ feed), or null. */
+  private syncWanted: GapReason | 'live-failed' | null = null;
+  /** Unix ms of the next polling cycle. */
+  private nextCycleMs = 0;
+  /** Unix seconds of the next expiry, or null (recomputed after every change to the index). */
+  private nextExpiryS: number | null = null;
 
   constructor(private readonly opts: AgentOptions, apiKey: string, private readonly log: Logger) {
+    checkRunOptions(opts);
     declareAgentMetrics(this.metrics);
     this.metrics.set('up', 1);
     this.http = new MispHttp(
@@ -79,6 +99,7 @@ export class Agent {
       warninglists: opts.warninglists,
       overlapSeconds: opts.overlap,
       agentVersion: AGENT_VERSION,
+      decay: opts.decay,
     });
   }
 
@@ -205,22 +226,108 @@ export class Agent {
         code: ErrorCodes.MEMCACHED,
       });
     }
+    if (this.opts.zmq) await this.openFeed(this.opts.zmq);
+    this.nextExpiryS = this.engine.nextExpiry();
     while (!this.stopping) {
-      const started = Date.now();
-      await this.cycle();
-      const wait = Math.max(0, this.opts.interval * 1000 - (Date.now() - started));
-      if (this.stopping) break;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, wait);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wake = null;
+      const now = Date.now();
+      // Expiry first: what expired while the agent was down (from the snapshot) goes before the
+      // first sync, which would otherwise count it as removals (--max-removal-share).
+      if (this.nextExpiryS !== null && this.nextExpiryS * 1000 <= now) {
+        await this.expire();
+        continue;
+      }
+      if (now >= this.nextCycleMs || this.syncWanted !== null || this.live.overflowed) {
+        const why = this.live.overflowed ? 'overflow' : this.syncWanted;
+        if (why !== null) this.log.debug(`sync now: ${why}`);
+        this.syncWanted = null;
+        this.live.overflowed = false;
+        const started = Date.now();
+        await this.cycle();
+        // The next poll counts from the start of the last sync, whatever started it.
+        this.nextCycleMs = started + this.opts.interval * 1000;
+        continue;
+      }
+      if (this.live.size > 0 && this.engine.cursor !== null) {
+        await this.applyLive();
+        continue;
+      }
+      const until = Math.min(this.nextCycleMs, this.nextExpiryS === null ? Infinity : this.nextExpiryS * 1000);
+      await this.sleep(until - now);
     }
     if (this.snapshotDirty) await this.saveSnapshot();
     await this.close();
+  }
+
+  /** Waits ms, or until something wakes the loop (a change, a gap, a stop). */
+  private async sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+    this.wake = null;
+  }
+
+  private async openFeed(endpoint: string): Promise<void> {
+    this.metrics.set('zmq_connected', 0);
+    this.feed = await ZmqFeed.open(
+      { endpoint, heartbeatSeconds: this.opts.zmqHeartbeat, maxMessageBytes: this.opts.maxResponseMb * 1024 * 1024, decay: this.opts.decay },
+      {
+        change: (c) => {
+          this.live.add(c);
+          this.wake?.();
+        },
+        gap: (reason) => {
+          this.metrics.inc('zmq_gaps_total', { reason });
+          this.syncWanted ??= reason;
+          this.wake?.();
+        },
+        counted: (topic, result) => this.metrics.inc('zmq_messages_total', { topic, result }),
+        connected: (up) => this.metrics.set('zmq_connected', up ? 1 : 0),
+      },
+      this.log,
+    );
+  }
+
+  /** Applies the changes the ZeroMQ feed announced; on failure an incremental sync takes over. */
+  private async applyLive(): Promise<void> {
+    const batch = this.live.take();
+    this.client.deadlineMs = Date.now() + this.opts.cycleTimeout * 1000;
+    try {
+      const s = await this.engine.applyLive(batch);
+      this.metrics.inc('live_updates_total', { result: 'ok' });
+      if (s.attributes.added + s.attributes.changed + s.attributes.removed > 0) this.snapshotDirty = true;
+      const { mode: _m, ...fields } = s;
+      this.log.info('live update applied', { announced: batch.attributes.length + batch.deleted.length + batch.events.size + batch.eventAttributes.length, ...fields });
+    } catch (err) {
+      const e = asAgentError(err);
+      this.metrics.inc('live_updates_total', { result: 'error' });
+      this.log.error(`live update failed: ${e.message}; an incremental sync follows`, { code: e.code });
+      this.syncWanted ??= 'live-failed';
+    }
+    this.nextExpiryS = this.engine.nextExpiry();
+    this.updateGauges();
+  }
+
+  /** Removes what expired (decay threshold or --max-age), at its moment. */
+  private async expire(): Promise<void> {
+    try {
+      const s = await this.engine.expire();
+      if (s.attributes.removed > 0) {
+        this.snapshotDirty = true;
+        this.metrics.inc('expired_total', {}, s.attributes.removed);
+        this.log.info(`expired ${s.attributes.removed} attributes (decay threshold or --max-age)`, { removed: s.attributes.removed, keys_written: s.keys_written });
+      }
+    } catch (err) {
+      const e = asAgentError(err);
+      this.log.error(`expiry failed: ${e.message}`, { code: e.code });
+    }
+    this.nextExpiryS = this.engine.nextExpiry();
+    // An expiry that keeps failing must not spin: try again at the next second at the earliest.
+    if (this.nextExpiryS !== null) this.nextExpiryS = Math.max(this.nextExpiryS, Math.floor(Date.now() / 1000) + 1);
+    this.updateGauges();
   }
 
   stop(): void {
@@ -280,10 +387,13 @@ export class Agent {
       this.log.error(`${mode} sync failed: ${e.message}; keeping the last known-good set in memcached`, { code: e.code, mode });
     }
     if (this.hasData) await this.store.reloadWhereNeeded(this.state, this.engine.metaValue(), this.reloadSource());
+    this.nextExpiryS = this.engine.nextExpiry();
     this.updateGauges();
   }
 
   async close(): Promise<void> {
+    this.feed?.close();
+    this.feed = null;
     this.store.close();
     await this.http.close();
     this.opsServer?.close();

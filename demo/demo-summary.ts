@@ -1,6 +1,7 @@
 // The demo's report: what went in, what came out, hits per datatype and field, and whether the
 // output agrees with the stream's known answers event by event.
 import type { DemoEvent } from './demo-stream.js';
+import type { LiveUpdateReport } from './live-update.js';
 
 export interface DemoSummary {
   events_in: number;
@@ -16,6 +17,8 @@ export interface DemoSummary {
   known_answers: { expected_hits: number; found_hits: number; wrong_events: number; decoys_matched: number };
   timings_ms: Record<string, number>;
   agent?: unknown;
+  /** The ZeroMQ part: an indicator added in MISP, seen by the next event. */
+  live_update?: LiveUpdateReport;
   output_file: string;
   samples: unknown[];
 }
@@ -98,9 +101,19 @@ function table(title: string, rows: Record<string, number>): string {
   return `${title}:\n${entries.map(([k, v]) => `  ${k.padEnd(width)}  ${String(v).padStart(6)}`).join('\n')}\n`;
 }
 
+function liveUpdate(l: LiveUpdateReport): string {
+  return [
+    'real time (ZeroMQ):',
+    `  added in MISP        ${l.indicator} ("${l.misp_event}")`,
+    `  announced by         ${l.announced_by.join(', ') || 'nothing (caught by a sync)'}`,
+    `  reached memcached    ${l.reached_memcached_ms} ms after the change, ${l.polling_cycles_meanwhile} polling cycles meanwhile (--interval 600)`,
+    `  next event enriched  ${l.filter_matched ? 'yes' : 'NO'}\n`,
+  ].join('\n');
+}
+
 export function formatSummary(s: DemoSummary): string {
   const ka = s.known_answers;
-  const verdict = ka.wrong_events === 0 && s.events_in === s.events_out && s.order_preserved ? 'OK' : 'MISMATCH';
+  const verdict = ka.wrong_events === 0 && s.events_in === s.events_out && s.order_preserved && (s.live_update?.filter_matched ?? true) ? 'OK' : 'MISMATCH';
   return [
     `\nmisp-enrich demo — ${verdict}\n`,
     `events in / out      ${s.events_in} / ${s.events_out} (order ${s.order_preserved ? 'preserved' : 'NOT preserved'})`,
@@ -111,6 +124,7 @@ export function formatSummary(s: DemoSummary): string {
     table('hits by datatype', s.hits_by_datatype),
     table('hits by field', s.hits_by_field),
     table('hits by MISP event', s.hits_by_misp_event),
+    ...(s.live_update ? [liveUpdate(s.live_update)] : []),
     table('timings (ms)', s.timings_ms),
     `enriched events written to ${s.output_file}\n`,
     `a few enriched events, whole:`,

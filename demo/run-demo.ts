@@ -2,16 +2,19 @@
 // memcached and misp-sim (serving demo/misp-data) start on free loopback ports, the agent loads
 // memcached with one sync, a stream of ECS events goes through the real plugin jar in the
 // Logstash-contract harness, and the output is checked against the stream's known answers.
+// Then the real-time part: the agent subscribed to misp-sim's ZeroMQ feed sees an indicator
+// added in MISP, and the next event carrying it is enriched (live-update.ts).
 // Everything started here is stopped when the demo ends or is interrupted.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startService, type ChildService } from '../tools/child-service.js';
-import { startMemcached, type MemcachedProcess } from '../tools/local-memcached.js';
+import { freePort, startMemcached, type MemcachedProcess } from '../tools/local-memcached.js';
 import { loadDemoDataset } from './demo-dataset.js';
 import { formatSummary, summarize } from './demo-summary.js';
 import { generateStream } from './demo-stream.js';
+import { showLiveUpdate } from './live-update.js';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const args = process.argv.slice(2);
@@ -32,7 +35,7 @@ const outDir = resolve(option('--out', join(ROOT, '.demo')));
 const started = Date.now();
 const timings: Record<string, number> = {};
 let stage = 0;
-const STAGES = 6;
+const STAGES = 7;
 function progress(msg: string): void {
   process.stderr.write(`[${++stage}/${STAGES}] ${msg}\n`);
 }
@@ -56,7 +59,9 @@ const ARTIFACTS = [
 
 let memcached: MemcachedProcess | null = null;
 let sim: ChildService | null = null;
+const others = new Set<ChildProcess>();
 async function cleanup(): Promise<void> {
+  for (const c of others) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await sim?.stop();
   await memcached?.stop();
 }
@@ -91,11 +96,16 @@ async function main(): Promise<number> {
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', process.stderr, 'inherit'] });
   });
 
-  progress('starting memcached and misp-sim on free loopback ports');
+  progress('starting memcached and misp-sim (with its ZeroMQ feed) on free loopback ports');
   const apiKey = randomBytes(20).toString('hex');
+  // misp-sim serves a copy of the dataset: the live update adds an event to it.
+  const dataDir = join(outDir, 'misp-data');
+  rmSync(dataDir, { recursive: true, force: true });
+  cpSync(join(ROOT, 'demo/misp-data'), dataDir, { recursive: true });
+  const zmqPort = await freePort();
   await timed('start_servers', async () => {
     memcached = await startMemcached();
-    sim = await startService(process.execPath, [join(ROOT, 'dist/misp-sim/misp-sim.js'), '--data', join(ROOT, 'demo/misp-data'), '--port', '0', '--api-key', apiKey], {
+    sim = await startService(process.execPath, [join(ROOT, 'dist/misp-sim/misp-sim.js'), '--data', dataDir, '--port', '0', '--api-key', apiKey, '--zmq-port', String(zmqPort)], {
       ready: /listening on (http:\/\/\S+)/,
     });
   });
@@ -130,12 +140,28 @@ async function main(): Promise<number> {
 
   progress('checking the output against the known answers');
   const output = readFileSync(outputFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  progress('real time: an indicator added in MISP reaches the filter through the ZeroMQ feed');
+  const live = await timed('live_update', () =>
+    showLiveUpdate({
+      root: ROOT,
+      dataDir,
+      mispUrl,
+      apiKey,
+      memcached: memcached!.address,
+      zmqEndpoint: `tcp://127.0.0.1:${zmqPort}`,
+      outDir,
+      run: (command, argv) => run(command, argv),
+      track: (child) => others.add(child),
+    }),
+  );
   timings.total = Date.now() - started;
   const summary = summarize(stream, output, timings, outputFile);
   summary.agent = agentSummary;
+  summary.live_update = live;
   if (asJson) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else process.stdout.write(formatSummary(summary));
-  const ok = summary.known_answers.wrong_events === 0 && summary.events_in === summary.events_out && summary.order_preserved;
+  const ok = summary.known_answers.wrong_events === 0 && summary.events_in === summary.events_out && summary.order_preserved && live.filter_matched;
   return ok ? 0 : 1;
 }
 

@@ -1,10 +1,12 @@
 // The test-only admin endpoints under /_sim/ (no API key): faults, request statistics,
-// touching synthetic attributes, and forced reloads. They are not MISP endpoints; README.md
+// touching synthetic attributes, forced reloads, the sightings received and the ZeroMQ publisher. They are not MISP endpoints; README.md
 // documents them for specs and the demo.
 import type { IncomingMessage } from 'node:http';
 import { isRecord, toInt } from './coerce.js';
 import type { EventStore } from './event-store.js';
 import type { Faults } from './faults.js';
+import type { SightingStore } from './sightings.js';
+import type { ZmqPublisher } from './zmq-publisher.js';
 import { readBody } from './http-io.js';
 import { json, type Reply } from './reply.js';
 import type { Stats } from './stats.js';
@@ -15,6 +17,10 @@ export interface AdminTarget {
   stats: Stats;
   store: EventStore;
   synthetic: SyntheticSource | null;
+  sightings: SightingStore;
+  zmq: ZmqPublisher | null;
+  /** Called after a forced reload (publishes what changed on ZeroMQ). */
+  afterReload: () => void;
   log: (msg: string) => void;
 }
 
@@ -59,7 +65,22 @@ export async function adminRoute(sim: AdminTarget, req: IncomingMessage, path: s
   }
   if (path === '/_sim/reload' && method === 'POST') {
     const s = sim.store.forceReload();
+    sim.afterReload();
     return json(200, { events: s.events.length, attributes: s.attributes.length, generation: s.generation });
+  }
+  if (path === '/_sim/sightings' && method === 'GET') return json(200, { count: sim.sightings.count, sightings: sim.sightings.all() });
+  if (path === '/_sim/sightings/reset' && method === 'POST') {
+    sim.sightings.reset();
+    return json(200, { count: 0 });
+  }
+  if (path === '/_sim/zmq') {
+    if (!sim.zmq) return json(400, { error: 'no ZeroMQ publisher: start misp-sim with --zmq-port N' });
+    if (method === 'POST') {
+      if (!isRecord(body)) return json(400, { error: 'expected {"drop"?, "stop"?, "start"?, "heartbeat_s"?}' });
+      await sim.zmq.control(body);
+      sim.log(`ZeroMQ control: ${JSON.stringify(body)}`);
+    }
+    return json(200, sim.zmq.state());
   }
   return json(404, { error: `no admin endpoint ${method} ${path}` });
 }

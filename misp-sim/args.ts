@@ -9,9 +9,13 @@ export interface CliOptions {
   synthetic: number;
   warninglistsDir: string | null;
   describeTypes: string | null;
+  decayingModels: string | null;
+  zmqPort: number | null;
+  zmqHeartbeat: number;
 }
 
 export const USAGE = `usage: misp-sim --data DIR --port N --api-key KEY [--host 127.0.0.1] [--synthetic N] [--warninglists DIR] [--describe-types FILE]
+                [--decaying-models DIR] [--zmq-port N] [--zmq-heartbeat SECONDS]
 
 A MISP 2.5 REST API simulator for tests and demos (see misp-sim/README.md).
   --data DIR           folder of MISP event JSON files ({"Event": {...}}), re-read when it changes
@@ -21,7 +25,13 @@ A MISP 2.5 REST API simulator for tests and demos (see misp-sim/README.md).
   --synthetic N        add N generated attributes (computed on demand, no memory cost)
   --warninglists DIR   folder of MISP warninglist JSON files (default: no warninglists)
   --describe-types FILE  MISP's describeTypes.json, served by /attributes/describeTypes
-                       (default: a table of the types the data holds)`;
+                       (default: a table of the types the data holds)
+  --decaying-models DIR  folder of MISP decaying models (misp-decaying-models' JSON format)
+                       (default: MISP's NIDS Simple Decaying Model, enabled)
+  --zmq-port N         publish MISP's ZeroMQ feed on tcp://HOST:N (0 picks a free one; see
+                       GET /_sim/zmq); default: no publisher
+  --zmq-heartbeat S    publish misp_json_self after S seconds without another message
+                       (default 10, as MISP's mispzmq.py; 0: never)`;
 
 export class UsageError extends Error {}
 
@@ -33,7 +43,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | 'help' {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
     if (!m) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
     const name = m[1]!;
-    if (!['data', 'port', 'api-key', 'host', 'synthetic', 'warninglists', 'describe-types'].includes(name)) {
+    if (!['data', 'port', 'api-key', 'host', 'synthetic', 'warninglists', 'describe-types', 'decaying-models', 'zmq-port', 'zmq-heartbeat'].includes(name)) {
       throw new UsageError(`unknown option --${name}`);
     }
     const value = m[2] ?? argv[++n];
@@ -44,6 +54,10 @@ export function parseArgs(argv: readonly string[]): CliOptions | 'help' {
     const v = values.get(name);
     if (v === undefined || v === '') throw new UsageError(`--${name} is required`);
     return v;
+  };
+  const seconds = (name: string, v: string): number => {
+    if (!/^\d+(\.\d+)?$/.test(v) || Number(v) > 86400) throw new UsageError(`--${name} must be a number of seconds from 0 to 86400`);
+    return Number(v);
   };
   const int = (name: string, v: string, max: number): number => {
     if (!/^\d+$/.test(v) || Number(v) > max) throw new UsageError(`--${name} must be an integer from 0 to ${max}`);
@@ -57,5 +71,8 @@ export function parseArgs(argv: readonly string[]): CliOptions | 'help' {
     synthetic: int('synthetic', values.get('synthetic') ?? '0', 9_000_000_000 - 1),
     warninglistsDir: values.get('warninglists') ?? null,
     describeTypes: values.get('describe-types') ?? null,
+    decayingModels: values.get('decaying-models') ?? null,
+    zmqPort: values.has('zmq-port') ? int('zmq-port', values.get('zmq-port')!, 65535) : null,
+    zmqHeartbeat: seconds('zmq-heartbeat', values.get('zmq-heartbeat') ?? '10'),
   };
 }

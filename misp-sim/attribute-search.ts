@@ -43,9 +43,14 @@ export class AttributeSearch {
 
   constructor(private readonly sources: () => SearchSources) {}
 
-  search(q: AttributeQuery, queryKey: string): SearchResult {
+  /**
+   * `drop` is a filter MISP applies after the page is cut, besides warninglists (excludeDecayed,
+   * MispAttribute::fetchAttributes): pages come back short in the same way.
+   */
+  search(q: AttributeQuery, queryKey: string, drop?: (a: SimAttribute) => boolean): SearchResult {
     const src = this.sources();
-    const keep = (a: SimAttribute): boolean => !q.enforceWarninglist || !src.warninglists.hitsAttribute(a.type, a.value);
+    const keep = (a: SimAttribute): boolean =>
+      (!q.enforceWarninglist || !src.warninglists.hitsAttribute(a.type, a.value)) && !(drop?.(a) ?? false);
     if (q.limit === null) {
       // Unpaged: __iteratedFetch counts every row fetched, warninglisted ones included.
       let count = 0;

@@ -22,7 +22,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  for (const [flag, dir] of [['--data', opts.dataDir], ['--warninglists', opts.warninglistsDir]] as const) {
+  for (const [flag, dir] of [['--data', opts.dataDir], ['--warninglists', opts.warninglistsDir], ['--decaying-models', opts.decayingModels]] as const) {
     if (dir !== null && !(existsSync(dir) && statSync(dir).isDirectory())) {
       process.stderr.write(`misp-sim: ${flag} ${dir} is not a directory\n`);
       return 2;
@@ -38,6 +38,8 @@ async function main(): Promise<number> {
     synthetic: opts.synthetic,
     warninglistsDir: opts.warninglistsDir,
     describeTypes: opts.describeTypes,
+    decayingModelsDir: opts.decayingModels,
+    zmq: opts.zmqPort === null ? null : { port: opts.zmqPort, heartbeatSeconds: opts.zmqHeartbeat },
     log,
   });
   // Handlers go in before the "listening" line: a caller may signal as soon as it reads it.

@@ -52,7 +52,8 @@ export function contextEvent(e: SimEvent, includeAllTags: boolean): Json {
   };
 }
 
-function attributeFields(a: SimAttribute): Json {
+/** The attribute's own columns, as MISP serializes them (value is the virtual value1|value2). */
+export function attributeFields(a: SimAttribute): Json {
   return {
     id: String(a.id),
     event_id: String(a.eventId),
@@ -86,7 +87,7 @@ function restSearchEvent(e: SimEventSummary): Json {
   };
 }
 
-function attributeTag(t: SimTag): Json {
+export function attributeTag(t: SimTag): Json {
   return { id: t.id, name: t.name, colour: t.colour, numerical_value: t.numericalValue, is_galaxy: t.isGalaxy, local: t.local };
 }
 
@@ -122,7 +123,7 @@ function fullTag(t: SimTag): Json {
   };
 }
 
-function org(o: SimOrg): Json {
+export function org(o: SimOrg): Json {
   return { id: o.id, name: o.name, uuid: o.uuid, local: true };
 }
 

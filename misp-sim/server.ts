@@ -13,6 +13,7 @@ import { isRecord } from './coerce.js';
 import { compileEventQuery } from './event-query.js';
 import { indexEvents, parseIndexQuery, searchEvents } from './event-search.js';
 import { EventStore, type StoreSnapshot } from './event-store.js';
+import { DecayingModels, type DecayScore } from './decaying-models.js';
 import { CONTENT_TYPES, countExport, csvExport, ExportError, RESTRICTIVE_FORMATS, SERVED_FORMATS, textExport, VALID_FORMATS } from './exports.js';
 import { Faults } from './faults.js';
 import { BodyError, jsonList, jsonTextList, readBody } from './http-io.js';
@@ -23,10 +24,14 @@ import { restSearchAttributeJson } from './render-fast.js';
 import { LIVE_ONLY, renderFullEvent, renderIndexEvent, renderMinimalEvent } from './render.js';
 import { apiError, json, sendReply, type Reply } from './reply.js';
 import { ATTRIBUTE_PARAMS, EVENT_PARAMS, harvestParameters, type Params } from './rest-params.js';
+import { SightingStore } from './sightings.js';
 import { Stats } from './stats.js';
 import { SYNTHETIC_TAGS, SyntheticSource } from './synthetic.js';
 import { TagTable } from './tag-filter.js';
 import { Warninglists } from './warninglists.js';
+import { changeMessages } from './zmq-changes.js';
+import { ZmqPublisher } from './zmq-publisher.js';
+import type { SimAttribute } from './model.js';
 
 export { MISP_VERSION };
 
@@ -41,8 +46,15 @@ export interface SimOptions {
   warninglistsDir: string | null;
   /** MISP's describeTypes.json for /attributes/describeTypes (null: derived from the data). */
   describeTypes?: string | null;
+  /** A folder of decaying models (misp-decaying-models' format); null: MISP's NIDS model. */
+  decayingModelsDir?: string | null;
+  /** The ZeroMQ publisher's port (0: a free one) and heartbeat period; null: no publisher. */
+  zmq?: { port: number; heartbeatSeconds: number } | null;
   log: (msg: string) => void;
 }
+
+/** How often the data folder is checked for changes to publish on ZeroMQ (fs.watch may be late or silent). */
+const CHANGE_POLL_MS = 200;
 
 export class MispSim {
   readonly store: EventStore;
@@ -50,6 +62,12 @@ export class MispSim {
   readonly warninglists: Warninglists;
   readonly faults = new Faults();
   readonly stats = new Stats();
+  readonly decaying: DecayingModels;
+  readonly sightings = new SightingStore();
+  zmq: ZmqPublisher | null = null;
+  private zmqBase: StoreSnapshot | null = null;
+  private changePoll: NodeJS.Timeout | null = null;
+  private uuidIndex: { generation: number; map: Map<string, SimAttribute> } | null = null;
   private readonly attributes: AttributeSearch;
   private readonly server: Server;
   private readonly key: Buffer;
@@ -59,6 +77,7 @@ export class MispSim {
     this.store = new EventStore(opts.dataDir, opts.log);
     this.synthetic = opts.synthetic > 0 ? new SyntheticSource(opts.synthetic) : null;
     this.warninglists = opts.warninglistsDir ? Warninglists.load(opts.warninglistsDir) : Warninglists.empty();
+    this.decaying = opts.decayingModelsDir ? DecayingModels.load(opts.decayingModelsDir) : DecayingModels.builtIn();
     this.key = Buffer.from(opts.apiKey, 'utf8');
     this.attributes = new AttributeSearch(() => ({
       store: this.store.current(),
@@ -89,10 +108,33 @@ export class MispSim {
       this.server.once('error', reject);
       this.server.listen(port, host, () => resolve());
     });
+    if (this.opts.zmq) {
+      this.zmq = await ZmqPublisher.start(host, this.opts.zmq.port, this.opts.zmq.heartbeatSeconds, this.opts.log);
+      this.zmqBase = this.store.current();
+      this.changePoll = setInterval(() => this.publishChanges(), CHANGE_POLL_MS);
+      this.changePoll.unref();
+    }
     return (this.server.address() as AddressInfo).port;
   }
 
+  /**
+   * Publishes what changed in the data folder since the last look, as MISP publishes its edits.
+   * Requests re-read the folder too; whichever sees a new generation first, the change is
+   * published once, against the state last published.
+   */
+  publishChanges(): void {
+    if (!this.zmq || !this.zmqBase) return;
+    const now = this.store.current();
+    if (now.generation === this.zmqBase.generation) return;
+    const messages = changeMessages(this.zmqBase, now);
+    this.zmqBase = now;
+    for (const [topic, body] of messages) this.zmq.publish(topic, body);
+    if (messages.length > 0) this.opts.log(`published ${messages.length} ZeroMQ messages for a data change`);
+  }
+
   async close(): Promise<void> {
+    if (this.changePoll) clearInterval(this.changePoll);
+    this.zmq?.close();
     this.store.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -109,7 +151,7 @@ export class MispSim {
     const url = new URL(req.url ?? '/', 'http://misp-sim');
     let path = url.pathname.replace(/\/+$/, '') || '/';
     if (path.startsWith('/_sim/')) {
-      await sendReply(res, await adminRoute({ faults: this.faults, stats: this.stats, store: this.store, synthetic: this.synthetic, log: this.opts.log }, req, path), null);
+      await sendReply(res, await adminRoute(this.adminTarget(), req, path), null);
       return;
     }
     res.on('finish', () => this.stats.record(path, res.statusCode));
@@ -166,6 +208,19 @@ export class MispSim {
     await sendReply(res, reply, fault);
   }
 
+  private adminTarget() {
+    return {
+      faults: this.faults,
+      stats: this.stats,
+      store: this.store,
+      synthetic: this.synthetic,
+      sightings: this.sightings,
+      zmq: this.zmq,
+      afterReload: () => this.publishChanges(),
+      log: this.opts.log,
+    };
+  }
+
   private route(method: string, path: string, url: URL, body: unknown): Reply {
     const now = Math.floor(Date.now() / 1000);
     const post = method === 'POST';
@@ -199,8 +254,19 @@ export class MispSim {
       return list ? json(200, this.warninglists.renderView(list)) : apiError(404, 'Invalid Warninglist.', path);
     }
     if (path === '/warninglists/checkValue' && post) return this.checkValue(body, path);
-    const known = ['/events/index', '/servers/getVersion', '/servers/getPyMISPVersion', '/warninglists', '/warninglists/index', '/warninglists/checkValue', '/attributes/describeTypes'];
-    if (known.includes(path) || rest || view || wl || user) return apiError(405, 'Method Not Allowed', path);
+    // DecayingModelController::index and ::view (REST).
+    if ((path === '/decayingModel/index' || path === '/decayingModel') && get) {
+      return json(200, this.decaying.models.map((m) => ({ DecayingModel: this.decaying.render(m) })));
+    }
+    const model = /^\/decayingModel\/view\/([^/]+)$/.exec(path);
+    if (model && get) {
+      const m = this.decaying.byId(model[1]!);
+      return m ? json(200, { DecayingModel: this.decaying.render(m) }) : apiError(404, 'No Decaying Model with the provided ID exists', path);
+    }
+    const bulk = /^\/sightings\/bulkSaveSightings(?:\/([^/]+))?$/.exec(path);
+    if (bulk && post) return this.bulkSaveSightings(bulk[1] ?? '', body, path);
+    const known = ['/events/index', '/decayingModel/index', '/decayingModel', '/servers/getVersion', '/servers/getPyMISPVersion', '/warninglists', '/warninglists/index', '/warninglists/checkValue', '/attributes/describeTypes'];
+    if (known.includes(path) || rest || view || wl || user || model || bulk) return apiError(405, 'Method Not Allowed', path);
     return apiError(404, 'Not Found', path);
   }
 
@@ -262,7 +328,17 @@ export class MispSim {
     const store = this.store.current();
     const q = compileAttributeQuery(p, this.context(store, now));
     const { page: _page, ...rest } = p;
-    const { count, items } = this.attributes.search(q, JSON.stringify(rest));
+    // MispAttribute::fetchAttributes scores each attribute of the page (attachScoresToAttribute),
+    // and excludeDecayed drops those every model says decayed, after the page is cut.
+    const decay = DecayingModels.options(p);
+    const scored = new Map<SimAttribute, DecayScore[]>();
+    const scoresOf = (a: SimAttribute): DecayScore[] => {
+      let s = scored.get(a);
+      if (!s) scored.set(a, (s = this.decaying.scores(a, decay!, this.sightings.lastSighting(a.uuid), Date.now() / 1000)));
+      return s;
+    };
+    const drop = decay?.excludeDecayed ? (a: SimAttribute) => DecayingModels.decayed(scoresOf(a)) : undefined;
+    const { count, items } = this.attributes.search(q, JSON.stringify(rest), drop);
     const format = q.returnFormat;
     const headers = {
       'X-Result-Count': String(count),
@@ -275,7 +351,15 @@ export class MispSim {
     if (format === 'text') return { status: 200, headers, chunks: textExport(items) };
     if (format === 'count') return { status: 200, headers, chunks: countExport(items) };
     const opts = { includeEventTags: q.includeEventTags, includeEventUuid: q.includeEventUuid, includeContext: q.includeContext, includeAllTags: q.includeAllTags };
-    return { status: 200, headers, chunks: jsonTextList('{"response":{"Attribute":[', items, (a) => restSearchAttributeJson(a, opts), ']}}\n') };
+    const render = decay
+      ? (a: SimAttribute) => {
+        const text = restSearchAttributeJson(a, opts);
+        const scores = scoresOf(a);
+        // attachScoresToAttribute sets decay_score only when some model applies.
+        return scores.length === 0 ? text : `${text.slice(0, -1)},"decay_score":${JSON.stringify(scores)}}`;
+      }
+      : (a: SimAttribute) => restSearchAttributeJson(a, opts);
+    return { status: 200, headers, chunks: jsonTextList('{"response":{"Attribute":[', items, render, ']}}\n') };
   }
 
   private eventsRestSearch(get: boolean, body: unknown, segments: readonly string[], now: number, path: string): Reply {
@@ -324,6 +408,44 @@ export class MispSim {
     if (!m || !this.synthetic) return undefined;
     const j = Number.parseInt(m[1]!, 16);
     return j < this.synthetic.eventCount ? this.synthetic.event(j, true) : undefined;
+  }
+
+  /** SightingsController::bulkSaveSightings (see sightings.ts). */
+  private bulkSaveSightings(eventId: string, body: unknown, path: string): Reply {
+    const store = this.store.current();
+    let exists = false;
+    if (/^\d+$/.test(eventId)) exists = store.eventsById.has(Number(eventId)) || (this.synthetic?.eventIndexOfId(Number(eventId)) ?? -1) >= 0;
+    else if (eventId !== '') exists = store.events.some((e) => e.uuid === eventId) || this.syntheticEventByUuid(eventId) !== undefined;
+    const result = this.sightings.bulkSave(body, exists, (uuid) => this.attributeByUuid(uuid), Math.floor(Date.now() / 1000));
+    // A NotFoundException turned into MethodNotAllowedException by the controller.
+    if (result.status === 'no-event') return apiError(405, 'Event not found or not accessible by this user.', path);
+    // Sighting::afterSave → PubSubTool::sighting_save, with getSighting()'s shape.
+    for (const { sighting, attribute: a } of result.added) {
+      const e = a.event;
+      this.zmq?.publish('misp_json_sighting', {
+        Sighting: {
+          ...sighting,
+          Event: { id: String(e.id), uuid: e.uuid, orgc_id: e.orgcId, org_id: e.orgId, info: e.info, Orgc: { name: e.orgc.name } },
+          Attribute: { value: a.value, id: String(a.id), uuid: a.uuid, type: a.type, category: a.category, to_ids: a.toIds },
+        },
+        action: 'add',
+      });
+    }
+    const n = result.added.length;
+    return json(200, n > 0 ? { saved: true, success: `${n} sightings added.` } : { saved: false, success: 'No sightings added.' });
+  }
+
+  private attributeByUuid(uuid: string): SimAttribute | undefined {
+    const store = this.store.current();
+    if (this.uuidIndex?.generation !== store.generation) {
+      this.uuidIndex = { generation: store.generation, map: new Map(store.attributes.map((a) => [a.uuid, a])) };
+    }
+    const real = this.uuidIndex.map.get(uuid);
+    if (real) return real;
+    const m = /^5eed0001-0000-4000-8000-([0-9a-f]{12})$/.exec(uuid);
+    if (!m || !this.synthetic) return undefined;
+    const i = Number.parseInt(m[1]!, 16);
+    return i < this.synthetic.count ? this.synthetic.attribute(i) : undefined;
   }
 
   private checkValue(body: unknown, path: string): Reply {

@@ -1,7 +1,17 @@
 // Reading MISP's JSON: attributes as /attributes/restSearch returns them and events as
 // /events/index (or /events/restSearch) returns them. Tolerant of the forms older MISPs and
 // hand-written feeds use: numbers or "0"/"1" for booleans, numbers or strings for ids/timestamps.
+import type { DecaySummary } from '../../plugin/core/ioc/index.js';
 import { AgentError, ErrorCodes } from '../ops/errors.js';
+
+/** One entry of an attribute's decay_score (restSearch includeDecayScore, DecayingModel::attachScoresToAttribute). */
+export interface DecayScore {
+  modelId: string;
+  modelName: string;
+  score: number;
+  baseScore: number;
+  decayed: boolean;
+}
 
 export interface MispAttribute {
   uuid: string;
@@ -17,6 +27,12 @@ export interface MispAttribute {
   event: MispEventHead;
   /** The attribute's own tags (tags inherited from the event are in event.tags). */
   tags: string[];
+  /** What MISP's decaying models answered (only with includeDecayScore). */
+  decayScores?: DecayScore[];
+  /** Worked out by the agent from decayScores and the models (sync/decay.ts), then stored. */
+  decay?: DecaySummary;
+  /** Unix seconds at which the agent drops the attribute (decay threshold or --max-age). */
+  expires?: number;
 }
 
 export interface MispEventHead {
@@ -110,7 +126,19 @@ export function readAttribute(raw: unknown): MispAttribute | null {
   const ls = optStr(a.last_seen);
   if (fs) out.firstSeen = fs;
   if (ls) out.lastSeen = ls;
+  if (Array.isArray(a.decay_score)) out.decayScores = a.decay_score.map(readDecayScore).filter((d): d is DecayScore => d !== null);
   return out;
+}
+
+function readDecayScore(raw: unknown): DecayScore | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const d = raw as Record<string, unknown>;
+  const model = (d.DecayingModel && typeof d.DecayingModel === 'object' ? d.DecayingModel : {}) as Record<string, unknown>;
+  const score = typeof d.score === 'number' ? d.score : Number(d.score);
+  const base = typeof d.base_score === 'number' ? d.base_score : Number(d.base_score);
+  const modelId = str(model.id);
+  if (!Number.isFinite(score) || !Number.isFinite(base) || !modelId) return null;
+  return { modelId, modelName: str(model.name), score, baseScore: base, decayed: bool(d.decayed) };
 }
 
 /** The attribute list of a restSearch response: {"response": {"Attribute": [...]}} as MISP sends it. */

@@ -125,6 +125,16 @@ export class MispClient {
     return [...byId.values()];
   }
 
+  /** The heads of these events (ids), as events/index lists them; a deleted event is not listed. */
+  async eventsById(ids: readonly string[]): Promise<MispEventHead[]> {
+    return ids.length === 0 ? [] : this.eventHeads({ eventid: [...ids] });
+  }
+
+  /** One decaying model with its parameters (DecayingModelController::view). */
+  async decayingModel(id: string): Promise<unknown> {
+    return this.http.json('GET', `/decayingModel/view/${encodeURIComponent(id)}`);
+  }
+
   /** Every event head (full sync), paged. */
   async allEvents(): Promise<MispEventHead[]> {
     return this.eventHeads({});

@@ -11,6 +11,24 @@ export interface FilterOptions {
   excludeTags: readonly string[];
   /** Seconds; 0 for no time window. */
   maxAge: number;
+  /** Ask MISP for decay scores (includeDecayScore), with these models only when not empty. */
+  decay: boolean;
+  decayModels: readonly string[];
+}
+
+/** Unix seconds of a MISP first_seen/last_seen ("2019-06-14T10:48:37.000000+00:00"), or null. */
+export function seenSeconds(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms / 1000 : null;
+}
+
+/**
+ * The moment an attribute's age counts from: its last_seen when MISP has one (the last time it
+ * was observed, which MISP's decaying models also start from), else its timestamp (last change).
+ */
+export function ageReference(a: MispAttribute): number {
+  return seenSeconds(a.lastSeen) ?? a.timestamp;
 }
 
 /** MISP tag filters are SQL LIKE patterns: % matches any run of characters, case-insensitive. */
@@ -22,7 +40,7 @@ export function tagPattern(pattern: string): RegExp {
   return new RegExp(`^${body}$`, 'i');
 }
 
-export type Verdict = 'keep' | 'type' | 'deleted' | 'to_ids' | 'tags' | 'unpublished' | 'age';
+export type Verdict = 'keep' | 'type' | 'deleted' | 'to_ids' | 'tags' | 'unpublished' | 'age' | 'decayed';
 
 export class AttributeFilter {
   private readonly types: Set<string>;
@@ -44,13 +62,26 @@ export class AttributeFilter {
     if (a.deleted) return 'deleted';
     if (this.opts.toIdsOnly && !a.toIds) return 'to_ids';
     if (this.opts.publishedOnly && eventPublished === false) return 'unpublished';
-    if (this.opts.maxAge > 0 && a.timestamp < nowSeconds - this.opts.maxAge) return 'age';
+    if (this.opts.maxAge > 0 && ageReference(a) + this.opts.maxAge <= nowSeconds) return 'age';
     if (this.include.length > 0 || this.exclude.length > 0) {
       const all = [...a.tags, ...eventTags];
       if (this.exclude.some((re) => all.some((t) => re.test(t)))) return 'tags';
       if (this.include.length > 0 && !this.include.some((re) => all.some((t) => re.test(t)))) return 'tags';
     }
     return 'keep';
+  }
+
+  /** When --max-age drops the attribute (Unix seconds), or undefined without a window. */
+  ageExpiry(a: MispAttribute): number | undefined {
+    return this.opts.maxAge > 0 ? ageReference(a) + this.opts.maxAge : undefined;
+  }
+
+  /** includeDecayScore (and decayingModel) on every attribute listing, with --decay. */
+  private withDecay(body: Record<string, unknown>): Record<string, unknown> {
+    if (!this.opts.decay) return body;
+    body.includeDecayScore = true;
+    if (this.opts.decayModels.length > 0) body.decayingModel = [...this.opts.decayModels];
+    return body;
   }
 
   /** The restSearch filters MISP applies on its side for a full listing. */
@@ -64,8 +95,9 @@ export class AttributeFilter {
     if (this.opts.publishedOnly) body.published = true;
     const tags = [...this.opts.tags, ...this.opts.excludeTags.map((t) => `!${t}`)];
     if (tags.length > 0) body.tags = tags;
+    // Changed within the window; the agent then measures the age from last_seen where set.
     if (this.opts.maxAge > 0) body.timestamp = Math.floor(nowSeconds - this.opts.maxAge);
-    return body;
+    return this.withDecay(body);
   }
 
   /**
@@ -81,6 +113,23 @@ export class AttributeFilter {
       deleted: [0, 1],
     };
     if (this.opts.publishedOnly) body.published = true;
-    return body;
+    return this.withDecay(body);
+  }
+
+  /**
+   * The body for "these attributes, as they are now" (a ZeroMQ notification): soft-deleted ones
+   * included; one MISP does not return (hard-deleted, of another type, in an unpublished event
+   * with --published-only) is no longer stored.
+   */
+  uuidsBody(uuids: readonly string[]): Record<string, unknown> {
+    const body: Record<string, unknown> = {
+      returnFormat: 'json',
+      type: [...this.opts.types],
+      includeEventTags: true,
+      uuid: [...uuids],
+      deleted: [0, 1],
+    };
+    if (this.opts.publishedOnly) body.published = true;
+    return this.withDecay(body);
   }
 }

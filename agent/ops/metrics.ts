@@ -89,4 +89,9 @@ export function declareAgentMetrics(m: Metrics): void {
   m.declare('stored_bytes_estimate', 'gauge', 'Estimated memcached memory needed for the set');
   m.declare('snapshot_writes_total', 'counter', 'Snapshot files written');
   m.declare('mass_removals_refused_total', 'counter', 'Full resyncs that would have removed more than --max-removal-share of the set, and removed nothing');
+  m.declare('expired_total', 'counter', 'Attributes removed at their expiry (decay threshold or --max-age)');
+  m.declare('zmq_messages_total', 'counter', 'ZeroMQ messages received, by topic and result (applied, heartbeat, ignored, malformed)');
+  m.declare('zmq_connected', 'gauge', '1 while the ZeroMQ feed is connected');
+  m.declare('zmq_gaps_total', 'counter', 'Moments the ZeroMQ feed may have missed messages (reconnect, silence, heartbeat), each followed by an incremental sync');
+  m.declare('live_updates_total', 'counter', 'Batches of ZeroMQ changes applied, by result');
 }

@@ -36,7 +36,11 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'tags', kind: 'list', help: 'only attributes carrying one of these tags (attribute or event; % is a wildcard)', default: [] },
   { name: 'exclude-tags', kind: 'list', help: 'drop attributes carrying one of these tags (% is a wildcard)', default: [] },
   { name: 'warninglists', kind: 'boolean', help: "drop values on MISP's enabled warninglists (applied by the agent)", default: false },
-  { name: 'max-age', kind: 'seconds', help: 'only attributes changed within this many seconds (0: no window)', default: 0 },
+  { name: 'max-age', kind: 'seconds', help: 'drop an attribute this many seconds after its last_seen, else its last change (0: no window)', default: 0 },
+  { name: 'decay', kind: 'boolean', help: "honour MISP's decaying models: store the decay score, drop an attribute when it decays", default: false },
+  { name: 'decay-model', kind: 'list', help: "ids of the decaying models to score with (default: MISP's enabled models for each type)", default: [] },
+  { name: 'zmq', kind: 'string', help: "MISP's ZeroMQ publisher, tcp://HOST:PORT: apply changes as MISP publishes them" },
+  { name: 'zmq-heartbeat', kind: 'seconds', help: 'longest silence on the ZeroMQ feed before the agent reconnects and syncs (MISP is silent at most 10 s)', default: 30 },
   { name: 'page-size', kind: 'int', help: 'attributes per restSearch page', default: 2000 },
   { name: 'timeout', kind: 'seconds', help: 'MISP request timeout in seconds', default: 60 },
   { name: 'retries', kind: 'int', help: 'retries of a failed MISP request (exponential backoff)', default: 3 },
@@ -72,6 +76,10 @@ export interface AgentOptions {
   excludeTags: string[];
   warninglists: boolean;
   maxAge: number;
+  decay: boolean;
+  decayModels: string[];
+  zmq?: string;
+  zmqHeartbeat: number;
   pageSize: number;
   timeout: number;
   retries: number;
@@ -252,6 +260,9 @@ function validate(v: Record<string, unknown>): AgentOptions {
   // memcached reads an expiry above 30 days as an absolute Unix time.
   if (keyTtl < 1 || keyTtl > 30 * 86400) throw configError('--key-ttl must be between 1 and 2592000 seconds');
   if (keyTtl < 3 * (v.interval as number)) throw configError('--key-ttl must be at least three times --interval, so keys outlive a few missed cycles');
+  const zmq = v.zmq as string | undefined;
+  if ((v.zmqHeartbeat as number) <= 0) throw configError('--zmq-heartbeat must be greater than 0');
+  const decayModels = v.decayModel as string[];
   const logLevel = v.logLevel as string;
   if (!isLevel(logLevel)) throw configError('--log-level must be debug, info, warn or error');
   const out: AgentOptions = {
@@ -269,6 +280,9 @@ function validate(v: Record<string, unknown>): AgentOptions {
     excludeTags: v.excludeTags as string[],
     warninglists: v.warninglists as boolean,
     maxAge: v.maxAge as number,
+    decay: v.decay as boolean,
+    decayModels,
+    zmqHeartbeat: v.zmqHeartbeat as number,
     pageSize: v.pageSize as number,
     timeout: v.timeout as number,
     retries: v.retries as number,
@@ -287,8 +301,20 @@ function validate(v: Record<string, unknown>): AgentOptions {
   if (v.snapshot) out.snapshot = v.snapshot as string;
   if (v.caFile) out.caFile = v.caFile as string;
   if (v.proxy) out.proxy = v.proxy as string;
+  if (zmq) out.zmq = zmq;
   if (v.metricsListen) out.metricsListen = parseHostPort(v.metricsListen as string, '--metrics-listen');
   return out;
+}
+
+/**
+ * Checks of the options that only a running agent uses (its ZeroMQ feed, its decaying models);
+ * the agent runs them at start, so a bad value fails there with MISP_ENRICH_AGENT_CONFIG.
+ */
+export function checkRunOptions(o: AgentOptions): void {
+  // What MISP's ZeroMQ_host and ZeroMQ_port give, as tcp://HOST:PORT (mispzmq.py binds TCP only).
+  if (o.zmq !== undefined && !/^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):\d{1,5}$/.test(o.zmq)) throw configError(`--zmq: expected tcp://HOST:PORT, got "${o.zmq}"`);
+  if (o.decayModels.some((m) => !/^\d+$/.test(m))) throw configError('--decay-model: expected decaying model ids (numbers)');
+  if (o.decayModels.length > 0 && !o.decay) throw configError('--decay-model needs --decay');
 }
 
 export function parseHostPort(s: string, option: string): { host: string; port: number } {

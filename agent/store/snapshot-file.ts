@@ -7,6 +7,7 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AgentError, ErrorCodes } from '../ops/errors.js';
+import type { DecaySummary } from '../../plugin/core/ioc/index.js';
 import type { MispAttribute } from '../misp/attribute.js';
 import type { EventRecord, IndicatorState } from '../sync/state.js';
 
@@ -47,7 +48,8 @@ export async function writeSnapshot(path: string, state: IndicatorState, meta: {
         buf += JSON.stringify({ e: [e.id, e.uuid, e.info, e.org ?? null, e.tags, e.published ?? null] }) + '\n';
       } else {
         const a = r.attribute;
-        buf += JSON.stringify({ a: [a.uuid, a.type, a.category, a.value, a.toIds ? 1 : 0, a.event.id, a.timestamp, a.tags, a.firstSeen ?? null, a.lastSeen ?? null] }) + '\n';
+        // decay and expires last: a snapshot written before they existed simply lacks them.
+        buf += JSON.stringify({ a: [a.uuid, a.type, a.category, a.value, a.toIds ? 1 : 0, a.event.id, a.timestamp, a.tags, a.firstSeen ?? null, a.lastSeen ?? null, a.decay ?? null, a.expires ?? null] }) + '\n';
       }
       if (buf.length > 1 << 20) {
         if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
@@ -120,12 +122,14 @@ export async function readSnapshot(path: string, state: IndicatorState): Promise
         if (published !== null) head.published = published;
         state.upsertEvent(head, dirty);
       } else if (Array.isArray(rec.a)) {
-        const [uuid, type, category, value, toIds, eventId, timestamp, tags, fs1, ls] = rec.a as [string, string, string, string, number, string, number, string[], string | null, string | null];
+        const [uuid, type, category, value, toIds, eventId, timestamp, tags, fs1, ls, decay, expires] = rec.a as [string, string, string, string, number, string, number, string[], string | null, string | null, DecaySummary | null | undefined, number | null | undefined];
         const ev = state.eventIndex(eventId);
         if (ev === undefined) throw new Error(`attribute ${uuid} names unknown event ${eventId}`);
         const a: MispAttribute = { uuid, type, category, value, toIds: toIds === 1, deleted: false, timestamp, event: { id: eventId, uuid: '', info: '', tags: null }, tags };
         if (fs1 !== null) a.firstSeen = fs1;
         if (ls !== null) a.lastSeen = ls;
+        if (decay) a.decay = decay;
+        if (typeof expires === 'number') a.expires = expires;
         state.upsert(a, ev, pass, dirty);
       }
       if (dirty.size > 10_000) dirty.clear();

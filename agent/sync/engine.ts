@@ -4,18 +4,28 @@
 // attributes by their timestamp (soft-deleted ones included, so they can be removed) and events
 // by timestamp/publish_timestamp, so that unpublishing or retagging an event re-syncs its
 // attributes. Either way only the keys whose value changed are written.
+//
+// Two more ways in, for freshness and age: applyLive() applies what MISP announced on ZeroMQ
+// (each announced attribute or event read back from MISP and taken through the same filters and
+// merge as here), and expire() drops the attributes whose decay score fell under the model's
+// threshold or that left the --max-age window, at that moment (agent.ts keeps the timer).
 import { encodeMeta } from '../../plugin/core/ioc/index.js';
-import type { MispAttribute } from '../misp/attribute.js';
+import type { MispAttribute, MispEventHead } from '../misp/attribute.js';
 import type { MispClient } from '../misp/client.js';
 import type { AttributeFilter } from '../misp/filters.js';
 import { WarninglistMatcher } from '../misp/warninglists.js';
 import { AgentError, ErrorCodes } from '../ops/errors.js';
 import type { Logger } from '../ops/logger.js';
 import type { MemcachedStore, ServerLink } from '../store/memcached-writer.js';
+import { decayOf, DecayModels } from './decay.js';
+import type { LiveBatch } from './live-queue.js';
 import type { IndicatorState } from './state.js';
 
+/** Attributes asked for by uuid in one restSearch (a ZeroMQ burst is read back in chunks). */
+const UUIDS_PER_REQUEST = 500;
+
 export interface CycleSummary {
-  mode: 'full' | 'incremental';
+  mode: 'full' | 'incremental' | 'live' | 'expiry';
   duration_ms: number;
   attributes: { added: number; changed: number; unchanged: number; removed: number };
   /** Attributes MISP returned that the agent does not store, by reason. */
@@ -34,6 +44,8 @@ export interface EngineOptions {
   warninglists: boolean;
   overlapSeconds: number;
   agentVersion: string;
+  /** --decay: attributes carry MISP's decay scores, and decayed ones are dropped. */
+  decay: boolean;
 }
 
 interface Pass {
@@ -51,6 +63,7 @@ export class SyncEngine {
   /** Unix ms of the last successful sync with MISP (0: none yet). */
   lastSuccessMs = 0;
   private warninglist: WarninglistMatcher | null = null;
+  private readonly decayModels: DecayModels;
 
   constructor(
     private readonly state: IndicatorState,
@@ -59,7 +72,9 @@ export class SyncEngine {
     private readonly store: MemcachedStore,
     private readonly log: Logger,
     private readonly opts: EngineOptions,
-  ) {}
+  ) {
+    this.decayModels = new DecayModels((id) => this.client.decayingModel(id), log);
+  }
 
   metaValue(): string {
     return encodeMeta({
@@ -81,11 +96,32 @@ export class SyncEngine {
     };
   }
 
+  /** The decaying models a page's attributes were scored with, read before the page is considered. */
+  private async learnModels(attributes: readonly MispAttribute[]): Promise<void> {
+    if (this.opts.decay) await this.decayModels.learn(attributes);
+  }
+
+  /**
+   * When the attribute stops being an indicator: its decay (--decay) or its age (--max-age),
+   * whichever comes first. 'decayed' or 'age' when that moment has passed.
+   */
+  private expiry(a: MispAttribute, now: number): 'keep' | 'decayed' | 'age' {
+    const { decay, expires: decayed } = this.opts.decay ? decayOf(a, this.decayModels, now) : {};
+    const aged = this.filter.ageExpiry(a);
+    const expires = decayed === undefined ? aged : aged === undefined ? decayed : Math.min(decayed, aged);
+    if (expires !== undefined && expires <= now) return decayed !== undefined && decayed <= now ? 'decayed' : 'age';
+    if (decay) a.decay = decay;
+    if (expires !== undefined) a.expires = expires;
+    return 'keep';
+  }
+
   private consider(a: MispAttribute, p: Pass): void {
     const ev = this.state.upsertEvent(a.event, p.dirty);
     const rec = this.state.event(a.event.id)!;
     let verdict: string = this.filter.verdict(a, rec.tags, rec.published, p.now);
     if (verdict === 'keep' && this.warninglist && this.warninglist.match(a.type, a.value)) verdict = 'warninglist';
+    // MISP scored the page as it sent it: the time of reading is the time of the score.
+    if (verdict === 'keep') verdict = this.expiry(a, Date.now() / 1000);
     if (verdict === 'keep') {
       const r = this.state.upsert(a, ev, p.pass, p.dirty, p.touched ?? undefined, p.invalid);
       if (r === 'invalid') p.summary.skipped.invalid = (p.summary.skipped.invalid ?? 0) + 1;
@@ -113,12 +149,14 @@ export class SyncEngine {
     const started = Date.now();
     const p = this.newPass('full', true);
     await this.loadWarninglists();
+    this.decayModels.clear();
     for (const head of await this.client.allEvents()) this.state.upsertEvent(head, p.dirty);
     const reload = this.store.links.filter((l) => l.up && l.needsReload);
     const loaded = () => this.store.links.filter((l) => l.up && !l.needsReload && !reload.includes(l));
     let writing: Promise<number> = Promise.resolve(0);
     for await (const page of this.client.attributePages(this.filter.searchBody(p.now))) {
       if (page.unreadable > 0) p.summary.skipped.unreadable = (p.summary.skipped.unreadable ?? 0) + page.unreadable;
+      await this.learnModels(page.attributes);
       for (const a of page.attributes) this.consider(a, p);
       // The page's objects are garbage from here on, before anything waits.
       page.attributes.length = 0;
@@ -166,8 +204,28 @@ export class SyncEngine {
     const since = this.cursor;
     if (since === null) throw new Error('incremental sync before any full sync');
     const p = this.newPass('incremental', false);
+    const resync = this.applyEventHeads(await this.client.changedEvents(since), p);
+    for await (const page of this.client.attributePages(this.filter.changesBody(since))) {
+      if (page.unreadable > 0) p.summary.skipped.unreadable = (p.summary.skipped.unreadable ?? 0) + page.unreadable;
+      await this.learnModels(page.attributes);
+      for (const a of page.attributes) this.consider(a, p);
+    }
+    await this.resyncEvents(resync, p);
+    await this.finishPass(p);
+    this.cursor = Math.floor(started / 1000) - this.opts.overlapSeconds;
+    this.lastSuccessMs = Date.now();
+    p.summary.duration_ms = Date.now() - started;
+    return p.summary;
+  }
+
+  /**
+   * Takes in changed event heads. An event unpublished (with --published-only) loses its
+   * attributes here; the ids of events whose qualification changed (new, published, retagged
+   * with tag filters) are returned, to be listed again.
+   */
+  private applyEventHeads(heads: readonly MispEventHead[], p: Pass): string[] {
     const resync: string[] = [];
-    for (const head of await this.client.changedEvents(since)) {
+    for (const head of heads) {
       const before = this.state.event(head.id);
       const wasPublished = before?.published;
       const oldTags = before ? before.tags : null;
@@ -180,29 +238,93 @@ export class SyncEngine {
       const retagged = head.tags !== null && oldTags !== null && oldTags.join('\u0000') !== head.tags.join('\u0000');
       if (!before || wasPublished !== rec.published || (this.opts.tagFilters && retagged)) resync.push(head.id);
     }
-    for await (const page of this.client.attributePages(this.filter.changesBody(since))) {
-      if (page.unreadable > 0) p.summary.skipped.unreadable = (p.summary.skipped.unreadable ?? 0) + page.unreadable;
-      for (const a of page.attributes) this.consider(a, p);
-    }
-    for (const id of resync) {
-      // The event's qualification changed: its attribute list from MISP is authoritative.
+    return resync;
+  }
+
+  /** Lists the events' attributes again: MISP's list is authoritative, what it lacks is removed. */
+  private async resyncEvents(ids: readonly string[], p: Pass): Promise<void> {
+    for (const id of ids) {
       const pass = this.state.newPass();
       p.pass = pass;
       for await (const page of this.client.attributePages({ ...this.filter.searchBody(p.now), eventid: id })) {
+        await this.learnModels(page.attributes);
         for (const a of page.attributes) this.consider(a, p);
       }
       const ev = this.state.eventIndex(id);
       if (ev !== undefined) p.summary.attributes.removed += this.state.sweepEvent(ev, pass, p.dirty);
       p.summary.events_resynced++;
     }
+  }
+
+  /** Writes the pass's changed keys to the loaded servers (and the meta key when something changed). */
+  private async finishPass(p: Pass): Promise<void> {
     this.state.compact();
     const loaded = this.store.links.filter((l) => l.up && !l.needsReload);
     p.summary.keys_written = await this.store.writeTo(loaded, p.dirty, this.state);
     if (p.summary.keys_written > 0) await this.store.writeMeta(loaded, this.metaValue());
     p.summary.invalid_values = p.invalid.parts;
-    this.cursor = Math.floor(started / 1000) - this.opts.overlapSeconds;
+  }
+
+  /**
+   * Applies what MISP announced on ZeroMQ. Each announced attribute is read back by uuid (one
+   * restSearch per 500) and goes through the same filters, decay and merge as a polling sync;
+   * one MISP no longer returns is removed. Announced events are read back by id (events/index)
+   * and handled as an incremental sync handles changed events; published events are listed
+   * again. Requires a previous full sync; never moves the incremental cursor.
+   */
+  async applyLive(batch: LiveBatch): Promise<CycleSummary> {
+    const started = Date.now();
+    if (this.cursor === null) throw new Error('live changes before any full sync');
+    const p = this.newPass('live', false);
+    for (const [id, deleted] of batch.events) {
+      if (!deleted) continue;
+      const ev = this.state.eventIndex(id);
+      if (ev !== undefined) p.summary.attributes.removed += this.state.sweepEvent(ev, 0, p.dirty);
+    }
+    const changed = [...batch.events].filter(([, deleted]) => !deleted).map(([id]) => id);
+    const resync = new Set(batch.eventAttributes);
+    if (changed.length > 0) {
+      const heads = await this.client.eventsById(changed);
+      for (const id of this.applyEventHeads(heads, p)) resync.add(id);
+      // An event MISP does not list any more is gone (or out of this key's sight).
+      const listed = new Set(heads.map((h) => h.id));
+      for (const id of changed) {
+        const ev = listed.has(id) ? undefined : this.state.eventIndex(id);
+        if (ev !== undefined) p.summary.attributes.removed += this.state.sweepEvent(ev, 0, p.dirty);
+      }
+    }
+    await this.resyncEvents([...resync], p);
+    for (const uuid of batch.deleted) if (this.state.remove(uuid, p.dirty)) p.summary.attributes.removed++;
+    for (let i = 0; i < batch.attributes.length; i += UUIDS_PER_REQUEST) {
+      const uuids = batch.attributes.slice(i, i + UUIDS_PER_REQUEST);
+      const seen = new Set<string>();
+      for await (const page of this.client.attributePages(this.filter.uuidsBody(uuids))) {
+        await this.learnModels(page.attributes);
+        for (const a of page.attributes) {
+          seen.add(a.uuid);
+          this.consider(a, p);
+        }
+      }
+      for (const uuid of uuids) if (!seen.has(uuid) && this.state.remove(uuid, p.dirty)) p.summary.attributes.removed++;
+    }
+    await this.finishPass(p);
     this.lastSuccessMs = Date.now();
     p.summary.duration_ms = Date.now() - started;
     return p.summary;
+  }
+
+  /** Removes what expired by now (decay threshold or --max-age) and writes its keys. */
+  async expire(): Promise<CycleSummary> {
+    const started = Date.now();
+    const p = this.newPass('expiry', false);
+    p.summary.attributes.removed = this.state.expire(Date.now() / 1000, p.dirty);
+    if (p.summary.attributes.removed > 0) await this.finishPass(p);
+    p.summary.duration_ms = Date.now() - started;
+    return p.summary;
+  }
+
+  /** Unix seconds of the next expiry among stored attributes, or null. */
+  nextExpiry(): number | null {
+    return this.state.nextExpiry();
   }
 }

@@ -8,6 +8,7 @@ import {
   mispIndicators,
   KEY_PREFIX,
   type AttributeSummary,
+  type DecaySummary,
 } from '../../plugin/core/ioc/index.js';
 import type { MispAttribute, MispEventHead } from '../misp/attribute.js';
 import { ByteArena } from './byte-arena.js';
@@ -43,7 +44,7 @@ interface ResizableBuffer extends ArrayBuffer {
   resize(byteLength: number): void;
 }
 
-type Column = Uint8Array | Uint16Array | Uint32Array;
+type Column = Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array;
 const PER_SLOT = new WeakMap<Column, number>();
 
 /** A typed array over a resizable ArrayBuffer that tracks the buffer's length. */
@@ -65,6 +66,23 @@ const HAS_B = 4;
 const ODD_UUID = 8;
 
 export type UpsertResult = 'added' | 'changed' | 'unchanged' | 'invalid';
+
+/** A decaying model as stored per attribute (interned: a handful of models serve every attribute). */
+interface DecayModelRecord {
+  model: string;
+  threshold: number;
+  lifetime?: number;
+  decaySpeed?: number;
+}
+
+/**
+ * Two expiries (Unix seconds, 0: none) close enough that rewriting the key is not worth it: the
+ * same decay seen again a sync later differs by the time MISP took to answer, not by a change.
+ */
+function sameExpiry(a: number, b: number, lifetime: number | undefined): boolean {
+  if (a === 0 || b === 0) return a === b;
+  return Math.abs(a - b) <= Math.min(60, (lifetime ?? 0) / 100);
+}
 
 /** The kind part of a key: "me1:net:192.0.2.0/24" → "net", "me1:url#<sha256>" → "url". */
 export function kindOfKey(key: string): string {
@@ -93,6 +111,18 @@ export class IndicatorState {
   private readonly flags = column(Uint8Array, 1);
   private readonly gen = column(Uint32Array, 1);
   private readonly keyHash = column(Uint32Array, 4);
+  // Decay and expiry, for attributes that have them (agent options --decay and --max-age):
+  // 0 in expiresAt and decayModel means none. About 30 bytes a slot, outside the V8 heap.
+  private readonly expiresAt = column(Uint32Array, 1);
+  private readonly decayModel = column(Uint16Array, 1);
+  private readonly decayBase = column(Float32Array, 1);
+  private readonly decayScore = column(Float32Array, 1);
+  private readonly decayScoredAt = column(Uint32Array, 1);
+  private readonly decaySince = column(Float64Array, 1);
+  private readonly decayModels: DecayModelRecord[] = [{ model: '', threshold: 0 }];
+  private readonly decayModelIds = new Map<string, number>();
+  /** Live slots with an expiry: when 0, nothing is scanned for the next one. */
+  private expiring = 0;
   private readonly seen = new Map<number, [string | undefined, string | undefined]>();
   private readonly free: number[] = [];
   private readonly uuidHash = column(Uint32Array, 1);
@@ -201,7 +231,8 @@ export class IndicatorState {
     if (cap > MAX_SLOTS) throw new Error(`the index holds at most ${MAX_SLOTS} attributes`);
     // Resizable buffers grow in place (address space reserved up front, pages committed as they
     // are touched): no copy, so no moment with the old and new arrays both in memory.
-    for (const c of [this.uuidBytes, this.valOff, this.valLen, this.typeId, this.catId, this.eventIdx, this.ts, this.tagSet, this.flags, this.gen, this.keyHash, this.uuidHash]) {
+    for (const c of [this.uuidBytes, this.valOff, this.valLen, this.typeId, this.catId, this.eventIdx, this.ts, this.tagSet, this.flags, this.gen, this.keyHash, this.uuidHash,
+      this.expiresAt, this.decayModel, this.decayBase, this.decayScore, this.decayScoredAt, this.decaySince]) {
       (c.buffer as ResizableBuffer).resize(cap * perSlot(c));
     }
     this.capacity = cap;
@@ -342,7 +373,7 @@ export class IndicatorState {
       if (
         this.values.equals(this.valOff[s]!, this.valLen[s]!, a.value) && this.typeId[s] === typeId && this.catId[s] === catId && this.eventIdx[s] === ev &&
         this.ts[s] === ts && this.tagSet[s] === tagSet && (this.flags[s]! & TOIDS) === toIds &&
-        seen?.[0] === a.firstSeen && seen?.[1] === a.lastSeen
+        seen?.[0] === a.firstSeen && seen?.[1] === a.lastSeen && this.sameDecay(s, a)
       ) {
         this.gen[s] = pass;
         return 'unchanged';
@@ -377,6 +408,7 @@ export class IndicatorState {
     this.gen[s] = pass;
     if (a.firstSeen !== undefined || a.lastSeen !== undefined) this.seen.set(s, [a.firstSeen, a.lastSeen]);
     else this.seen.delete(s);
+    this.setDecay(s, a.decay, a.expires);
     const inds = found.indicators;
     this.link(inds[0]!.key, s, 0);
     dirty.add(inds[0]!.key);
@@ -403,6 +435,7 @@ export class IndicatorState {
     this.values.release(this.valLen[s]!);
     this.valLen[s] = 0;
     this.seen.delete(s);
+    this.setDecay(s, undefined, undefined);
     this.free.push(s);
     this.live--;
   }
@@ -469,6 +502,9 @@ export class IndicatorState {
     if (seen?.[0] !== undefined) out.first_seen = seen[0];
     if (seen?.[1] !== undefined) out.last_seen = seen[1];
     if (ev.org !== undefined) out.org = ev.org;
+    const decay = this.decayOf(s);
+    if (decay) out.decay = decay;
+    if (this.expiresAt[s] !== 0) out.expires = this.expiresAt[s]!;
     return out;
   }
 
@@ -500,8 +536,98 @@ export class IndicatorState {
       };
       if (seen?.[0] !== undefined) a.firstSeen = seen[0];
       if (seen?.[1] !== undefined) a.lastSeen = seen[1];
+      const decay = this.decayOf(s);
+      if (decay) a.decay = decay;
+      if (this.expiresAt[s] !== 0) a.expires = this.expiresAt[s]!;
       yield { attribute: a };
     }
+  }
+
+  private decayModelId(d: DecaySummary): number {
+    const key = `${d.model}\u0000${d.threshold}\u0000${d.lifetime ?? ''}\u0000${d.decay_speed ?? ''}`;
+    let id = this.decayModelIds.get(key);
+    if (id === undefined) {
+      if (this.decayModels.length >= 0xffff) throw new Error('more than 65,535 distinct decaying model settings');
+      id = this.decayModels.length;
+      const rec: DecayModelRecord = { model: d.model, threshold: d.threshold };
+      if (d.lifetime !== undefined && d.decay_speed !== undefined) {
+        rec.lifetime = d.lifetime;
+        rec.decaySpeed = d.decay_speed;
+      }
+      this.decayModels.push(rec);
+      this.decayModelIds.set(key, id);
+    }
+    return id;
+  }
+
+  private setDecay(s: number, d: DecaySummary | undefined, expires: number | undefined): void {
+    const before = this.expiresAt[s] !== 0;
+    // Rounded up: at the stored second the attribute has expired, never a moment before.
+    this.expiresAt[s] = expires === undefined ? 0 : Math.min(0xffffffff, Math.max(1, Math.ceil(expires)));
+    const after = this.expiresAt[s] !== 0;
+    this.expiring += (after ? 1 : 0) - (before ? 1 : 0);
+    if (!d) {
+      this.decayModel[s] = 0;
+      return;
+    }
+    this.decayModel[s] = this.decayModelId(d);
+    this.decayBase[s] = d.base_score;
+    this.decayScore[s] = d.score;
+    this.decayScoredAt[s] = Math.max(0, Math.floor(d.scored_at));
+    this.decaySince[s] = d.since ?? 0;
+  }
+
+  private decayOf(s: number): DecaySummary | undefined {
+    const m = this.decayModel[s]!;
+    if (m === 0) return undefined;
+    const rec = this.decayModels[m]!;
+    const out: DecaySummary = { model: rec.model, base_score: this.decayBase[s]!, threshold: rec.threshold, score: this.decayScore[s]!, scored_at: this.decayScoredAt[s]! };
+    if (rec.lifetime !== undefined && rec.decaySpeed !== undefined) {
+      out.lifetime = rec.lifetime;
+      out.decay_speed = rec.decaySpeed;
+      out.since = this.decaySince[s]!;
+    }
+    return out;
+  }
+
+  /** Whether the slot already holds this attribute's decay and expiry (within what a resync jitters). */
+  private sameDecay(s: number, a: MispAttribute): boolean {
+    const d = a.decay;
+    const model = this.decayModel[s]!;
+    const expires = a.expires === undefined ? 0 : Math.ceil(a.expires);
+    if (!d) return model === 0 && sameExpiry(this.expiresAt[s]!, expires, undefined);
+    if (model === 0) return false;
+    const rec = this.decayModels[model]!;
+    if (rec.model !== d.model || rec.threshold !== d.threshold || rec.lifetime !== d.lifetime || rec.decaySpeed !== d.decay_speed) return false;
+    if (Math.fround(d.base_score) !== this.decayBase[s]) return false;
+    // A score that does not follow the clock is what changes; a polynomial one moves with time.
+    if (d.lifetime === undefined && Math.abs(d.score - this.decayScore[s]!) > 0.5) return false;
+    return sameExpiry(this.expiresAt[s]!, expires, d.lifetime);
+  }
+
+  /** The earliest expiry among stored attributes (Unix seconds), or null when none expires. */
+  nextExpiry(): number | null {
+    if (this.expiring === 0) return null;
+    let min = Infinity;
+    for (let s = 0; s < this.top; s++) {
+      const e = this.expiresAt[s]!;
+      if (e !== 0 && e < min && this.isLive(s)) min = e;
+    }
+    return min === Infinity ? null : min;
+  }
+
+  /** Removes every attribute expired at Unix second `now`; their keys go to dirty. */
+  expire(now: number, dirty: Set<string>): number {
+    if (this.expiring === 0) return 0;
+    let n = 0;
+    for (let s = 0; s < this.top; s++) {
+      const e = this.expiresAt[s]!;
+      if (e !== 0 && e <= now && this.isLive(s)) {
+        this.removeSlot(s, dirty);
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Counts of stored attributes per MISP type. */

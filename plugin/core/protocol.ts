@@ -126,9 +126,23 @@ export interface MatchStats {
   fetch_failures: number;
   /** Stored values that were not summaries of this format (corrupt or foreign). */
   bad_values: number;
+  /**
+   * Stored attributes left out because they had expired at `now` (their decay score under the
+   * model's threshold, or out of the agent's --max-age window) while still in the store. Always
+   * set by the core; optional so that hosts' own counters extending this type need not carry it.
+   */
+  expired?: number;
 }
+
+/**
+ * One MISP attribute that matched in a batch: [attribute uuid, MISP event id, the number of the
+ * batch's events it matched]. What a host reports to MISP as sightings (filter option sightings).
+ */
+export type AttributeHit = [uuid: string, eventId: string, events: number];
 
 export interface FinishResponse {
   changes: EventChange[];
   stats: MatchStats;
+  /** Every attribute that matched in this batch, once, in order of first match. */
+  attributes: AttributeHit[];
 }

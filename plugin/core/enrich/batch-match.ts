@@ -5,8 +5,9 @@
 import { DEFAULT_ECS_TARGET, type EnricherConfig } from '../config/options.js';
 import { CoreError } from '../errors.js';
 import { candidateProbes, decodeSummary, probeOf, type IndicatorSummary } from '../ioc/index.js';
-import type { EventChange, FinishResponse, MatchRequest, MatchStats } from '../protocol.js';
+import type { AttributeHit, EventChange, FinishResponse, MatchRequest, MatchStats } from '../protocol.js';
 import { boundedAttribute, boundedContext } from './bounds.js';
+import { epochSeconds, hasExpired } from './decay-output.js';
 import { ecsEnrichment, ecsEventSummary } from './ecs-output.js';
 import type { Hit } from './hit.js';
 import { legacyFields } from './legacy-output.js';
@@ -18,7 +19,7 @@ function protocolError(what: string): CoreError {
 }
 
 export class BatchMatch {
-  private readonly stats: MatchStats = { hits: 0, matched_events: 0, fetch_failures: 0, bad_values: 0 };
+  private readonly stats: MatchStats = { hits: 0, matched_events: 0, fetch_failures: 0, bad_values: 0, expired: 0 };
   /**
    * Each event with hits or with a value whose stored summary is corrupt, in request order. A
    * corrupt value is a failed lookup for that value: the event is tagged as such.
@@ -32,6 +33,7 @@ export class BatchMatch {
       throw protocolError('has no events or found values');
     }
     this.now = typeof request.now === 'string' ? request.now : new Date(0).toISOString();
+    const nowSeconds = epochSeconds(this.now);
     const summaries = new Map<string, IndicatorSummary>();
     const corruptKeys = new Set<string>();
     for (const [key, value] of Object.entries(request.found)) {
@@ -62,6 +64,12 @@ export class BatchMatch {
           }
           const indicator = probeOf(candidate, p);
           for (const attr of summary.attrs) {
+            // Past its decay threshold or --max-age window: no longer an indicator, even if the
+            // agent has not removed it yet (it is down, or its timer is a moment late).
+            if (hasExpired(attr, nowSeconds)) {
+              this.stats.expired = (this.stats.expired ?? 0) + 1;
+              continue;
+            }
             if (list.some((h) => h.attr.uuid === attr.uuid && h.field === field && h.raw === raw)) continue;
             list.push({ field, raw, candidate, indicator, attr });
             if (config.fetchContext) this.eventIds.add(attr.event_id);
@@ -109,6 +117,26 @@ export class BatchMatch {
         if (this.config.target === DEFAULT_ECS_TARGET) change.append.push(...ecsEventSummary(entries));
       }
     }
-    return { changes, stats: this.stats };
+    return { changes, stats: this.stats, attributes: attributeHits(this.hits) };
   }
+}
+
+/**
+ * Each matched MISP attribute once, with its event and the number of this batch's events it
+ * matched (an event counts once per attribute, whichever of its fields hit): what a host reports
+ * to MISP as sightings.
+ */
+function attributeHits(events: readonly [number, Hit[], boolean][]): AttributeHit[] {
+  const byUuid = new Map<string, AttributeHit>();
+  for (const [, hits] of events) {
+    const inEvent = new Set<string>();
+    for (const h of hits) {
+      if (inEvent.has(h.attr.uuid)) continue;
+      inEvent.add(h.attr.uuid);
+      const known = byUuid.get(h.attr.uuid);
+      if (known) known[2]++;
+      else byUuid.set(h.attr.uuid, [h.attr.uuid, h.attr.event_id, 1]);
+    }
+  }
+  return [...byUuid.values()];
 }

@@ -11,6 +11,7 @@
 // severity_mapping reads one path of _source, which an array of enrichments does not have.
 import type { EnricherConfig } from '../config/options.js';
 import { confidenceOfThreatLevel, highestConfidence, type EcsConfidence } from './confidence.js';
+import { decayOutput, epochSeconds, type EcsDecay } from './decay-output.js';
 import { galaxiesOf } from './galaxy.js';
 import { uniqueStrings, type Hit } from './hit.js';
 import type { EventContext } from './misp-context.js';
@@ -50,6 +51,8 @@ export interface EcsEnrichment {
     tags: string[];
     galaxies?: string[];
     attack?: { technique?: { id: string[] }; group?: { id: string[] }; software?: { id: string[] } };
+    /** The decay score at `occurred` and the expiry (agent options --decay and --max-age). */
+    decay?: EcsDecay;
   };
 }
 
@@ -121,6 +124,8 @@ export function ecsEnrichment(hit: Hit, ctx: EventContext | null, config: Enrich
   if (galaxies.groups.length > 0) attack.group = { id: galaxies.groups };
   if (galaxies.software.length > 0) attack.software = { id: galaxies.software };
   if (Object.keys(attack).length > 0) misp.attack = attack;
+  const decay = decayOutput(attr, epochSeconds(now));
+  if (decay) misp.decay = decay;
 
   return {
     matched: { atomic: hit.raw, field: hit.field.name, id: attr.uuid, type: 'indicator_match_rule', occurred: now },

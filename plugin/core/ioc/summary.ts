@@ -34,6 +34,70 @@ export interface AttributeSummary {
   timestamp?: number;
   /** Name of the event's creator organisation, when the agent knows it. */
   org?: string;
+  /** What MISP's decaying model says of the attribute (agent option --decay). */
+  decay?: DecaySummary;
+  /**
+   * Unix seconds at which the attribute stops being an indicator: its decay score falls under
+   * the model's threshold, or it leaves the --max-age window. The agent removes it then; a
+   * reader treats it as gone from that moment even if the value is still stored.
+   */
+  expires?: number;
+}
+
+/**
+ * The decay score of an attribute as MISP computed it (restSearch includeDecayScore), with what
+ * it takes to know the score at any later moment. Of several models, the one that keeps the
+ * attribute longest: MISP's excludeDecayed drops an attribute only when every model says it
+ * decayed (MispAttribute::fetchAttributes).
+ */
+export interface DecaySummary {
+  /** The decaying model's name. */
+  model: string;
+  /** Score at `since`, 0 to 100: from the tags' numerical values, or the model's default. */
+  base_score: number;
+  /** Under this score the attribute is decayed (DecayingModelBase::isDecayed: threshold > score). */
+  threshold: number;
+  /** The score MISP answered, and the Unix second it was computed at. */
+  score: number;
+  scored_at: number;
+  /**
+   * For models of MISP's Polynomial formula: the lifetime in seconds, the decay speed and the
+   * Unix second the score decays from (the last sighting, else last_seen, else the timestamp).
+   * Absent for formulas whose score does not follow the clock (then `score` holds).
+   */
+  lifetime?: number;
+  decay_speed?: number;
+  since?: number;
+}
+
+/**
+ * MISP's Polynomial::computeScore (app/Model/DecayingModelsFormulas/Polynomial.php), the formula
+ * of "An indicator scoring method for MISP platforms": base × (1 − (elapsed / lifetime)^(1/speed)),
+ * 0 before `since` and never below 0.
+ */
+export function polynomialScore(base: number, elapsedSeconds: number, lifetimeSeconds: number, decaySpeed: number): number {
+  if (elapsedSeconds < 0) return 0;
+  if (!(lifetimeSeconds > 0) || !(decaySpeed > 0)) return 0;
+  const score = base * (1 - Math.pow(elapsedSeconds / lifetimeSeconds, 1 / decaySpeed));
+  return score < 0 ? 0 : score;
+}
+
+/**
+ * The Unix second from which polynomialScore stays under the threshold (the formula solved for
+ * the elapsed time), or null when it never does (a threshold of 0 or less).
+ */
+export function polynomialExpiry(base: number, threshold: number, since: number, lifetimeSeconds: number, decaySpeed: number): number | null {
+  if (!(threshold > 0)) return null;
+  if (base <= threshold || !(lifetimeSeconds > 0) || !(decaySpeed > 0)) return since;
+  return since + lifetimeSeconds * Math.pow(1 - threshold / base, decaySpeed);
+}
+
+/** The decay score at Unix second `now`: the formula's when its parameters are known, else MISP's. */
+export function decayScoreAt(d: DecaySummary, now: number): number {
+  if (d.lifetime !== undefined && d.decay_speed !== undefined && d.since !== undefined) {
+    return polynomialScore(d.base_score, now - d.since, d.lifetime, d.decay_speed);
+  }
+  return d.score;
 }
 
 export interface IndicatorSummary {
@@ -90,6 +154,24 @@ function isString(x: unknown): x is string {
   return typeof x === 'string';
 }
 
+function isNumber(x: unknown): x is number {
+  return typeof x === 'number' && Number.isFinite(x);
+}
+
+/** A stored decay record, or undefined when it is not one (an older or foreign writer). */
+function readDecay(x: unknown): DecaySummary | undefined {
+  if (!x || typeof x !== 'object') return undefined;
+  const d = x as Record<string, unknown>;
+  if (!isString(d.model) || !isNumber(d.base_score) || !isNumber(d.threshold) || !isNumber(d.score) || !isNumber(d.scored_at)) return undefined;
+  const out: DecaySummary = { model: d.model, base_score: d.base_score, threshold: d.threshold, score: d.score, scored_at: d.scored_at };
+  if (isNumber(d.lifetime) && isNumber(d.decay_speed) && isNumber(d.since)) {
+    out.lifetime = d.lifetime;
+    out.decay_speed = d.decay_speed;
+    out.since = d.since;
+  }
+  return out;
+}
+
 function readAttribute(x: unknown): AttributeSummary | null {
   if (!x || typeof x !== 'object') return null;
   const a = x as Record<string, unknown>;
@@ -109,6 +191,9 @@ function readAttribute(x: unknown): AttributeSummary | null {
   if (isString(a.last_seen)) out.last_seen = a.last_seen;
   if (typeof a.timestamp === 'number') out.timestamp = a.timestamp;
   if (isString(a.org)) out.org = a.org;
+  const decay = readDecay(a.decay);
+  if (decay) out.decay = decay;
+  if (isNumber(a.expires)) out.expires = a.expires;
   return out;
 }
 
