@@ -1,5 +1,6 @@
 package io.mispenrich.logstash;
 
+import io.mispenrich.logstash.log.ErrorCode;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -30,6 +31,8 @@ import io.mispenrich.logstash.log.Log4jLog;
 import io.mispenrich.logstash.log.PluginLog;
 import io.mispenrich.logstash.misp.MispContextFetcher;
 import io.mispenrich.logstash.misp.TlsContexts;
+import io.mispenrich.logstash.sightings.SightingTally;
+import io.mispenrich.logstash.sightings.SightingsSender;
 
 /**
  * The misp_enrich filter: the composition root. It wires the ports (memcached, MISP, the GraalJS
@@ -51,9 +54,11 @@ public class MispEnrich implements Filter {
     private final MemcachedMultiGet kv;
     private final MispContextFetcher fetcher;
     private final BatchEnricher enricher;
+    /** Hits reported to MISP as sightings (option sightings); both null when off. */
+    private final SightingTally sightingTally;
+    private final SightingsSender sightings;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private final CounterMetric eventsMetric;
     private final CounterMetric lookupsMetric;
     private final CounterMetric hitsMetric;
     private final CounterMetric matchedMetric;
@@ -63,12 +68,15 @@ public class MispEnrich implements Filter {
     private final CounterMetric skippedValuesMetric;
     private final CounterMetric coreCallsMetric;
     private final TimerMetric batchTimeMetric;
+    private final CounterMetric sightingsSentMetric;
+    private final CounterMetric sightingsRequestsMetric;
+    private final CounterMetric sightingsFailuresMetric;
+    private final CounterMetric sightingsDroppedMetric;
 
     public MispEnrich(String id, Configuration config, Context context) {
         this.id = id;
         this.logger = Log4jLog.of(context, this);
         NamespacedMetric metric = context.getMetric(this);
-        this.eventsMetric = metric.counter("events");
         this.lookupsMetric = metric.counter("lookups");
         this.hitsMetric = metric.counter("hits");
         this.matchedMetric = metric.counter("matched");
@@ -78,16 +86,21 @@ public class MispEnrich implements Filter {
         this.skippedValuesMetric = metric.counter("skipped_values");
         this.coreCallsMetric = metric.counter("core_calls");
         this.batchTimeMetric = metric.timer("batch_time");
+        this.sightingsSentMetric = metric.counter("sightings_sent");
+        this.sightingsRequestsMetric = metric.counter("sightings_requests");
+        this.sightingsFailuresMetric = metric.counter("sightings_failures");
+        this.sightingsDroppedMetric = metric.counter("sightings_dropped");
 
         this.settings = Settings.from(config);
         // Everything that can fail on a bad option is checked before anything is opened.
-        javax.net.ssl.SSLContext ssl = settings.misp().fetchContext() ? TlsContexts.forMisp(settings.tls()) : null;
+        boolean talksToMisp = settings.misp().fetchContext() || settings.sightings().enabled();
+        javax.net.ssl.SSLContext ssl = talksToMisp ? TlsContexts.forMisp(settings.tls()) : null;
         javax.net.ssl.SSLParameters sslParameters = ssl == null ? null : TlsContexts.parameters(ssl, settings.tls());
         CoreRuntime rt;
         try {
             rt = new CoreRuntime(Json.write(settings.coreOptions()), line -> logger.info("core: {}", line));
         } catch (CoreException e) {
-            if (ConfigException.CODE.equals(e.code())) {
+            if (e.code() == ErrorCode.CONFIG) {
                 // The core names the option in its own message.
                 throw new IllegalArgumentException(e.getMessage(), e);
             }
@@ -115,14 +128,46 @@ public class MispEnrich implements Filter {
         } else {
             this.fetcher = null;
         }
+        if (settings.sightings().enabled()) {
+            this.sightingTally = new SightingTally((int) settings.sightings().maxAttributes(), () -> System.currentTimeMillis() / 1000L);
+            this.sightings = new SightingsSender(settings.misp(), settings.sightings(), ssl, sslParameters, sightingTally,
+                    new SightingsSender.Counters() {
+                        @Override
+                        public void request() {
+                            sightingsRequestsMetric.increment();
+                        }
+
+                        @Override
+                        public void sent(long n) {
+                            sightingsSentMetric.increment(n);
+                        }
+
+                        @Override
+                        public void failed() {
+                            sightingsFailuresMetric.increment();
+                        }
+
+                        @Override
+                        public void dropped(long n) {
+                            sightingsDroppedMetric.increment(n);
+                        }
+                    }, logger::warn);
+            if (!settings.misp().fetchContext() && "http".equalsIgnoreCase(settings.misp().url().getScheme())) {
+                logger.warn("misp_url uses http: the MISP API key travels unencrypted");
+            }
+        } else {
+            this.sightingTally = null;
+            this.sightings = null;
+        }
         this.enricher = new BatchEnricher(info, memory, kv, fetcher, new LogReporter(),
                 new BatchEnricher.Limits((int) settings.maxValueLength(), (int) settings.maxValuesPerField()),
-                settings.tags().onApplyFailure());
-        if (settings.misp().fetchContext() && "none".equals(settings.tls().verificationMode())) {
+                settings.tags().onApplyFailure(), sightingTally);
+        if (talksToMisp && "none".equals(settings.tls().verificationMode())) {
             logger.warn("ssl_verification_mode => none: the MISP server's certificate and host name are not checked");
         }
-        logger.info("misp_enrich {} ready: core {} on GraalJS runtime '{}', fields {}, memcached {}, value_cache_size {}",
-                id, coreVersion(), runtime.runtimeName(), info.fieldRefs(), settings.memcached().hosts(), settings.valueCacheSize());
+        logger.info("misp_enrich {} ready: core {} on GraalJS runtime '{}', fields {}, memcached {}, value_cache_size {}, sightings {}",
+                id, coreVersion(), runtime.runtimeName(), info.fieldRefs(), settings.memcached().hosts(), settings.valueCacheSize(),
+                settings.sightings().enabled() ? "every " + settings.sightings().intervalMs() / 1000.0 + " s as \"" + settings.sightings().source() + "\"" : "off");
     }
 
     private String coreVersion() {
@@ -139,21 +184,21 @@ public class MispEnrich implements Filter {
         @Override
         public void lookupFailed(String why) {
             failuresMetric.increment();
-            logger.warn("MISP_ENRICH_LOOKUP: {}", why);
+            logger.warn(ErrorCode.LOOKUP.say("{}"), why);
         }
 
         @Override
         public void noAgentData() {
             // No agent of this key scheme has loaded the server: every look-up will miss. Said
             // once per change, not per batch.
-            logger.warn("MISP_ENRICH_NO_AGENT_DATA: memcached holds no " + info.metaKey() + " key: no misp-enrich agent "
+            logger.warn(ErrorCode.NO_AGENT_DATA.say("memcached holds no ") + info.metaKey() + " key: no misp-enrich agent "
                     + "of this key scheme has loaded it, so nothing can match (is the agent running, and of a compatible version?)");
         }
 
         @Override
         public void applyFailed(String why) {
             failuresMetric.increment();
-            logger.warn("MISP_ENRICH_APPLY: could not write the enrichment of one event: {}", why);
+            logger.warn(ErrorCode.APPLY.say("could not write the enrichment of one event: {}"), why);
         }
     }
 
@@ -206,7 +251,6 @@ public class MispEnrich implements Filter {
         }
         long started = System.nanoTime();
         List<Event> batch = events instanceof List<Event> l ? l : new ArrayList<>(events);
-        eventsMetric.increment(batch.size());
         BatchSession core = new BatchSession();
         try {
             BatchEnricher.Outcome o = enricher.enrich(batch, matchListener, core);
@@ -251,11 +295,17 @@ public class MispEnrich implements Filter {
         return id;
     }
 
-    /** Releases every GraalJS Context, memcached connection and HTTP thread. Idempotent. */
+    /**
+     * Sends the last sightings (bounded by misp_timeout), then releases every GraalJS Context,
+     * memcached connection and HTTP thread. Idempotent.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        if (sightings != null) {
+            sightings.close();
         }
         if (fetcher != null) {
             fetcher.close();

@@ -26,6 +26,7 @@ import co.elastic.logstash.api.Context;
 import co.elastic.logstash.api.Event;
 import co.elastic.logstash.api.Filter;
 import co.elastic.logstash.api.PluginConfigSpec;
+import io.mispenrich.harness.diag.DiagLoader;
 
 /**
  * misp-enrich-run: NDJSON events in, through the packaged plugin jar as a Logstash pipeline would
@@ -237,11 +238,11 @@ public final class HarnessMain {
         return filter;
     }
 
-    /** Calls one of the plugin jar's diagnostic entry points (io.mispenrich.logstash.diag) with a JSON file. */
+    /** Calls one of the harness's diagnostics (io.mispenrich.harness.diag), linked against the plugin jar, with a JSON file. */
     private static int diag(PluginLoader.Loaded loaded, String method, Path input, String output) throws IOException {
         String entries = Files.readString(input);
         try {
-            Class<?> c = Class.forName("io.mispenrich.logstash.diag.DescribeValues", true, loaded.loader());
+            Class<?> c = Class.forName("io.mispenrich.harness.diag.DescribeValues", true, new DiagLoader(loaded.loader()));
             Method m = c.getMethod(method, String.class);
             String out = (String) m.invoke(null, entries);
             writeAll(output == null ? "-" : output, out + "\n");

@@ -56,6 +56,12 @@ public final class Options {
     public static final PluginConfigSpec<List<Object>> TAG_ON_CORE_FAILURE =
             PluginConfigSpec.arraySetting("tag_on_core_failure", List.of("_misp_enrich_core_failure"), false, false);
 
+    public static final PluginConfigSpec<Boolean> SIGHTINGS = PluginConfigSpec.booleanSetting("sightings", false);
+    public static final PluginConfigSpec<String> SIGHTINGS_SOURCE = PluginConfigSpec.stringSetting("sightings_source", "misp-enrich");
+    public static final PluginConfigSpec<Double> SIGHTINGS_INTERVAL = PluginConfigSpec.floatSetting("sightings_interval", 60.0);
+    public static final PluginConfigSpec<Long> SIGHTINGS_MAX_ATTRIBUTES = PluginConfigSpec.numSetting("sightings_max_attributes", 10_000);
+    public static final PluginConfigSpec<Long> SIGHTINGS_MAX_PER_ATTRIBUTE = PluginConfigSpec.numSetting("sightings_max_per_attribute", 1);
+
     public static final PluginConfigSpec<Long> VALUE_CACHE_SIZE = PluginConfigSpec.numSetting("value_cache_size", 100_000);
     public static final PluginConfigSpec<Long> MAX_VALUE_LENGTH = PluginConfigSpec.numSetting("max_value_length", 8_192);
     public static final PluginConfigSpec<Long> MAX_VALUES_PER_FIELD = PluginConfigSpec.numSetting("max_values_per_field", 100);
@@ -66,5 +72,6 @@ public final class Options {
             SSL_VERIFICATION_MODE, SSL_CERTIFICATE_AUTHORITIES, SSL_CERTIFICATE, SSL_KEY, SSL_SUPPORTED_PROTOCOLS, SSL_CIPHER_SUITES,
             FIELDS, ECS_COMPATIBILITY, TARGET,
             TAG_ON_FAILURE, TAG_ON_FETCH_FAILURE, TAG_ON_APPLY_FAILURE, TAG_ON_CORE_FAILURE,
+            SIGHTINGS, SIGHTINGS_SOURCE, SIGHTINGS_INTERVAL, SIGHTINGS_MAX_ATTRIBUTES, SIGHTINGS_MAX_PER_ATTRIBUTE,
             VALUE_CACHE_SIZE, MAX_VALUE_LENGTH, MAX_VALUES_PER_FIELD);
 }

@@ -27,6 +27,7 @@ public record Settings(
         String ecsCompatibility,
         String target,
         Tags tags,
+        Sightings sightings,
         long valueCacheSize,
         long maxValueLength,
         long maxValuesPerField) {
@@ -45,13 +46,21 @@ public record Settings(
                       List<String> supportedProtocols, List<String> cipherSuites) {
     }
 
+    /**
+     * sightings_*: whether hits are reported to MISP as sightings, under which source, how often,
+     * and how much is kept between two reports.
+     */
+    public record Sightings(boolean enabled, String source, long intervalMs, long maxAttributes, long maxPerAttribute) {
+    }
+
     /** tag_on_*_failure: the tags of each failure kind (empty: no tag). */
     public record Tags(List<String> onFailure, List<String> onFetchFailure, List<String> onApplyFailure, List<String> onCoreFailure) {
     }
 
     public static Settings from(Configuration config) {
-        return new Settings(memcached(config), misp(config), tls(config), fields(config), ecsCompatibility(config),
-                target(config), tags(config),
+        Misp misp = misp(config);
+        return new Settings(memcached(config), misp, tls(config), fields(config), ecsCompatibility(config),
+                target(config), tags(config), sightings(config, misp),
                 range(Options.VALUE_CACHE_SIZE, get(config, Options.VALUE_CACHE_SIZE), 0, 100_000_000),
                 range(Options.MAX_VALUE_LENGTH, get(config, Options.MAX_VALUE_LENGTH), 1, 1_048_576),
                 range(Options.MAX_VALUES_PER_FIELD, get(config, Options.MAX_VALUES_PER_FIELD), 1, 100_000));
@@ -98,7 +107,7 @@ public record Settings(
                 || proxy.getRawUserInfo() != null)) {
             throw new ConfigException(Options.PROXY.name(), "must be an http:// proxy URL with a host and no credentials, e.g. \"http://proxy.example:3128\"");
         }
-        Boolean fetch = get(config, Options.FETCH_CONTEXT);
+        Boolean fetch = bool(config, Options.FETCH_CONTEXT);
         boolean fetchContext = fetch == null || fetch;
         if (fetchContext && url == null) {
             throw new ConfigException(Options.MISP_URL.name(), "is required while fetch_context is true");
@@ -177,6 +186,24 @@ public record Settings(
         return t;
     }
 
+    private static Sightings sightings(Configuration config, Misp misp) {
+        Boolean on = bool(config, Options.SIGHTINGS);
+        boolean enabled = on != null && on;
+        if (enabled && misp.url() == null) {
+            throw new ConfigException(Options.MISP_URL.name(), "is required while sightings is true");
+        }
+        if (enabled && misp.apiKey() == null) {
+            throw new ConfigException(Options.MISP_API_KEY.name(), "is required while sightings is true");
+        }
+        String source = get(config, Options.SIGHTINGS_SOURCE);
+        if (source == null || source.isBlank() || source.length() > 255) {
+            throw new ConfigException(Options.SIGHTINGS_SOURCE.name(), "must be a non-empty text of at most 255 characters");
+        }
+        return new Sightings(enabled, source.trim(), seconds(Options.SIGHTINGS_INTERVAL, config, 1, 3600),
+                range(Options.SIGHTINGS_MAX_ATTRIBUTES, get(config, Options.SIGHTINGS_MAX_ATTRIBUTES), 1, 1_000_000),
+                range(Options.SIGHTINGS_MAX_PER_ATTRIBUTE, get(config, Options.SIGHTINGS_MAX_PER_ATTRIBUTE), 1, 1_000));
+    }
+
     private static Tags tags(Configuration config) {
         return new Tags(tagList(config, Options.TAG_ON_FAILURE), tagList(config, Options.TAG_ON_FETCH_FAILURE),
                 tagList(config, Options.TAG_ON_APPLY_FAILURE), tagList(config, Options.TAG_ON_CORE_FAILURE));
@@ -225,6 +252,23 @@ public record Settings(
         }
     }
 
+    /**
+     * A boolean option, checked on its raw value: Logstash's Configuration reads any text as a
+     * boolean (Boolean.parseBoolean, so "maybe" is false) and never refuses one, where a Ruby
+     * plugin's `validate :boolean` would.
+     */
+    private static Boolean bool(Configuration config, PluginConfigSpec<Boolean> spec) {
+        Object raw = config.getRawValue(spec);
+        if (raw == null || raw instanceof Boolean) {
+            return get(config, spec);
+        }
+        String text = String.valueOf(raw);
+        if (!text.equalsIgnoreCase("true") && !text.equalsIgnoreCase("false")) {
+            throw new ConfigException(spec.name(), "must be true or false, got \"" + text + "\"");
+        }
+        return Boolean.valueOf(text.toLowerCase(java.util.Locale.ROOT));
+    }
+
     private static long range(PluginConfigSpec<?> spec, Long value, long min, long max) {
         if (value == null || value < min || value > max) {
             throw new ConfigException(spec.name(), "must be a number from " + min + " to " + max + ", got " + value);
@@ -259,6 +303,6 @@ public record Settings(
     public String toString() {
         return "Settings[memcached_hosts=" + memcached.hosts() + ", misp_url=" + misp.url() + ", misp_api_key="
                 + (misp.apiKey() == null ? "unset" : "<password>") + ", fields=" + fields + ", fetch_context=" + misp.fetchContext()
-                + ", ecs_compatibility=" + ecsCompatibility + "]";
+                + ", ecs_compatibility=" + ecsCompatibility + ", sightings=" + sightings.enabled() + "]";
     }
 }

@@ -1,5 +1,6 @@
 package io.mispenrich.logstash.enrich;
 
+import io.mispenrich.logstash.log.ErrorCode;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import io.mispenrich.logstash.event.EventIo;
 import io.mispenrich.logstash.json.Json;
 import io.mispenrich.logstash.ports.ContextPort;
 import io.mispenrich.logstash.ports.KeyValuePort;
+import io.mispenrich.logstash.sightings.HitRecorder;
 
 /**
  * One batch through the protocol of plugin/core/protocol.ts: read the configured fields, take
@@ -77,10 +79,19 @@ public final class BatchEnricher {
     private final AtomicReference<String> meta = new AtomicReference<>();
     private final int[] datatypeOfField;
     private final List<String> datatypeNames;
+    /** Where the attributes that hit are reported (option sightings); null when off. */
+    private final HitRecorder hits;
 
     /** @param contexts null when fetch_context is off */
     public BatchEnricher(EnricherInfo info, ValueMemory memory, KeyValuePort kv, ContextPort contexts, Reporter reporter, Limits limits,
                          List<String> applyFailureTags) {
+        this(info, memory, kv, contexts, reporter, limits, applyFailureTags, null);
+    }
+
+    /** @param hits where the attributes that hit go (sightings), null when off */
+    public BatchEnricher(EnricherInfo info, ValueMemory memory, KeyValuePort kv, ContextPort contexts, Reporter reporter, Limits limits,
+                         List<String> applyFailureTags, HitRecorder hits) {
+        this.hits = hits;
         this.info = info;
         this.limits = limits;
         this.applyFailureTags = List.copyOf(applyFailureTags);
@@ -195,6 +206,7 @@ public final class BatchEnricher {
             Map<String, Object> stats = Map.of();
             if (!found.isEmpty()) {
                 Map<String, Object> result = matchAndFinish(lookedUp, found);
+                recordHits(result.get("attributes"));
                 changes = listOfMaps(result.get("changes"));
                 stats = result.get("stats") instanceof Map<?, ?> m ? asStringMap(m) : Map.of();
             }
@@ -327,7 +339,7 @@ public final class BatchEnricher {
                 }
                 List<Object> list = (List<Object>) keysByType.get(datatypeNames.get(d));
                 if (list == null || list.size() != byValue.size()) {
-                    throw new IllegalStateException("MISP_ENRICH_PROTOCOL: the core answered " + (list == null ? 0 : list.size())
+                    throw new IllegalStateException(ErrorCode.PROTOCOL.say("the core answered ") + (list == null ? 0 : list.size())
                             + " keys lists for " + byValue.size() + " " + datatypeNames.get(d) + " values");
                 }
                 List<String[]> keys = new ArrayList<>(list.size());
@@ -409,6 +421,19 @@ public final class BatchEnricher {
             }
             finish.append("}}");
             return (Map<String, Object>) Json.parse(core.finish(finish.toString()));
+        }
+    }
+
+    /** The core's [[uuid, event id, events], ...] of the batch, to the hit recorder (counts only, never I/O). */
+    private void recordHits(Object attributes) {
+        if (hits == null || !(attributes instanceof List<?> list)) {
+            return;
+        }
+        for (Object item : list) {
+            if (item instanceof List<?> hit && hit.size() == 3 && hit.get(0) instanceof String uuid && hit.get(1) instanceof String eventId
+                    && hit.get(2) instanceof Number n) {
+                hits.record(uuid, eventId, n.longValue());
+            }
         }
     }
 

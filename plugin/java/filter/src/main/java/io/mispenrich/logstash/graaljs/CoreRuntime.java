@@ -1,5 +1,6 @@
 package io.mispenrich.logstash.graaljs;
 
+import io.mispenrich.logstash.log.ErrorCode;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -82,12 +83,12 @@ public final class CoreRuntime implements Closeable {
                 if (e.isInternalError() || e.isResourceExhausted() || e.isCancelled() || e.isExit()) {
                     broken = true;
                 }
-                String code = codeOf(e);
+                ErrorCode code = codeOf(e);
                 // A configuration error is the core's message for the user, as it wrote it.
-                throw new CoreException(code, "MISP_ENRICH_CONFIG".equals(code) ? messageOf(e) : what + ": " + messageOf(e), null);
+                throw new CoreException(code, code == ErrorCode.CONFIG ? messageOf(e) : what + ": " + messageOf(e), null);
             } catch (ClassCastException | NullPointerException | UnsupportedOperationException e) {
                 // The bundle does not have the shape the mirrors expect.
-                throw new CoreException("MISP_ENRICH_CORE_CONTRACT", what + ": " + e.getMessage(), null);
+                throw new CoreException(ErrorCode.CORE_CONTRACT, what + ": " + e.getMessage(), null);
             }
         }
     }
@@ -119,12 +120,12 @@ public final class CoreRuntime implements Closeable {
     private static Source loadBundle() {
         URL url = CoreRuntime.class.getResource(BUNDLE_RESOURCE);
         if (url == null) {
-            throw new CoreException("MISP_ENRICH_CORE_MISSING", "the core bundle " + BUNDLE_RESOURCE + " is not in the plugin jar", null);
+            throw new CoreException(ErrorCode.CORE_MISSING, "the core bundle " + BUNDLE_RESOURCE + " is not in the plugin jar", null);
         }
         try (InputStream in = url.openStream(); Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
             return Source.newBuilder("js", reader, "misp-enrich-core.js").cached(true).build();
         } catch (IOException e) {
-            throw new CoreException("MISP_ENRICH_CORE_MISSING", "cannot read the core bundle: " + e.getMessage(), e);
+            throw new CoreException(ErrorCode.CORE_MISSING, "cannot read the core bundle: " + e.getMessage(), e);
         }
     }
 
@@ -135,7 +136,7 @@ public final class CoreRuntime implements Closeable {
 
     public Session borrow() {
         if (closed.get()) {
-            throw new CoreException("MISP_ENRICH_CLOSED", "the filter is closed", null);
+            throw new CoreException(ErrorCode.CLOSED, "the filter is closed", null);
         }
         Session s = idle.pollFirst();
         return s != null ? s : create();
@@ -152,21 +153,17 @@ public final class CoreRuntime implements Closeable {
         }
     }
 
-    /** The one place a Context is built: GraalJS's sandbox defaults, nothing allowed on top. */
-    private Context newContext() {
-        return Context.newBuilder("js").engine(engine).build();
+    /**
+     * The sandbox every Context of the pool gets: GraalJS's defaults (no host class lookup, no
+     * host I/O, no threads, no processes, no environment), nothing allowed on top. Public so the
+     * harness's sandbox probe checks this very builder rather than a copy of it.
+     */
+    public static Context.Builder sandboxedContext() {
+        return Context.newBuilder("js");
     }
 
-    /**
-     * Diagnostics only (DescribeValues / the harness): evaluates a script in a fresh Context built
-     * exactly as the pool builds them, and returns its result as a string.
-     */
-    public String evalInFreshContext(String script) {
-        try (Context context = newContext()) {
-            return context.eval("js", script).asString();
-        } catch (PolyglotException e) {
-            throw new CoreException(codeOf(e), "probe: " + messageOf(e), null);
-        }
+    private Context newContext() {
+        return sandboxedContext().engine(engine).build();
     }
 
     private Session create() {
@@ -175,7 +172,7 @@ public final class CoreRuntime implements Closeable {
             context.eval(bundle);
             Value global = context.getBindings("js").getMember(GLOBAL);
             if (global == null || global.isNull()) {
-                throw new CoreException("MISP_ENRICH_CORE_CONTRACT", "the bundle defines no global " + GLOBAL, null);
+                throw new CoreException(ErrorCode.CORE_CONTRACT, "the bundle defines no global " + GLOBAL, null);
             }
             CoreModule core = global.as(CoreModule.class);
             Session probe = new Session(context, core, null);
@@ -228,15 +225,9 @@ public final class CoreRuntime implements Closeable {
     }
 
     /** The core reports option errors as "MISP_ENRICH_CONFIG: ..."; keep its code when it gave one. */
-    static String codeOf(PolyglotException e) {
-        String m = withoutErrorName(e.getMessage());
-        if (m != null) {
-            int colon = m.indexOf(':');
-            if (colon > 0 && m.startsWith("MISP_ENRICH_") && m.substring(0, colon).matches("MISP_ENRICH_[A-Z0-9_]+")) {
-                return m.substring(0, colon);
-            }
-        }
-        return e.isGuestException() ? "MISP_ENRICH_CORE_ERROR" : "MISP_ENRICH_CORE_RUNTIME";
+    static ErrorCode codeOf(PolyglotException e) {
+        return ErrorCode.leading(withoutErrorName(e.getMessage()))
+                .orElse(e.isGuestException() ? ErrorCode.CORE_ERROR : ErrorCode.CORE_RUNTIME);
     }
 
     /** GraalJS prefixes a guest error's message with its name ("CoreError: ..."). */
@@ -244,13 +235,13 @@ public final class CoreRuntime implements Closeable {
         if (m == null) {
             return null;
         }
-        int i = m.indexOf(": MISP_ENRICH_");
+        int i = m.indexOf(": " + ErrorCode.PREFIX);
         return i > 0 && m.substring(0, i).matches("[A-Za-z]*Error") ? m.substring(i + 2) : m;
     }
 
     static String messageOf(PolyglotException e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : withoutErrorName(e.getMessage());
-        String code = codeOf(e);
+        String code = codeOf(e).code();
         return m.startsWith(code + ":") ? m.substring(code.length() + 1).strip() : m;
     }
 

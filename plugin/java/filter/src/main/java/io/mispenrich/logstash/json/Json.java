@@ -1,5 +1,6 @@
 package io.mispenrich.logstash.json;
 
+import io.mispenrich.logstash.log.ErrorCode;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -84,7 +85,7 @@ public final class Json {
             throw p.error("trailing characters");
         }
         if (out == null) {
-            throw new IllegalArgumentException("MISP_ENRICH_JSON: no \"" + member + "\" array");
+            throw new IllegalArgumentException(ErrorCode.JSON.say("no \"" + member + "\" array"));
         }
         return out;
     }
@@ -187,7 +188,7 @@ public final class Json {
         }
 
         IllegalArgumentException error(String what) {
-            return new IllegalArgumentException("MISP_ENRICH_JSON: " + what + " at offset " + pos);
+            return new IllegalArgumentException(ErrorCode.JSON.say(what + " at offset " + pos));
         }
 
         /** The next character, or -1 at the end. */

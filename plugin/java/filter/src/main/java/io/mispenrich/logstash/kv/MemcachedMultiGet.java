@@ -1,5 +1,6 @@
 package io.mispenrich.logstash.kv;
 
+import io.mispenrich.logstash.log.ErrorCode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +61,7 @@ public final class MemcachedMultiGet implements KeyValuePort {
         }
         for (String k : keys) {
             if (!isLegalKey(k)) {
-                throw new IllegalArgumentException("MISP_ENRICH_KEY: refusing an illegal memcached key");
+                throw new IllegalArgumentException(ErrorCode.KEY.say("refusing an illegal memcached key"));
             }
         }
         long now = System.currentTimeMillis();

@@ -1,5 +1,6 @@
 package io.mispenrich.logstash.misp;
 
+import io.mispenrich.logstash.log.ErrorCode;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
 import java.net.URI;
@@ -182,16 +183,16 @@ public final class MispContextFetcher implements ContextPort {
                         Map<String, Fetched> result = new HashMap<>();
                         Map<String, String> events = Map.of();
                         if (error instanceof CancellationException || (error != null && error.getCause() instanceof CancellationException)) {
-                            warn.accept("MISP_ENRICH_FETCH: events/restSearch did not complete within misp_timeout; cut off");
+                            warn.accept(ErrorCode.FETCH.say("events/restSearch did not complete within misp_timeout; cut off"));
                         } else if (error != null) {
-                            warn.accept("MISP_ENRICH_FETCH: events/restSearch failed: " + describe(error));
+                            warn.accept(ErrorCode.FETCH.say("events/restSearch failed: ") + describe(error));
                         } else if (response.statusCode() != 200) {
-                            warn.accept("MISP_ENRICH_FETCH: events/restSearch answered HTTP " + response.statusCode());
+                            warn.accept(ErrorCode.FETCH.say("events/restSearch answered HTTP ") + response.statusCode());
                         } else {
                             try {
                                 events = eventsById(response.body());
                             } catch (RuntimeException e) {
-                                warn.accept("MISP_ENRICH_FETCH: events/restSearch answered something other than JSON events");
+                                warn.accept(ErrorCode.FETCH.say("events/restSearch answered something other than JSON events"));
                             }
                         }
                         for (String id : list) {

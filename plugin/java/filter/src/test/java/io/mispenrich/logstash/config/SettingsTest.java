@@ -119,6 +119,9 @@ class SettingsTest {
         raw = base(); raw.put("proxy", "http://u:p@proxy.example:3128"); rejects("proxy", raw);
         raw = base(); raw.put("ssl_supported_protocols", List.of("TLSv1")); rejects("ssl_supported_protocols", raw);
         raw = base(); raw.put("ssl_verification_mode", "certificate"); rejects("ssl_verification_mode", raw);
+        // Logstash's own Configuration would read "maybe" as false.
+        raw = base(); raw.put("fetch_context", "maybe"); rejects("fetch_context", raw);
+        raw = base(); raw.put("sightings", "yes"); rejects("sightings", raw);
     }
 
     @Test

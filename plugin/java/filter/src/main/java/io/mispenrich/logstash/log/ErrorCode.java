@@ -1,0 +1,71 @@
+package io.mispenrich.logstash.log;
+
+import java.util.Optional;
+
+/**
+ * Every stable code the filter's warnings, errors and exceptions carry, in one place. Each is
+ * documented in docs/index.asciidoc ("Error codes"); spec/project/error-codes.spec.ts fails when
+ * the two lists differ or when a MISP_ENRICH_* literal appears anywhere else in the shell.
+ * Some are the core's own (CONFIG, PROTOCOL): the shell keeps the code the core's error gave.
+ */
+public enum ErrorCode {
+    /** An option is malformed (from Settings or from the core); start-up fails. */
+    CONFIG,
+    /** No memcached host answered a batch's multi-get. */
+    LOOKUP,
+    /** The core produced a key memcached cannot take. */
+    KEY,
+    /** MISP did not answer events/restSearch. */
+    FETCH,
+    /** The core threw. */
+    CORE_ERROR,
+    /** GraalJS itself failed (resource exhaustion, cancellation, internal error). */
+    CORE_RUNTIME,
+    /** The bundle does not have the shape the Java mirrors expect. */
+    CORE_CONTRACT,
+    /** The plugin jar has no core bundle. */
+    CORE_MISSING,
+    /** The core and the shell disagree about the protocol (a call's answer has the wrong shape). */
+    PROTOCOL,
+    /** Text that should have been JSON was not. */
+    JSON,
+    /** A batch arrived after close(). */
+    CLOSED,
+    /** One event could not take its enrichment. */
+    APPLY,
+    /** memcached holds no agent's meta key. */
+    NO_AGENT_DATA,
+    /** Sightings could not be sent to MISP. */
+    SIGHTINGS;
+
+    /** What every code starts with. */
+    public static final String PREFIX = "MISP_ENRICH_";
+
+    /** The code as it appears in logs and messages: MISP_ENRICH_ and the name. */
+    public String code() {
+        return PREFIX + name();
+    }
+
+    /** "CODE: message", the shape of every log line and exception message that carries a code. */
+    public String say(String message) {
+        return code() + ": " + message;
+    }
+
+    /** The code a message such as "MISP_ENRICH_CONFIG: ..." (the core's errors) starts with, if known. */
+    public static Optional<ErrorCode> leading(String message) {
+        if (message == null || !message.startsWith(PREFIX)) {
+            return Optional.empty();
+        }
+        int colon = message.indexOf(':');
+        if (colon < 0) {
+            return Optional.empty();
+        }
+        String name = message.substring(PREFIX.length(), colon);
+        for (ErrorCode c : values()) {
+            if (c.name().equals(name)) {
+                return Optional.of(c);
+            }
+        }
+        return Optional.empty();
+    }
+}
