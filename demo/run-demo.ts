@@ -9,6 +9,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { startService, type ChildService } from '../tools/child-service.js';
 import { freePort, startMemcached, type MemcachedProcess } from '../tools/local-memcached.js';
 import { loadDemoDataset } from './demo-dataset.js';
@@ -17,20 +18,38 @@ import { generateStream } from './demo-stream.js';
 import { showLiveUpdate } from './live-update.js';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
-if (flag('--help')) {
-  process.stdout.write(`usage: npm run demo -- [--json] [--events N] [--workers N] [--out DIR]\n`);
+const USAGE = 'usage: npm run demo -- [--json] [--events N] [--workers N] [--out DIR]';
+function usageError(message: string): never {
+  process.stderr.write(`run-demo: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+let opts;
+try {
+  opts = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false },
+      events: { type: 'string', default: '5000' },
+      workers: { type: 'string', default: '2' },
+      out: { type: 'string', default: join(ROOT, '.demo') },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }).values;
+} catch (err) {
+  usageError((err as Error).message);
+}
+if (opts.help) {
+  process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
-const asJson = flag('--json');
-const eventCount = Number(option('--events', '5000'));
-const workers = Number(option('--workers', '2'));
-const outDir = resolve(option('--out', join(ROOT, '.demo')));
+function count(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) usageError(`--${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+const asJson = opts.json;
+const eventCount = count('events', opts.events);
+const workers = count('workers', opts.workers);
+const outDir = resolve(opts.out);
 
 const started = Date.now();
 const timings: Record<string, number> = {};

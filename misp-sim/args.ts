@@ -1,5 +1,6 @@
 // Command-line options of misp-sim. The contract (flags and the "listening on" line) is what the
 // agent's specs and the demo rely on; keep it stable.
+import { parseArgs as parseArgv } from 'node:util';
 
 export interface CliOptions {
   dataDir: string;
@@ -35,20 +36,26 @@ A MISP 2.5 REST API simulator for tests and demos (see misp-sim/README.md).
 
 export class UsageError extends Error {}
 
+const OPTIONS = ['data', 'port', 'api-key', 'host', 'synthetic', 'warninglists', 'describe-types', 'decaying-models', 'zmq-port', 'zmq-heartbeat'] as const;
+
 export function parseArgs(argv: readonly string[]): CliOptions | 'help' {
+  // Node tokenizes; non-strict so the messages are ours and a value may start with a dash.
+  const { tokens } = parseArgv({
+    args: [...argv],
+    options: { help: { type: 'boolean', short: 'h' }, ...Object.fromEntries(OPTIONS.map((name) => [name, { type: 'string' as const }])) },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const values = new Map<string, string>();
-  for (let n = 0; n < argv.length; n++) {
-    const arg = argv[n]!;
-    if (arg === '--help' || arg === '-h') return 'help';
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!m) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
-    const name = m[1]!;
-    if (!['data', 'port', 'api-key', 'host', 'synthetic', 'warninglists', 'describe-types', 'decaying-models', 'zmq-port', 'zmq-heartbeat'].includes(name)) {
-      throw new UsageError(`unknown option --${name}`);
-    }
-    const value = m[2] ?? argv[++n];
-    if (value === undefined) throw new UsageError(`--${name} needs a value`);
-    values.set(name, value);
+  for (const t of tokens) {
+    if (t.kind === 'positional') throw new UsageError(`unexpected argument ${JSON.stringify(t.value)}`);
+    if (t.kind === 'option-terminator') throw new UsageError('unexpected argument "--"');
+    if (t.name === 'help') return 'help';
+    if (!t.rawName.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(t.rawName)}`);
+    if (!(OPTIONS as readonly string[]).includes(t.name)) throw new UsageError(`unknown option --${t.name}`);
+    if (t.value === undefined) throw new UsageError(`--${t.name} needs a value`);
+    values.set(t.name, t.value);
   }
   const required = (name: string): string => {
     const v = values.get(name);

@@ -5,8 +5,27 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 
-const n = Number(process.argv[2] ?? 1_000_000);
+const USAGE = 'usage: npx tsx misp-sim/measure.ts [N]   (N synthetic attributes, default 1000000; run node scripts/build.mjs first)';
+function usageError(message: string): never {
+  process.stderr.write(`measure: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+let cli;
+try {
+  cli = parseArgs({ options: { help: { type: 'boolean', short: 'h', default: false } }, allowPositionals: true });
+} catch (err) {
+  usageError((err as Error).message);
+}
+if (cli.values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (cli.positionals.length > 1) usageError(`expected at most one argument, got ${cli.positionals.length}`);
+const nText = cli.positionals[0] ?? '1000000';
+const n = Number(nText);
+if (!Number.isSafeInteger(n) || n < 1) usageError(`N must be a positive integer, got "${nText}"`);
 const key = 'measure-key';
 const dataDir = mkdtempSync(join(tmpdir(), 'misp-sim-measure-'));
 const child = spawn(process.execPath, ['dist/misp-sim/misp-sim.js', '--data', dataDir, '--port', '0', '--api-key', key, '--synthetic', String(n)], {

@@ -3,6 +3,7 @@
 // environment, then file, then default. The API key is deliberately not an option: it comes from
 // MISP_API_KEY or the file named by --api-key-file, so it never shows up in argv or `ps`.
 import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SUPPORTED_MISP_TYPES } from '../../plugin/core/ioc/index.js';
 import { AgentError, ErrorCodes } from './errors.js';
 import { isLevel, type Level } from './logger.js';
@@ -104,43 +105,47 @@ function configError(message: string): AgentError {
 
 type Raw = string | boolean | number | string[];
 
+// Node's parseArgs does the tokenizing (`--name value`, `--name=value`, `--`, short flags); the
+// rules are ours: `--no-<boolean>`, booleans given `--name=false`, the API key refused before its
+// value is looked at. Non-strict, so a string option takes the next argument even when it starts
+// with a dash (as `--tags -x`), and so the messages and error codes below are the agent's own.
+const ARGV_OPTIONS: ParseArgsConfig['options'] = Object.fromEntries([
+  ...OPTION_SPECS.map((s) => [s.name, { type: s.kind === 'boolean' ? 'boolean' : 'string' }] as const),
+  ['help', { type: 'boolean' }],
+  ['version', { type: 'boolean' }],
+]);
+
 function parseArgv(argv: readonly string[]): Map<string, Raw> {
+  const { tokens } = parseArgs({ args: [...argv], options: ARGV_OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  // Refused first, whatever else is wrong, and without echoing the value: argv is visible to
+  // every local user through ps.
+  if (tokens.some((t) => t.kind === 'option' && (t.name === 'api-key' || t.name === 'apikey'))) {
+    throw new AgentError(ErrorCodes.API_KEY, 'the API key is never taken from the command line; set MISP_API_KEY or use --api-key-file FILE');
+  }
   const out = new Map<string, Raw>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw configError(`unexpected argument "${arg}" (options start with --)`);
-    let name = arg.slice(2);
-    let value: string | undefined;
-    const eq = name.indexOf('=');
-    if (eq >= 0) {
-      value = name.slice(eq + 1);
-      name = name.slice(0, eq);
-    }
-    if (name === 'api-key' || name === 'apikey') {
-      // Refused without echoing the value: argv is visible to every local user through ps.
-      throw new AgentError(ErrorCodes.API_KEY, 'the API key is never taken from the command line; set MISP_API_KEY or use --api-key-file FILE');
-    }
+  for (const t of tokens) {
+    if (t.kind === 'option-terminator') continue;
+    if (t.kind === 'positional') throw configError(`unexpected argument "${t.value}" (options start with --)`);
+    if (!t.rawName.startsWith('--')) throw configError(`unknown option ${t.rawName} (options start with --; see --help)`);
+    const { name, value } = t;
     if (name === 'help' || name === 'version') {
       out.set(name, true);
       continue;
     }
-    let spec = OPTION_SPECS.find((s) => s.name === name);
-    if (!spec && name.startsWith('no-')) {
-      const negated = OPTION_SPECS.find((s) => s.name === name.slice(3) && s.kind === 'boolean');
+    const spec = OPTION_SPECS.find((s) => s.name === name);
+    if (!spec) {
+      const negated = name.startsWith('no-') ? OPTION_SPECS.find((s) => s.name === name.slice(3) && s.kind === 'boolean') : undefined;
       if (negated && value === undefined) {
         out.set(negated.name, false);
         continue;
       }
+      throw configError(`unknown option --${name} (see --help)`);
     }
-    if (!spec) throw configError(`unknown option --${name} (see --help)`);
     if (spec.kind === 'boolean') {
       out.set(spec.name, value === undefined ? true : value);
       continue;
     }
-    if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined) throw configError(`option --${name} needs a value`);
-    }
+    if (value === undefined) throw configError(`option --${name} needs a value`);
     out.set(spec.name, value);
   }
   return out;

@@ -4,28 +4,56 @@
 // and peak RSS for both, and the incremental cycle time. Both sides store every supported type
 // (no to_ids or published filter), into separate memcached servers.
 //
-//   npx tsx bench/sync/sync-bench.ts [--attributes 1000000] [--touch 10000]
+//   npx tsx bench/sync/sync-bench.ts [--attributes 1000000] [--touch 10000] [--node-options "NODE FLAGS"]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { freePort, startMemcached } from '../../tools/local-memcached.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KEY = 'bench-api-key-5d41402abc4b2a76b9719d911017c592';
 
-function opt(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+const USAGE = 'usage: npx tsx bench/sync/sync-bench.ts [--attributes 1000000] [--touch 10000] [--node-options "NODE FLAGS"]';
+function usageError(message: string): never {
+  process.stderr.write(`sync-bench: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+// Node tokenizes, non-strict so that --node-options takes a value starting with a dash
+// (--node-options "--max-old-space-size=128"); unknown options, values and arguments refused here.
+const OPTIONS = {
+  attributes: { type: 'string', default: '1000000' },
+  touch: { type: 'string', default: '10000' },
+  // Node flags for the agent process, as a deployment would set them (e.g. the systemd unit's
+  // NODE_OPTIONS): --node-options "--max-old-space-size=128".
+  'node-options': { type: 'string', default: '' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+const { values: opt, tokens } = parseArgs({ options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
+for (const t of tokens) {
+  if (t.kind === 'positional') usageError(`unexpected argument "${t.value}"`);
+  if (t.kind !== 'option') continue;
+  if (!Object.hasOwn(OPTIONS, t.name)) usageError(`unknown option ${t.rawName}`);
+  const type = OPTIONS[t.name as keyof typeof OPTIONS].type;
+  if (type === 'string' && t.value === undefined) usageError(`${t.rawName} needs a value`);
+  if (type === 'boolean' && t.value !== undefined) usageError(`${t.rawName} takes no value`);
+}
+if (opt.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+function count(name: 'attributes' | 'touch'): number {
+  const v = String(opt[name]);
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) usageError(`--${name} must be a positive integer, got "${v}"`);
+  return n;
 }
 
-const N = opt('attributes', 1_000_000);
-const TOUCH = opt('touch', 10_000);
-// Node flags for the agent process, as a deployment would set them (e.g. the systemd unit's
-// NODE_OPTIONS): --node-options "--max-old-space-size=128".
-const nodeOptsAt = process.argv.indexOf('--node-options');
-const NODE_OPTIONS = nodeOptsAt >= 0 ? process.argv[nodeOptsAt + 1]!.split(' ').filter(Boolean) : [];
+const N = count('attributes');
+const TOUCH = count('touch');
+const NODE_OPTIONS = String(opt['node-options']).split(' ').filter(Boolean);
 
 function lines(child: ChildProcess, stream: 'stdout' | 'stderr'): string[] {
   const out: string[] = [];

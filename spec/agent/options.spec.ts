@@ -79,8 +79,48 @@ describe('agent options', () => {
     [[...base, '--bogus'], 'MISP_ENRICH_AGENT_CONFIG'],
     [[...base, '--api-key', 'secret'], 'MISP_ENRICH_AGENT_API_KEY'],
     [[...base, '--api-key=secret'], 'MISP_ENRICH_AGENT_API_KEY'],
+    [[...base, '--apikey', 'secret'], 'MISP_ENRICH_AGENT_API_KEY'],
+    [[...base, '--bogus', '--api-key', 'secret'], 'MISP_ENRICH_AGENT_API_KEY'],
+    [[...base, 'stray'], 'MISP_ENRICH_AGENT_CONFIG'],
+    [[...base, '--', 'stray'], 'MISP_ENRICH_AGENT_CONFIG'],
+    [[...base, '-h'], 'MISP_ENRICH_AGENT_CONFIG'],
+    [[...base, '--interval'], 'MISP_ENRICH_AGENT_CONFIG'],
+    [[...base, '--no-interval'], 'MISP_ENRICH_AGENT_CONFIG'],
+    [[...base, '--no-insecure=true'], 'MISP_ENRICH_AGENT_CONFIG'],
+    [[...base, '--insecure=maybe'], 'MISP_ENRICH_AGENT_CONFIG'],
   ])('rejects %j with %s', (argv, code) => {
     expect(codeOf(() => parseOptions(argv, {}))).toBe(code);
+  });
+
+  it('names what is wrong on the command line, and never echoes an API key given there', () => {
+    const messageOf = (argv: string[]) => {
+      try {
+        parseOptions(argv, {});
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return undefined;
+    };
+    expect(messageOf([...base, '--bogus', '1'])).toBe('unknown option --bogus (see --help)');
+    expect(messageOf([...base, 'stray'])).toBe('unexpected argument "stray" (options start with --)');
+    expect(messageOf([...base, '--interval'])).toBe('option --interval needs a value');
+    for (const argv of [['--api-key', 'sekrit-value'], ['--api-key=sekrit-value'], ['sekrit-value', '--apikey']]) {
+      const message = messageOf([...base, ...argv]);
+      expect(message).toContain('the API key is never taken from the command line');
+      expect(message).not.toContain('sekrit');
+    }
+  });
+
+  it('takes booleans as --flag, --flag=VALUE and --no-flag, and values as --name VALUE or --name=VALUE', () => {
+    expect(parseOptions([...base, '--insecure'], {}).options.insecure).toBe(true);
+    expect(parseOptions([...base, '--insecure=false'], {}).options.insecure).toBe(false);
+    expect(parseOptions([...base, '--to-ids-only=no'], {}).options.toIdsOnly).toBe(false);
+    expect(parseOptions([...base, '--no-published-only'], { MISP_ENRICH_PUBLISHED_ONLY: 'true' }).options.publishedOnly).toBe(false);
+    expect(parseOptions([...base, '--interval', '15', '--overlap=5', '--interval=20'], {}).options).toMatchObject({ interval: 20, overlap: 5 });
+    // A value may start with a dash, as before (the next argument is the value).
+    expect(parseOptions([...base, '--exclude-tags', '-x,y'], {}).options.excludeTags).toEqual(['-x', 'y']);
+    expect(parseOptions(['--help'], {})).toMatchObject({ help: true, version: false });
+    expect(parseOptions(['--version'], {})).toMatchObject({ help: false, version: true });
   });
 
   it('never reads the API key from the config file, and reads it from the environment or a key file', () => {
