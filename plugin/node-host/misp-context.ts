@@ -1,14 +1,21 @@
 // The MISP context port in Node: events/restSearch with metadata only, one request for all the
 // ids a batch misses, behind a cache shared by every batch with at most one request in flight
 // per id. Failures are cached briefly so an outage does not turn into a request per batch.
+// Every exchange is bounded as in the Java shell's MispContextFetcher (the same contract:
+// spec/contracts/misp-context-port.contract.ts): timeoutMs for the whole of it, headers and body,
+// and maxResponseBytes for the body.
 import { Agent, request } from 'undici';
 import type { ContextPort } from './ports.js';
 
 export interface MispContextOptions {
   url: string;
   apiKey: string;
+  /** The whole exchange, headers and body (misp_timeout). */
   timeoutMs?: number;
+  /** The largest answer read; past it the request fails (misp_max_response_bytes). */
+  maxResponseBytes?: number;
   ttlMs?: number;
+  /** How long a failure is remembered; never longer than ttlMs. */
   failureTtlMs?: number;
   maxEntries?: number;
   /** TLS verification is on unless explicitly turned off. */
@@ -23,7 +30,8 @@ interface Entry {
 export function mispContext(options: MispContextOptions): ContextPort {
   const base = options.url.replace(/\/+$/, '');
   const ttl = options.ttlMs ?? 300_000;
-  const failureTtl = options.failureTtlMs ?? 10_000;
+  const failureTtl = Math.min(options.failureTtlMs ?? 15_000, ttl);
+  const maxResponseBytes = options.maxResponseBytes ?? 16_777_216;
   const max = options.maxEntries ?? 10_000;
   const timeout = options.timeoutMs ?? 5_000;
   const dispatcher = new Agent({
@@ -43,9 +51,24 @@ export function mispContext(options: MispContextOptions): ContextPort {
         'content-type': 'application/json',
       },
       body: JSON.stringify({ returnFormat: 'json', eventid: ids, metadata: true }),
+      // undici's own timeouts are idle times; a server that trickles bytes would outlast them.
+      signal: AbortSignal.timeout(timeout),
     });
-    const text = await res.body.text();
-    if (res.statusCode !== 200) throw new Error(`MISP answered HTTP ${res.statusCode}`);
+    if (res.statusCode !== 200) {
+      await res.body.dump().catch(() => undefined);
+      throw new Error(`MISP answered HTTP ${res.statusCode}`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      // Leaving the loop destroys the body: the connection is dropped, the rest never read.
+      if (size > maxResponseBytes) {
+        throw new Error(`the answer is larger than misp_max_response_bytes (${maxResponseBytes})`);
+      }
+      chunks.push(chunk);
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
     const parsed = JSON.parse(text) as { response?: { Event?: Record<string, unknown> }[] };
     const out = new Map<string, unknown>();
     for (const item of parsed.response ?? []) {

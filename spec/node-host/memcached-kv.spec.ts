@@ -1,95 +1,21 @@
-// The bundled core driven by the Node host against a real memcached process: keys written the
-// way the agent writes them, read back through the host's multi-get, failover and failure paths.
-import memjs from 'memjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCore } from '../../plugin/node-host/core-loader.js';
-import { createNodeEnricher } from '../../plugin/node-host/batch-enricher.js';
+// plugin/node-host/memcached-kv.ts (memjs) against the key-value port contract: the same cases
+// the Java shell's MemcachedMultiGet passes in spec/contracts/memcached-multi-get.spec.ts.
 import { memcachedKv } from '../../plugin/node-host/memcached-kv.js';
-import { freePort, startMemcached, type MemcachedProcess } from '../support/memcached.js';
-import { attribute, entriesFor } from '../support/summaries.js';
+import { memcachedPortContract } from '../contracts/memcached-port.contract.js';
 
-const core = loadCore();
-let mc: MemcachedProcess;
-
-async function seed(address: string, entries: Map<string, string>): Promise<void> {
-  const client = memjs.Client.create(address, { logger: { log: () => {} } });
-  for (const [k, v] of entries) await client.set(k, v, { expires: 600 });
-  client.close();
-}
-
-beforeAll(async () => {
-  mc = await startMemcached();
-  await seed(
-    mc.address,
-    entriesFor([
-      attribute('ip-dst', '203.0.113.9'),
-      attribute('ip-src', '198.51.100.0/24'),
-      attribute('domain', 'loader-cdn.net'),
-      attribute('url', 'http://evil.example/' + 'a'.repeat(2000)),
-      attribute('sha256', '185fc01ec8adbaa94da741c4c1cf1b83185ae63899f14ce9949553c5dac3ecf6'),
-    ]),
-  );
-});
-afterAll(async () => mc?.stop());
-
-describe('core + Node host + real memcached', () => {
-  it('enriches hits and leaves misses alone, in order', async () => {
-    const enricher = createNodeEnricher({ core, options: { fetch_context: false }, kv: memcachedKv({ servers: [mc.address] }) });
-    const events: Record<string, any>[] = [
-      { destination: { ip: '203.0.113.9' } },
-      { message: 'benign', source: { ip: '192.0.2.1' } },
-      { source: { ip: '198.51.100.200' } },
-      { dns: { question: { name: 'cdn.LOADER-cdn.net.' } } },
-      { url: { original: 'HTTP://EVIL.example:80/' + 'a'.repeat(2000) + '#top' } },
-      { file: { hash: { sha256: '185FC01EC8ADBAA94DA741C4C1CF1B83185AE63899F14CE9949553C5DAC3ECF6' } } },
-    ];
-    // Twice: the first batch learns the CIDR prefix lengths, the second uses them.
-    for (let round = 0; round < 2; round++) {
-      const batch = structuredClone(events);
-      const out = await enricher.enrich(batch);
-      expect(out.matched).toEqual([0, 2, 3, 4, 5]);
-      expect(batch[1]).toEqual(events[1]);
-      expect(batch[2]!.threat.enrichments[0].misp.attribute.value).toBe('198.51.100.0/24');
-      expect(batch[4]!.threat.enrichments[0].indicator.type).toBe('url');
-    }
-    await enricher.close();
-  });
-
-  it('a DNS name or URL holding "\\r\\nflush_all\\r\\n" cannot flush memcached or break the batch', async () => {
-    const enricher = createNodeEnricher({ core, options: { fetch_context: false }, kv: memcachedKv({ servers: [mc.address] }) });
-    const batch: Record<string, any>[] = [
-      { url: { full: 'http://x.example/\r\nflush_all\r\n', domain: 'x.example\r\nflush_all\r\n' } },
-      { destination: { ip: '203.0.113.9' } },
-    ];
-    const out = await enricher.enrich(batch);
-    expect(out.matched).toEqual([1]);
-    const again = [{ destination: { ip: '203.0.113.9' } }];
-    expect((await enricher.enrich(again)).matched).toEqual([0]);
-    await enricher.close();
-  });
-
-  it('fails over to the next server, and tags events when none answers', async () => {
-    const dead = `127.0.0.1:${await freePort()}`;
-    const withFailover = createNodeEnricher({ core, options: { fetch_context: false }, kv: memcachedKv({ servers: [dead, mc.address], timeoutMs: 500 }) });
-    expect((await withFailover.enrich([{ destination: { ip: '203.0.113.9' } }])).matched).toEqual([0]);
-    await withFailover.close();
-
-    const allDead = createNodeEnricher({ core, options: { fetch_context: false }, kv: memcachedKv({ servers: [dead], timeoutMs: 500 }) });
-    const batch: Record<string, any>[] = [{ destination: { ip: '203.0.113.9' } }, { message: 'no fields' }];
-    const out = await allDead.enrich(batch);
-    expect(out.matched).toEqual([]);
-    expect(batch).toEqual([{ destination: { ip: '203.0.113.9' }, tags: ['_misp_enrich_lookup_failure'] }, { message: 'no fields' }]);
-    await allDead.close();
-  });
-
-  it('an empty batch costs nothing', async () => {
-    const kv = memcachedKv({ servers: [mc.address] });
-    let calls = 0;
-    const counting = { ...kv, getMulti: (keys: string[]) => (calls++, kv.getMulti(keys)) };
-    const enricher = createNodeEnricher({ core, options: { fetch_context: false }, kv: counting });
-    expect(await enricher.enrich([])).toMatchObject({ matched: [], stats: null, coreCalls: 0 });
-    await enricher.enrich([{ message: 'no candidate values' }]);
-    expect(calls).toBe(0);
-    await enricher.close();
-  });
+memcachedPortContract({
+  name: 'Node memcachedKv (memjs)',
+  async open(config) {
+    const kv = memcachedKv({ servers: config.hosts, timeoutMs: config.timeoutMs, maxValueBytes: config.maxValueBytes });
+    return {
+      async getMulti(keys) {
+        try {
+          return { values: await kv.getMulti(keys) };
+        } catch (err) {
+          return { error: err instanceof Error ? err.message : String(err) };
+        }
+      },
+      close: () => kv.close(),
+    };
+  },
 });

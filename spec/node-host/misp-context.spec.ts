@@ -1,70 +1,28 @@
-// The Node host's MISP context port against misp-sim over real HTTP: context fills provider and
-// description, one request serves every event id of a batch, and an unreachable MISP degrades
-// to hits from the stored summary, tagged, never to an error.
-import memjs from 'memjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCore } from '../../plugin/node-host/core-loader.js';
-import { createNodeEnricher } from '../../plugin/node-host/batch-enricher.js';
-import { memcachedKv } from '../../plugin/node-host/memcached-kv.js';
+// plugin/node-host/misp-context.ts (undici) against the MISP context port contract: the same
+// cases the Java shell's MispContextFetcher passes in spec/contracts/misp-context-fetcher.spec.ts.
+// Needs ../shared: the contract runs misp-sim (startMispSim) over real MISP events.
 import { mispContext } from '../../plugin/node-host/misp-context.js';
-import { startMispSim, type SimProcess } from '../misp-sim/sim-process.js';
-import { freePort, startMemcached, type MemcachedProcess } from '../support/memcached.js';
-import { attribute, entriesFor } from '../support/summaries.js';
+import { mispContextPortContract, unwrapEvent, type Contexts } from '../contracts/misp-context-port.contract.js';
 
-const core = loadCore();
-let mc: MemcachedProcess;
-let sim: SimProcess;
-let eventId: string;
+function contexts(answer: Record<string, unknown>): Contexts {
+  return Object.fromEntries(Object.entries(answer).map(([id, v]) => [id, unwrapEvent(v)]));
+}
 
-beforeAll(async () => {
-  mc = await startMemcached();
-  sim = await startMispSim({ events: ['misp-tests-event-regin.json'] });
-  const index = (await (await sim.api('/events/index', {})).json()) as { id: string }[];
-  eventId = index[0]!.id;
-  const client = memjs.Client.create(mc.address, { logger: { log: () => {} } });
-  const entries = entriesFor([attribute('ip-dst', '203.0.113.9', { event_id: eventId, event_info: 'stored info' }), attribute('domain', 'evil.example', { event_id: eventId })]);
-  for (const [k, v] of entries) await client.set(k, v, { expires: 600 });
-  client.close();
-});
-afterAll(async () => {
-  await sim?.stop();
-  await mc?.stop();
-});
-
-describe('Node host MISP context port (misp-sim)', () => {
-  it('fills provider and description from the MISP event, with one request per batch', async () => {
-    await sim.admin('/_sim/stats/reset');
-    const enricher = createNodeEnricher({
-      core,
-      options: { misp_url: sim.url },
-      kv: memcachedKv({ servers: [mc.address] }),
-      context: mispContext({ url: sim.url, apiKey: sim.apiKey }),
+mispContextPortContract({
+  name: 'Node mispContext (undici)',
+  async open(config) {
+    const port = mispContext({
+      url: config.url,
+      apiKey: config.apiKey,
+      timeoutMs: config.timeoutMs,
+      maxResponseBytes: config.maxResponseBytes,
+      maxEntries: config.cacheSize,
+      ttlMs: config.cacheTtlMs,
     });
-    const batch: Record<string, any>[] = [{ destination: { ip: '203.0.113.9' } }, { dns: { question: { name: 'a.evil.example' } } }];
-    expect((await enricher.enrich(batch)).matched).toEqual([0, 1]);
-    const indicator = batch[0]!.threat.enrichments[0].indicator;
-    expect(indicator.provider).toBe('CIRCL');
-    expect(indicator.description).toBe('OSINT - F-Secure W32/Regin, Stage #1');
-    expect(indicator.reference).toBe(`${sim.url}/events/view/${eventId}`);
-    expect(batch[0]!.tags).toBeUndefined();
-    // The second batch is served from the host's cache.
-    await enricher.enrich([{ destination: { ip: '203.0.113.9' } }]);
-    const stats = (await (await fetch(`${sim.url}/_sim/stats`)).json()) as { by_path: Record<string, number> };
-    expect(stats.by_path['/events/restSearch']).toBe(1);
-    await enricher.close();
-  });
-
-  it('writes hits from the stored summary and tags them when MISP cannot be reached', async () => {
-    const enricher = createNodeEnricher({
-      core,
-      options: { misp_url: sim.url },
-      kv: memcachedKv({ servers: [mc.address] }),
-      context: mispContext({ url: `http://127.0.0.1:${await freePort()}`, apiKey: sim.apiKey, timeoutMs: 1000 }),
-    });
-    const batch: Record<string, any>[] = [{ destination: { ip: '203.0.113.9' } }];
-    expect((await enricher.enrich(batch)).matched).toEqual([0]);
-    expect(batch[0]!.threat.enrichments[0].indicator.description).toBe('stored info');
-    expect(batch[0]!.tags).toEqual(['_misp_enrich_fetch_failure']);
-    await enricher.close();
-  });
+    return {
+      fetch: async (ids) => contexts(await port.fetchEvents(ids)),
+      fetchConcurrently: async (lists) => (await Promise.all(lists.map((ids) => port.fetchEvents(ids)))).map(contexts),
+      close: () => port.close(),
+    };
+  },
 });

@@ -1,9 +1,10 @@
 // Runs the PACKAGED plugin jar through the Logstash-contract harness (bin/misp-enrich-run.js, a
 // real JVM), the way the product runs. Specs here never load Java classes any other way.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import memjs from 'memjs';
 
 export const ROOT = resolve('.');
@@ -77,6 +78,75 @@ export async function runFilter(opts: RunOptions): Promise<RunResult> {
 /** Runs the harness in one of its auxiliary modes and returns stdout. */
 export function runHarnessMode(args: string[]): string {
   return execFileSync(process.execPath, [RUN_BIN, '--log-level', 'warn', ...args], { maxBuffer: 64 << 20 }).toString('utf8');
+}
+
+/** One of the jar's port implementations in a JVM, driven by operations (the harness's --port-probe mode). */
+export interface PortProbe {
+  /** Sends one operation and resolves with its answer line, parsed. */
+  send(op: Record<string, unknown>): Promise<Record<string, any>>;
+  /** Closes the port; resolves with the harness's last line ({"closed", "leaked_threads", "leaked_sockets"}). */
+  close(): Promise<Record<string, any>>;
+  stderr(): string;
+}
+
+/**
+ * Starts `misp-enrich-run --port-probe CONFIG` (plugin/java/harness diag/PortProbe): the port is
+ * built from the packaged jar's classes as the plugin builds it; each operation goes on stdin as
+ * one line and its answer comes back as one line on stdout, so a spec can act between two calls
+ * (restart a server, switch a fault).
+ */
+export async function startPortProbe(config: Record<string, unknown>): Promise<PortProbe> {
+  const dir = mkdtempSync(join(tmpdir(), 'misp-enrich-probe-'));
+  const file = join(dir, 'port.json');
+  writeFileSync(file, JSON.stringify(config));
+  const child = spawn(process.execPath, [RUN_BIN, '--log-level', 'warn', '--port-probe', file], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  // A probe that died answers through `close` below; a write to its stdin must not throw too.
+  child.stdin!.on('error', () => undefined);
+  const waiting: { resolve: (v: Record<string, any>) => void; reject: (e: Error) => void }[] = [];
+  let ended: Error | null = null;
+  const lines = createInterface({ input: child.stdout! });
+  lines.on('line', (line) => {
+    const w = waiting.shift();
+    if (!w) return;
+    try {
+      w.resolve(JSON.parse(line) as Record<string, any>);
+    } catch {
+      w.reject(new Error(`the port probe answered something other than JSON: ${line.slice(0, 200)}`));
+    }
+  });
+  const exited = new Promise<void>((done) =>
+    child.once('close', (code) => {
+      ended = new Error(`the port probe exited (${code}): ${stderr.trim().slice(-2000)}`);
+      for (const w of waiting.splice(0)) w.reject(ended);
+      rmSync(dir, { recursive: true, force: true });
+      done();
+    }),
+  );
+  const next = () =>
+    new Promise<Record<string, any>>((resolveLine, reject) => {
+      if (ended) reject(ended);
+      else waiting.push({ resolve: resolveLine, reject });
+    });
+  const ready = await next();
+  if (ready.ready !== true) throw new Error(`the port probe did not start: ${JSON.stringify(ready)}`);
+  return {
+    send(op) {
+      const answer = next();
+      child.stdin!.write(JSON.stringify(op) + '\n');
+      return answer;
+    },
+    async close() {
+      if (ended) throw ended;
+      const last = next();
+      child.stdin!.end(JSON.stringify({ close: true }) + '\n');
+      const answer = await last;
+      await exited;
+      return answer;
+    },
+    stderr: () => stderr,
+  };
 }
 
 /** Writes entries into a real memcached with memjs (the agent's client). */

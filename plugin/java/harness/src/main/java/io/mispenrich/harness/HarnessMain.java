@@ -40,6 +40,7 @@ import io.mispenrich.harness.diag.DiagLoader;
  * java -jar misp-enrich-harness.jar --plugin-jar JAR --describe GOLDEN.json --output FILE|-
  * java -jar misp-enrich-harness.jar --plugin-jar JAR --schema --output FILE|-
  * java -jar misp-enrich-harness.jar --plugin-jar JAR --probe-sandbox PROBES.json --output FILE|-
+ * java -jar misp-enrich-harness.jar --plugin-jar JAR --port-probe PORT.json   (operations on stdin, answers on stdout; see diag.PortProbe)
  * </pre>
  * Exit codes: 0 done, 2 bad usage, 3 the plugin failed to start (bad option), 4 I/O failure.
  */
@@ -87,7 +88,7 @@ public final class HarnessMain {
         Map<String, String> out = new LinkedHashMap<>();
         Set<String> flags = Set.of("schema");
         Set<String> valued = Set.of("plugin-jar", "settings", "input", "output", "workers", "batch-size", "report",
-                "describe", "probe-sandbox", "log-level", "extra-jars", "pause-after-batch", "pause-file");
+                "describe", "probe-sandbox", "port-probe", "log-level", "extra-jars", "pause-after-batch", "pause-file");
         for (int i = 0; i < argv.length; i++) {
             String a = argv[i];
             if (!a.startsWith("--")) {
@@ -108,7 +109,7 @@ public final class HarnessMain {
         if (!out.containsKey("plugin-jar")) {
             throw new IllegalArgumentException("--plugin-jar is required");
         }
-        if (!out.containsKey("describe") && !out.containsKey("schema") && !out.containsKey("probe-sandbox")) {
+        if (!out.containsKey("describe") && !out.containsKey("schema") && !out.containsKey("probe-sandbox") && !out.containsKey("port-probe")) {
             for (String required : List.of("settings", "input", "output")) {
                 if (!out.containsKey(required)) {
                     throw new IllegalArgumentException("--" + required + " is required");
@@ -151,6 +152,9 @@ public final class HarnessMain {
         }
         if (args.containsKey("probe-sandbox")) {
             return diag(loaded, "probeSandbox", Path.of(args.get("probe-sandbox")), args.get("output"));
+        }
+        if (args.containsKey("port-probe")) {
+            return portProbe(loaded, Path.of(args.get("port-probe")), threadsBefore, socketsBefore);
         }
         Map<String, Object> settings = args.containsKey("settings")
                 ? Ndjson.readObject(readAll(args.get("settings")))
@@ -251,6 +255,35 @@ public final class HarnessMain {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
+        return 0;
+    }
+
+    /**
+     * Drives one of the jar's port implementations (diag.PortProbe): operations from stdin, one
+     * answer line each on stdout. After the port is closed, a last line says what it left behind:
+     * {"closed": true, "leaked_threads": [...], "leaked_sockets": [...]}.
+     */
+    private static int portProbe(PluginLoader.Loaded loaded, Path config, Set<Thread> threadsBefore, Set<String> socketsBefore) throws IOException {
+        String configJson = Files.readString(config);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        Writer out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
+        try {
+            Class<?> c = Class.forName("io.mispenrich.harness.diag.PortProbe", true, new DiagLoader(loaded.loader()));
+            c.getMethod("run", String.class, BufferedReader.class, Writer.class).invoke(null, configJson, in, out);
+        } catch (InvocationTargetException e) {
+            throw new IllegalStateException(String.valueOf(e.getCause()), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+        loaded.loader().close();
+        Map<String, Object> closed = new LinkedHashMap<>();
+        closed.put("closed", true);
+        closed.put("leaked_threads", leakedThreads(threadsBefore));
+        Set<String> sockets = openSockets();
+        sockets.removeAll(socketsBefore);
+        closed.put("leaked_sockets", describeSockets(sockets));
+        out.write(Ndjson.write(closed) + "\n");
+        out.flush();
         return 0;
     }
 
