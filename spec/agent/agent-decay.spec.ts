@@ -5,14 +5,13 @@
 // --interval 600), stops matching in the filter, and the score is in the filter's output
 // (misp.decay) while indicator.confidence stays the event's threat level. --max-age counts from
 // last_seen where MISP has one.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeSummary, mispIndicators, polynomialExpiry, type AttributeSummary } from '../../plugin/core/ioc/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { polynomialExpiry, type AttributeSummary } from '../../plugin/core/ioc/index.js';
 import { assertJarsBuilt, runFilter } from '../plugin-java/harness.js';
-import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
-import { AgentProc, API_KEY, Reader, removeDir, tempDir, until, writeEvent } from './support/harness.js';
-import { LiveSim } from './support/live-sim.js';
+import { API_KEY, keysOf, until, writeEvent } from './support/harness.js';
+import { useAgentWorld, type AgentWorld } from './support/world.js';
 
 const DAY = 86400;
 const NOW = Math.floor(Date.now() / 1000);
@@ -34,52 +33,27 @@ const ageAttributes = (now: number) => ({
   unseen: { uuid: 'b1000000-0000-4000-8000-000000000014', type: 'hostname', value: 'unseen.decay-spec.example', to_ids: true, timestamp: now, last_seen: iso(now - 30), category: 'Network activity' },
 });
 
-const keyOf = (a: { type: string; value: string }) => mispIndicators(a.type, a.value)!.indicators[0]!.key;
+/** The attribute as stored in the world's memcached, or undefined. */
+const storedIn = (world: AgentWorld) => async (a: { type: string; value: string; uuid: string }): Promise<AttributeSummary | undefined> =>
+  (await world.reader.attributesAt(keysOf(a)[0]!)).find((x) => x.uuid === a.uuid);
+
+/** Two models of MISP's format: a spec-sized lifetime for domains, MISP's NIDS one for addresses. */
+function writeModels(dir: string): void {
+  writeFileSync(join(dir, '1-short.json'), JSON.stringify({ name: 'Spec short-lived', formula: 'Polynomial', parameters: { lifetime: SHORT_DAYS, decay_speed: 2, threshold: 30, default_base_score: 80, base_score_config: {} }, attribute_types: ['domain'] }));
+  writeFileSync(join(dir, '2-nids.json'), JSON.stringify({ name: 'NIDS Simple Decaying Model', formula: 'Polynomial', parameters: { lifetime: 120, decay_speed: 2, threshold: 30, default_base_score: 80, base_score_config: {} }, attribute_types: ['ip-dst', 'ip-src'] }));
+}
 
 describe('decay and expiry (real agent, misp-sim decaying models, memcached, plugin jar)', () => {
-  let sim: LiveSim;
-  let dataDir: string;
-  let modelsDir: string;
-
-  beforeAll(async () => {
-    assertJarsBuilt();
-    dataDir = tempDir('decay-data');
-    modelsDir = tempDir('decay-models');
-    mkdirSync(modelsDir, { recursive: true });
-    // Two models of MISP's format: a spec-sized lifetime for domains, MISP's NIDS one for addresses.
-    writeFileSync(join(modelsDir, '1-short.json'), JSON.stringify({ name: 'Spec short-lived', formula: 'Polynomial', parameters: { lifetime: SHORT_DAYS, decay_speed: 2, threshold: 30, default_base_score: 80, base_score_config: {} }, attribute_types: ['domain'] }));
-    writeFileSync(join(modelsDir, '2-nids.json'), JSON.stringify({ name: 'NIDS Simple Decaying Model', formula: 'Polynomial', parameters: { lifetime: 120, decay_speed: 2, threshold: 30, default_base_score: 80, base_score_config: {} }, attribute_types: ['ip-dst', 'ip-src'] }));
-    writeEvent(dataDir, 'decay.json', { Event: { id: '5101', uuid: 'b2000000-0000-4000-8000-000000000001', info: 'decay spec', threat_level_id: '2', published: true, timestamp: NOW, Attribute: [short, long, stale, unscored] } });
-    sim = await LiveSim.startLive({ dataDir, zmq: false, decayingModels: modelsDir });
-  });
-
-  afterAll(async () => {
-    await sim?.kill();
-    if (dataDir) removeDir(dataDir);
-    if (modelsDir) removeDir(modelsDir);
+  beforeAll(() => assertJarsBuilt());
+  const misp = useAgentWorld({
+    data: (dir) => writeEvent(dir, 'decay.json', { Event: { id: '5101', uuid: 'b2000000-0000-4000-8000-000000000001', info: 'decay spec', threat_level_id: '2', published: true, timestamp: NOW, Attribute: [short, long, stale, unscored] } }),
+    sim: { decayingModels: writeModels },
+    memcached: false,
   });
 
   describe('--decay', () => {
-    let mc: MemcachedProcess;
-    let agent: AgentProc;
-    let reader: Reader;
-    const stored = async (a: { type: string; value: string; uuid: string }): Promise<AttributeSummary | undefined> => {
-      const v = await reader.get(keyOf(a));
-      return v === null ? undefined : decodeSummary(v)?.attrs.find((x) => x.uuid === a.uuid);
-    };
-
-    beforeAll(async () => {
-      mc = await startMemcached();
-      agent = await AgentProc.start({ mispUrl: sim.url, memcached: [mc.address], args: ['--decay', '--interval', '600', '--key-ttl', '1800'] });
-      reader = new Reader(mc.address);
-      await agent.waitFor('full', 'ok', 1);
-    });
-
-    afterAll(async () => {
-      await agent?.kill();
-      reader?.close();
-      await mc?.stop();
-    });
+    const world = useAgentWorld({ simFrom: misp, agent: { args: ['--decay', '--interval', '600', '--key-ttl', '1800'] } });
+    const stored = storedIn(world);
 
     it('stores the decay score and the expiry MISP formula gives, and leaves out what already decayed', async () => {
       const s = (await stored(short))!;
@@ -96,12 +70,12 @@ describe('decay and expiry (real agent, misp-sim decaying models, memcached, plu
       expect((await stored(unscored))!.decay).toBeUndefined();
       expect((await stored(unscored))!.expires).toBeUndefined();
       expect(await stored(stale)).toBeUndefined();
-      expect(await agent.metric('skipped_values_total', { reason: 'decayed' })).toBe(1);
+      expect(await world.agent.metric('skipped_values_total', { reason: 'decayed' })).toBe(1);
     });
 
     it('writes the score at enrichment time in misp.decay; indicator.confidence stays the threat level', async () => {
       const r = await runFilter({
-        settings: { memcached_hosts: [mc.address], misp_url: sim.url, misp_api_key: API_KEY },
+        settings: { memcached_hosts: [world.mc.address], misp_url: misp.sim.url, misp_api_key: API_KEY },
         events: [{ destination: { ip: long.value } }],
       });
       expect(r.code, r.stderr).toBe(0);
@@ -116,15 +90,15 @@ describe('decay and expiry (real agent, misp-sim decaying models, memcached, plu
 
     it('removes a decaying indicator at its computed expiry, without a sync, and it stops matching', async () => {
       const s = (await stored(short))!;
-      const cycles = await agent.allCycles();
+      const cycles = await world.agent.allCycles();
       // The guard: a few seconds past the computed expiry.
       const deadline = Math.max(1000, (s.expires! + 5) * 1000 - Date.now());
       await until('the decayed indicator to leave memcached', async () => (await stored(short)) === undefined, deadline);
       // Never before its expiry.
       expect(Date.now() / 1000).toBeGreaterThanOrEqual(s.expires! - 0.001);
-      expect(await agent.allCycles()).toBe(cycles);
-      expect(await agent.metric('expired_total')).toBe(1);
-      const r = await runFilter({ settings: { memcached_hosts: [mc.address], fetch_context: false }, events: [{ dns: { question: { name: short.value } } }, { file: { hash: { md5: unscored.value } } }] });
+      expect(await world.agent.allCycles()).toBe(cycles);
+      expect(await world.agent.metric('expired_total')).toBe(1);
+      const r = await runFilter({ settings: { memcached_hosts: [world.mc.address], fetch_context: false }, events: [{ dns: { question: { name: short.value } } }, { file: { hash: { md5: unscored.value } } }] });
       expect(r.code, r.stderr).toBe(0);
       expect(r.events[0]).not.toHaveProperty('threat');
       expect(r.events[1]!.threat.enrichments[0].misp.attribute.uuid).toBe(unscored.uuid);
@@ -132,35 +106,20 @@ describe('decay and expiry (real agent, misp-sim decaying models, memcached, plu
   });
 
   describe('--max-age', () => {
-    let mc: MemcachedProcess;
-    let agent: AgentProc;
-    let reader: Reader;
-    const stored = async (a: { type: string; value: string; uuid: string }) => {
-      const v = await reader.get(keyOf(a));
-      return v === null ? undefined : decodeSummary(v)?.attrs.find((x) => x.uuid === a.uuid);
-    };
-
     let now: number;
     let aged: ReturnType<typeof ageAttributes>['aged'];
     let old: ReturnType<typeof ageAttributes>['old'];
     let young: ReturnType<typeof ageAttributes>['young'];
     let unseen: ReturnType<typeof ageAttributes>['unseen'];
 
-    beforeAll(async () => {
+    // Dated when this part starts, and in MISP before its agent does.
+    beforeAll(() => {
       now = Math.floor(Date.now() / 1000);
       ({ aged, old, young, unseen } = ageAttributes(now));
-      writeEvent(dataDir, 'age.json', { Event: { id: '5102', uuid: 'b2000000-0000-4000-8000-000000000002', info: 'max-age spec', threat_level_id: '1', published: true, timestamp: now, Attribute: [aged, old, young, unseen] } });
-      mc = await startMemcached();
-      agent = await AgentProc.start({ mispUrl: sim.url, memcached: [mc.address], args: ['--max-age', '20', '--types', 'hostname', '--interval', '600', '--key-ttl', '1800'] });
-      reader = new Reader(mc.address);
-      await agent.waitFor('full', 'ok', 1);
+      writeEvent(misp.dataDir, 'age.json', { Event: { id: '5102', uuid: 'b2000000-0000-4000-8000-000000000002', info: 'max-age spec', threat_level_id: '1', published: true, timestamp: now, Attribute: [aged, old, young, unseen] } });
     });
-
-    afterAll(async () => {
-      await agent?.kill();
-      reader?.close();
-      await mc?.stop();
-    });
+    const world = useAgentWorld({ simFrom: misp, agent: { args: ['--max-age', '20', '--types', 'hostname', '--interval', '600', '--key-ttl', '1800'] } });
+    const stored = storedIn(world);
 
     it('counts the age from last_seen where set, else from the last change, and drops an attribute when it leaves the window', async () => {
       const a = (await stored(aged))!;
@@ -169,11 +128,11 @@ describe('decay and expiry (real agent, misp-sim decaying models, memcached, plu
       // MISP is asked for what changed within the window; the agent measures from last_seen.
       expect(await stored(old)).toBeUndefined();
       expect(await stored(unseen)).toBeUndefined();
-      expect(await agent.metric('skipped_values_total', { reason: 'age' })).toBe(1);
+      expect(await world.agent.metric('skipped_values_total', { reason: 'age' })).toBe(1);
       await until('the aged indicator to leave memcached', async () => (await stored(aged)) === undefined, Math.max(1000, (a.expires! + 5) * 1000 - Date.now()));
       expect(Date.now() / 1000).toBeGreaterThanOrEqual(a.expires!);
       expect(await stored(young)).toBeDefined();
-      expect(await agent.metric('expired_total')).toBe(1);
+      expect(await world.agent.metric('expired_total')).toBe(1);
     });
   });
 });

@@ -4,12 +4,12 @@
 // run is --once into a flushed memcached, and the spec checks every fixture attribute's keys:
 // present exactly when the options select it. The fixtures are small events written here, so
 // the expected sets can be read off the table below.
-import { spawn } from 'node:child_process';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeSummary, indicatorKey, mispIndicators } from '../../plugin/core/ioc/index.js';
-import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
-import { AgentProc, API_KEY, Reader, removeDir, ROOT, Sim, tempDir, writeEvent } from './support/harness.js';
+import { decodeSummary, indicatorKey } from '../../plugin/core/ioc/index.js';
+import { API_KEY, keysOf, listenOnLoopback, writeEvent } from './support/harness.js';
+import type { Reader } from './support/reader.js';
+import { useAgentWorld } from './support/world.js';
 
 const OLD = 1_700_000_000;
 
@@ -64,7 +64,7 @@ const EVENTS: FxEvent[] = [
 
 const ALL = EVENTS.flatMap((e) => e.attrs);
 const uuidOf = (name: string) => `f1100000-0000-4000-8000-0000000000${name.toLowerCase().replace(/^([a-d])(\d)$/, (_, l: string, d: string) => `${'abcd'.indexOf(l) + 1}${d}`)}`;
-const keyOf = (a: Fx) => mispIndicators(a.type, a.value)!.indicators[0]!.key;
+const keyOf = (a: Fx) => keysOf(a)[0]!;
 
 const tagIds = new Map<string, string>();
 function tagList(names: string[]): Record<string, unknown>[] {
@@ -121,24 +121,8 @@ function writeFixtures(dir: string, now: number, edit?: (e: FxEvent) => FxEvent)
   }
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runOnce(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [`${ROOT}/dist/agent/misp-enrich-agent.js`, '--once', '--retries', '0', ...args], {
-      env: { PATH: process.env.PATH ?? '', MISP_API_KEY: API_KEY },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The fixtures as misp-sim's data, dated now. */
+const fixturesNow = (dir: string) => writeFixtures(dir, Math.floor(Date.now() / 1000));
 
 /** The fixture attributes (by name) whose keys are in memcached; also checks each key holds only its own attribute. */
 async function storedNames(reader: Reader): Promise<string[]> {
@@ -152,39 +136,17 @@ async function storedNames(reader: Reader): Promise<string[]> {
   return out.sort();
 }
 
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
-}
-
 describe('misp-enrich-agent selection options (--once, real agent, misp-sim, memcached)', () => {
-  let mc: MemcachedProcess;
-  let sim: Sim;
-  let reader: Reader;
-  let dataDir: string;
-
-  beforeAll(async () => {
-    mc = await startMemcached();
-    dataDir = tempDir('filters-data');
-    writeFixtures(dataDir, Math.floor(Date.now() / 1000));
-    sim = await Sim.start({ dataDir });
-    reader = new Reader(mc.address);
-  });
-
-  afterAll(async () => {
-    await sim?.kill();
-    reader?.close();
-    await mc?.stop();
-    removeDir(dataDir);
-  });
+  const world = useAgentWorld({ data: fixturesNow });
 
   /** One --once run into a flushed memcached: the summary and the fixture attributes stored. */
   async function sync(...args: string[]): Promise<{ summary: Record<string, unknown>; stored: string[] }> {
-    await reader.flush();
-    const r = await runOnce(['--misp-url', sim.url, '--memcached', mc.address, ...args]);
+    await world.reader.flush();
+    const r = await world.once(['--retries', '0', ...args]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(API_KEY);
     const summary = JSON.parse(r.stdout) as Record<string, unknown>;
-    const stored = await storedNames(reader);
+    const stored = await storedNames(world.reader);
     // The summary counts what was stored, nothing else.
     expect(summary.attributes).toBe(stored.length);
     return { summary, stored };
@@ -247,19 +209,10 @@ describe('misp-enrich-agent selection options (--once, real agent, misp-sim, mem
   });
 
   it('both off through the environment: every attribute', async () => {
-    await reader.flush();
-    const r = await new Promise<Run>((resolve) => {
-      const child = spawn(process.execPath, [`${ROOT}/dist/agent/misp-enrich-agent.js`, '--once', '--misp-url', sim.url, '--memcached', mc.address], {
-        env: { PATH: process.env.PATH ?? '', MISP_API_KEY: API_KEY, MISP_ENRICH_TO_IDS_ONLY: 'false', MISP_ENRICH_PUBLISHED_ONLY: 'no' },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+    await world.reader.flush();
+    const r = await world.once([], { env: { MISP_API_KEY: API_KEY, MISP_ENRICH_TO_IDS_ONLY: 'false', MISP_ENRICH_PUBLISHED_ONLY: 'no' } });
     expect(r.code, r.stderr).toBe(0);
-    expect(await storedNames(reader)).toEqual(ALL.map((a) => a.name).sort());
+    expect(await storedNames(world.reader)).toEqual(ALL.map((a) => a.name).sort());
   });
 
   it('combines the options: unpublished events, no IDS flag, one type, a time window and an excluded tag', async () => {
@@ -269,7 +222,7 @@ describe('misp-enrich-agent selection options (--once, real agent, misp-sim, mem
   });
 
   it('refuses a boolean followed by a separate value instead of reading it as "on"', async () => {
-    const r = await runOnce(['--misp-url', sim.url, '--memcached', mc.address, '--to-ids-only', 'false']);
+    const r = await world.once(['--retries', '0', '--to-ids-only', 'false']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('MISP_ENRICH_AGENT_CONFIG');
   });
@@ -302,7 +255,7 @@ describe('misp-enrich-agent selection options (--once, real agent, misp-sim, mem
         seen.push(`CONNECT ${req.url}`);
         socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       });
-      proxyUrl = `http://127.0.0.1:${await listen(proxy)}`;
+      proxyUrl = `http://127.0.0.1:${await listenOnLoopback(proxy)}`;
     });
 
     afterAll(() => {
@@ -315,49 +268,30 @@ describe('misp-enrich-agent selection options (--once, real agent, misp-sim, mem
       expect(stored).toEqual(['A1', 'A2', 'A4', 'B1', 'B2', 'B3', 'D1', 'D2']);
       expect(seen.length).toBeGreaterThan(0);
       expect(seen.filter((s) => s.startsWith('CONNECT'))).toEqual([]);
-      for (const s of seen) expect(s).toMatch(new RegExp(`^(GET|POST) ${sim.url.replace(/[.]/g, '\\.')}/`));
-      expect(seen).toContain(`POST ${sim.url}/attributes/restSearch`);
+      for (const s of seen) expect(s).toMatch(new RegExp(`^(GET|POST) ${world.sim.url.replace(/[.]/g, '\\.')}/`));
+      expect(seen).toContain(`POST ${world.sim.url}/attributes/restSearch`);
     });
   });
 });
 
 describe('misp-enrich-agent tag filters across incremental cycles (real agent, misp-sim, memcached)', () => {
-  let mc: MemcachedProcess;
-  let sim: Sim;
-  let agent: AgentProc;
-  let reader: Reader;
-  let dataDir: string;
-
-  beforeAll(async () => {
-    mc = await startMemcached();
-    dataDir = tempDir('filters-incr');
-    writeFixtures(dataDir, Math.floor(Date.now() / 1000));
-    sim = await Sim.start({ dataDir });
+  const world = useAgentWorld({
+    data: fixturesNow,
     // No full resync within the test: what changes must come from the incremental path.
-    agent = await AgentProc.start({ mispUrl: sim.url, memcached: [mc.address], args: ['--tags', 'Feed-%', '--exclude-tags', 'tlp:red', '--full-resync', '3600'] });
-    reader = new Reader(mc.address);
-    await agent.waitFor('full', 'ok', 1);
-  });
-
-  afterAll(async () => {
-    await agent?.kill();
-    await sim?.kill();
-    reader?.close();
-    await mc?.stop();
-    removeDir(dataDir);
+    agent: { args: ['--tags', 'Feed-%', '--exclude-tags', 'tlp:red', '--full-resync', '3600'] },
   });
 
   it('follows retagging: an event that gains an included tag comes in, an attribute that gains an excluded tag goes', async () => {
-    expect(await storedNames(reader)).toEqual(['A1', 'A4', 'B1']);
+    expect(await storedNames(world.reader)).toEqual(['A1', 'A4', 'B1']);
     const now = Math.floor(Date.now() / 1000);
-    writeFixtures(dataDir, now, (e) => {
+    writeFixtures(world.dataDir, now, (e) => {
       // MISP bumps the event's timestamp on a retag (writeFixtures stamps every event with now).
       if (e.id === '7102') e.tags.push('Feed-beta');
       if (e.id === '7101') Object.assign(e.attrs[0]!, { tags: ['tlp:red'], ts: now });
       return e;
     });
-    await agent.waitCycles(2);
-    expect(await agent.cycles('incremental', 'error')).toBe(0);
-    expect(await storedNames(reader)).toEqual(['A4', 'B1', 'B2', 'B3']);
+    await world.agent.waitCycles(2);
+    expect(await world.agent.cycles('incremental', 'error')).toBe(0);
+    expect(await storedNames(world.reader)).toEqual(['A4', 'B1', 'B2', 'B3']);
   });
 });

@@ -7,42 +7,31 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PIECE } from '../../agent/ops/redact.js';
 import { startHostileMisp, type HostileMisp } from '../support/hostile-misp.js';
-import { freePort, startMemcached, type MemcachedProcess } from '../support/memcached.js';
-import { AgentProc, API_KEY, dataDirWith, peakRssMb, Reader, removeDir, runAgentOnce, Sim, tempDir } from './support/harness.js';
+import { freePort } from '../support/memcached.js';
+import type { AgentProc } from './support/agent-process.js';
+import { API_KEY, peakRssMb } from './support/harness.js';
+import { useAgentWorld } from './support/world.js';
 
-let sim: Sim;
+const world = useAgentWorld({ data: ['event-every-type.json', 'event-second.json'] });
 let hostile: HostileMisp;
-let mc: MemcachedProcess;
-let reader: Reader;
-let dataDir: string;
-const agents: AgentProc[] = [];
 
 beforeAll(async () => {
-  dataDir = dataDirWith('event-every-type.json', 'event-second.json');
-  sim = await Sim.start({ dataDir });
-  hostile = await startHostileMisp(sim.url);
-  mc = await startMemcached();
-  reader = new Reader(mc.address);
+  hostile = await startHostileMisp(world.sim.url);
 });
 
 afterEach(async () => {
-  for (const a of agents.splice(0)) await a.kill();
+  await world.stopAgents();
   hostile.mode = 'pass';
-  await reader.flush();
+  await world.reader.flush();
 });
 
 afterAll(async () => {
-  reader?.close();
   await hostile?.close();
-  await sim?.kill();
-  await mc?.stop();
-  removeDir(dataDir);
 });
 
-async function agent(args: string[]): Promise<AgentProc> {
-  const a = await AgentProc.start({ mispUrl: hostile.url, memcached: [mc.address], args: ['--page-size', '5', ...args] });
-  agents.push(a);
-  return a;
+/** An agent against the hostile MISP, in small pages. */
+function agent(args: string[]): Promise<AgentProc> {
+  return world.startAgent({ mispUrl: hostile.url, args: ['--page-size', '5', ...args] });
 }
 
 /** No piece of the key of PIECE characters in the text. */
@@ -55,7 +44,7 @@ describe('the agent against a hostile MISP', () => {
     // Full resyncs every cycle: only a listing of more than one page can show it.
     const a = await agent(['--full-resync', '1']);
     await a.waitFor('full', 'ok', 1);
-    expect(await reader.get('me1:meta')).not.toBeNull();
+    expect(await world.reader.get('me1:meta')).not.toBeNull();
     hostile.mode = 'same-page';
     await a.waitFor('full', 'error', 1);
     const health = await a.health();
@@ -63,9 +52,9 @@ describe('the agent against a hostile MISP', () => {
     expect((health.body.last_error as { code: string }).code).toBe('MISP_ENRICH_AGENT_MISP_PAGING');
     expect(a.logs().some((l) => l.code === 'MISP_ENRICH_AGENT_MISP_PAGING' && l.level === 'error')).toBe(true);
     // Paging no longer stalls the cycle: a flushed server is reloaded from memory meanwhile.
-    await reader.flush();
+    await world.reader.flush();
     await a.waitCycles(2);
-    expect(await reader.get('me1:meta')).not.toBeNull();
+    expect(await world.reader.get('me1:meta')).not.toBeNull();
     const requests = hostile.requests.get('/attributes/restSearch') ?? 0;
     await a.waitCycles(2);
     // A bounded number of requests per cycle (a page, its prefetched successor, at most), not a loop.
@@ -74,7 +63,7 @@ describe('the agent against a hostile MISP', () => {
 
   it('--once exits non-zero at once when MISP ignores paging', async () => {
     hostile.mode = 'same-page';
-    const r = await runAgentOnce(['--misp-url', hostile.url, '--memcached', mc.address, '--page-size', '5', '--retries', '0']);
+    const r = await world.once(['--page-size', '5', '--retries', '0'], { mispUrl: hostile.url });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('MISP_ENRICH_AGENT_MISP_PAGING');
   });
@@ -87,13 +76,13 @@ describe('the agent against a hostile MISP', () => {
     expect(a.logs().some((l) => l.code === 'MISP_ENRICH_AGENT_MISP_TOO_LARGE')).toBe(true);
     expect(peakRssMb(a.child.pid!)).toBeLessThan(1024);
     // What was loaded before stays.
-    expect(await reader.get('me1:meta')).not.toBeNull();
+    expect(await world.reader.get('me1:meta')).not.toBeNull();
   });
 
   it('fails a cycle that runs past --cycle-timeout', async () => {
     hostile.mode = 'slow';
     hostile.delayMs = 400;
-    const r = await runAgentOnce(['--misp-url', hostile.url, '--memcached', mc.address, '--page-size', '2', '--cycle-timeout', '1', '--retries', '0']);
+    const r = await world.once(['--page-size', '2', '--cycle-timeout', '1', '--retries', '0'], { mispUrl: hostile.url });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('MISP_ENRICH_AGENT_SYNC_TIMEOUT');
   });
@@ -121,7 +110,7 @@ describe('the agent against a hostile MISP', () => {
     expect((health.body.last_error as { code: string }).code).toBe('MISP_ENRICH_AGENT_MASS_REMOVAL');
     expect(health.body.attributes).toBe(stored);
     expect(await a.metric('mass_removals_refused_total')).toBeGreaterThanOrEqual(1);
-    expect(await reader.get('me1:ip:192.0.2.10')).not.toBeNull();
+    expect(await world.reader.get('me1:ip:192.0.2.10')).not.toBeNull();
 
     hostile.mode = 'pass';
     const allowed = await agent(['--full-resync', '1', '--max-removal-share', '1']);
@@ -135,8 +124,7 @@ describe('the agent against a hostile MISP', () => {
 describe('the agent without memcached, and its snapshot', () => {
   it('says at start-up that no memcached server answers, and that a sync stored nothing', async () => {
     const dead = `127.0.0.1:${await freePort()}`;
-    const a = await AgentProc.start({ mispUrl: sim.url, memcached: [dead], args: [] });
-    agents.push(a);
+    const a = await world.startAgent({ memcached: [dead] });
     await a.waitFor('full', 'ok', 1);
     const logs = a.logs();
     expect(logs.some((l) => l.level === 'warn' && l.code === 'MISP_ENRICH_AGENT_MEMCACHED' && String(l.msg).includes('no memcached server answers'))).toBe(true);
@@ -145,15 +133,13 @@ describe('the agent without memcached, and its snapshot', () => {
   });
 
   it('removes a temporary snapshot a killed agent left behind', async () => {
-    const dir = tempDir('snapshot');
-    const snapshot = join(dir, 'snapshot.jsonl');
+    const snapshot = join(world.workDir, 'snapshot.jsonl');
     const leftover = `${snapshot}.tmp-424242`;
     writeFileSync(leftover, '{"half":');
-    const r = await runAgentOnce(['--misp-url', sim.url, '--memcached', mc.address, '--snapshot', snapshot]);
+    const r = await world.once(['--snapshot', snapshot]);
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(leftover)).toBe(false);
     expect(existsSync(snapshot)).toBe(true);
-    removeDir(dir);
   });
 });
 

@@ -1,16 +1,10 @@
 // A memcached whose item size limit (-I) refuses some values: those keys are skipped and
 // reported, every other key and the meta key are still written, and --once still succeeds. A
 // refused item must never count as a dead server (which would stop every reload at that key).
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { indicatorKey } from '../../plugin/core/ioc/index.js';
-import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
-import { API_KEY, Reader, removeDir, ROOT, Sim, tempDir, writeEvent } from './support/harness.js';
-
-let mc: MemcachedProcess;
-let sim: Sim;
-let dataDir: string;
+import { API_KEY, writeEvent } from './support/harness.js';
+import { useAgentWorld } from './support/world.js';
 
 const tag = (name: string) => ({ id: '1', name, colour: '#000000', exportable: true });
 const attr = (id: number, type: string, value: string, tags: string[] = []) => ({
@@ -20,10 +14,8 @@ const attr = (id: number, type: string, value: string, tags: string[] = []) => (
   Tag: tags.map(tag),
 });
 
-beforeAll(async () => {
-  mc = await startMemcached({ extraArgs: ['-I', '2k', '-o', 'slab_chunk_max=2048'] });
-  dataDir = tempDir('item-size');
-  writeEvent(dataDir, 'event-900.json', {
+function writeEvent900(dir: string): void {
+  writeEvent(dir, 'event-900.json', {
     Event: {
       id: '900', orgc_id: '1', org_id: '1', date: '2026-11-01', threat_level_id: '2', info: 'item size', published: true,
       uuid: '00000000-0000-4000-8000-000000000900', analysis: '2', timestamp: '1763800000', distribution: '1',
@@ -35,32 +27,19 @@ beforeAll(async () => {
       Object: [],
     },
   });
-  sim = await Sim.start({ dataDir });
-});
-afterAll(async () => {
-  await sim?.kill();
-  await mc?.stop();
-  removeDir(dataDir);
-});
+}
+
+const world = useAgentWorld({ data: writeEvent900, memcached: { extraArgs: ['-I', '2k', '-o', 'slab_chunk_max=2048'] } });
 
 describe('memcached refusing values as too large', () => {
   it('writes every other key and the meta key, warns with a code, and exits 0', async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist/agent/misp-enrich-agent.js'), '--misp-url', sim.url, '--memcached', mc.address, '--once'], {
-      env: { PATH: process.env.PATH ?? '', MISP_API_KEY: API_KEY },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    const { code, stdout, stderr } = await world.once();
     expect(code, stderr).toBe(0);
     expect(stderr).toContain('too large');
     expect(stderr).toContain('MISP_ENRICH_AGENT_MEMCACHED_MEMORY');
     expect(stdout + stderr).not.toContain(API_KEY);
-    const reader = new Reader(mc.address);
-    expect(await reader.get(indicatorKey('domain', 'small.example'))).not.toBeNull();
-    expect(await reader.get(indicatorKey('domain', 'heavily-tagged.example'))).toBeNull();
-    expect(await reader.get('me1:meta')).not.toBeNull();
-    reader.close();
+    expect(await world.reader.get(indicatorKey('domain', 'small.example'))).not.toBeNull();
+    expect(await world.reader.get(indicatorKey('domain', 'heavily-tagged.example'))).toBeNull();
+    expect(await world.reader.get('me1:meta')).not.toBeNull();
   });
 });

@@ -1,32 +1,15 @@
 // A memcached too small for the set: the agent reports evictions (log line and metric) and warns
 // that limit_maxbytes is below what the set needs, instead of silently losing indicators.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
-import { AgentProc, removeDir, Sim, tempDir, until } from './support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { until } from './support/harness.js';
+import { useAgentWorld } from './support/world.js';
 
 describe('misp-enrich-agent with an undersized memcached', () => {
-  let mc: MemcachedProcess;
-  let sim: Sim;
-  let agent: AgentProc;
-  let dataDir: string;
-
-  beforeAll(async () => {
-    // 2 MB of memcached for ~30,000 indicators of a few hundred bytes each.
-    mc = await startMemcached({ memoryMb: 2 });
-    dataDir = tempDir('sim-empty');
-    sim = await Sim.start({ dataDir, synthetic: 30_000 });
-    agent = await AgentProc.start({ mispUrl: sim.url, memcached: [mc.address], args: ['--no-to-ids-only', '--no-published-only'] });
-    await agent.waitFor('full', 'ok', 1);
-  });
-
-  afterAll(async () => {
-    await agent?.kill();
-    await sim?.kill();
-    await mc?.stop();
-    removeDir(dataDir);
-  });
+  // 2 MB of memcached for ~30,000 indicators of a few hundred bytes each.
+  const world = useAgentWorld({ sim: { synthetic: 30_000 }, memcached: { memoryMb: 2 }, agent: { args: ['--no-to-ids-only', '--no-published-only'] } });
 
   it('warns about memory, reports evictions, and keeps running', async () => {
+    const { agent, mc } = world;
     await agent.waitCycles(2);
     const memory = await until('a memory warning', () => agent.logs().find((l) => l.code === 'MISP_ENRICH_AGENT_MEMCACHED_MEMORY'));
     expect(memory).toMatchObject({ level: 'warn', server: mc.address });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCore } from '../../plugin/node-host/core-loader.js';
 import { createNodeEnricher } from '../../plugin/node-host/batch-enricher.js';
+import { encodeSummary, indicatorKey } from '../../plugin/core/ioc/index.js';
 import { runPure } from '../support/pure-host.js';
 import { attribute, entriesFor } from '../support/summaries.js';
 
@@ -339,7 +340,9 @@ describe('hardening', () => {
   });
 
   it('leaves out dates and references it cannot write instead of failing the batch', async () => {
-    const store = entriesFor([attribute('ip-dst', '203.0.113.9', { timestamp: 1e13, event_id: 'x\ud800' })]);
+    const odd = attribute('ip-dst', '203.0.113.9', { timestamp: 1e13, event_id: 'x\ud800' });
+    // The agent keeps timestamps in 32 bits, so this one can only come from another writer: by hand.
+    const store = new Map([...entriesFor([odd]), [indicatorKey('ip', odd.value), encodeSummary([odd])]]);
     const run = await runPure(core, opts, [{ destination: { ip: '203.0.113.9' } }], store, {});
     const [entry] = enrichments(run.events[0]!);
     expect(entry!.indicator.modified_at).toBeUndefined();

@@ -11,6 +11,7 @@ import { Subscriber } from 'zeromq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/memcached.js';
 import { startMispSim, type SimProcess } from './sim-process.js';
+import { until } from '../support/until.js';
 
 type Json = Record<string, any>;
 interface Received {
@@ -18,15 +19,6 @@ interface Received {
   body: Json;
 }
 
-async function until<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const EVENT_UUID = 'e1000000-0000-4000-8000-000000000001';
 const A1 = 'e2000000-0000-4000-8000-000000000001';

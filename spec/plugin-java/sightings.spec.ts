@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LiveSim } from '../agent/support/live-sim.js';
+import { Sim } from '../agent/support/sim.js';
 import { API_KEY, removeDir, tempDir, until, writeEvent } from '../agent/support/harness.js';
 import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
 import { attribute, entriesFor } from '../support/summaries.js';
@@ -59,7 +59,7 @@ const metric = (report: Record<string, any> | null, name: string): number => {
 
 describe('sightings => true (plugin jar, misp-sim, memcached)', () => {
   let mc: MemcachedProcess;
-  let sim: LiveSim;
+  let sim: Sim;
   let dataDir: string;
 
   beforeAll(async () => {
@@ -69,7 +69,7 @@ describe('sightings => true (plugin jar, misp-sim, memcached)', () => {
     dataDir = tempDir('sightings');
     writeEvent(dataDir, 'e8101.json', mispEvent('8101', [A, B]));
     writeEvent(dataDir, 'e8102.json', mispEvent('8102', [C]));
-    sim = await LiveSim.startLive({ dataDir, zmq: false });
+    sim = await Sim.start({ dataDir, zmq: false });
   });
 
   afterAll(async () => {
