@@ -1,17 +1,16 @@
 package io.mispenrich.logstash.enrich;
 
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 
 /**
  * The host's memory of what the core said a log value's lookup keys are: (datatype, value) → keys.
  * Log values repeat (the same clients, resolvers and sites), and turning a value into its keys is
  * the core's costliest work in GraalJS's interpreter, so a value this memory holds never enters
- * GraalJS again. Shared by every pipeline worker; Caffeine bounds it (W-TinyLFU keeps the values
- * that come back most) and makes it safe under concurrency.
+ * GraalJS again. Shared by every pipeline worker: two generations of concurrent maps (see
+ * {@link Store}) bound it and make it safe under concurrency.
  *
  * <p>A value's keys depend on what the agent publishes under the meta key (the CIDR prefix lengths
  * in use, the key scheme): the core names that as a plan. The memory is valid for one meta value;
@@ -43,9 +42,9 @@ public final class ValueMemory {
     public static final class Generation {
         private final String meta;
         private final String plan;
-        private final Cache<ValueKey, String[]> keys;
+        private final Store keys;
 
-        private Generation(String meta, String plan, Cache<ValueKey, String[]> keys) {
+        private Generation(String meta, String plan, Store keys) {
             this.meta = meta;
             this.plan = plan;
             this.keys = keys;
@@ -58,7 +57,7 @@ public final class ValueMemory {
 
         /** The remembered keys, or null. */
         public String[] get(int datatype, String raw) {
-            return keys == null ? null : keys.getIfPresent(new ValueKey(datatype, raw));
+            return keys == null ? null : keys.get(new ValueKey(datatype, raw));
         }
 
         void put(int datatype, String raw, String[] k) {
@@ -77,16 +76,57 @@ public final class ValueMemory {
         this.current = new AtomicReference<>(new Generation(NEVER, null, null));
     }
 
-    private Cache<ValueKey, String[]> newCache() {
-        if (size <= 0) {
-            return null;
+    private Store newCache() {
+        return size <= 0 ? null : new Store(size);
+    }
+
+    /**
+     * Two generations of plain concurrent maps: values are remembered in the young one; a value
+     * found only in the old one moves back to the young one; when the young one holds half the
+     * weight, it becomes the old one and the old one is dropped, in O(1). So what comes back within
+     * about half the memory's size stays, and the whole never holds much more than its weight.
+     * Cheaper per look-up than a cache with per-entry recency or frequency bookkeeping, which cost
+     * more time in the filter than their better hit rate saved.
+     */
+    static final class Store {
+        private final long half;
+        private final AtomicLong youngWeight = new AtomicLong();
+        private volatile ConcurrentHashMap<ValueKey, String[]> young = new ConcurrentHashMap<>();
+        private volatile ConcurrentHashMap<ValueKey, String[]> old = new ConcurrentHashMap<>();
+
+        Store(long weight) {
+            this.half = Math.max(1, weight / 2);
         }
-        return Caffeine.newBuilder()
-                .maximumWeight(size)
-                .weigher((ValueKey k, String[] v) -> 1 + (int) (bytes(k, v) / BYTES_PER_WEIGHT))
-                // Maintenance runs on the calling thread: no ForkJoinPool threads to outlive close().
-                .executor(Runnable::run)
-                .build();
+
+        String[] get(ValueKey k) {
+            String[] v = young.get(k);
+            if (v == null) {
+                v = old.get(k);
+                if (v != null) {
+                    put(k, v);
+                }
+            }
+            return v;
+        }
+
+        void put(ValueKey k, String[] v) {
+            if (young.putIfAbsent(k, v) == null && youngWeight.addAndGet(1 + bytes(k, v) / BYTES_PER_WEIGHT) > half) {
+                rotate();
+            }
+        }
+
+        private synchronized void rotate() {
+            if (youngWeight.get() <= half) {
+                return;
+            }
+            old = young;
+            young = new ConcurrentHashMap<>();
+            youngWeight.set(0);
+        }
+
+        long size() {
+            return young.size() + (long) old.size();
+        }
     }
 
     /** What a value and its keys take on the heap, roughly (strings, arrays, the entry itself). */
@@ -111,14 +151,14 @@ public final class ValueMemory {
         if (seen.isFor(meta) && Objects.equals(seen.plan, plan)) {
             return seen;
         }
-        Cache<ValueKey, String[]> keep = Objects.equals(seen.plan, plan) ? seen.keys : newCache();
+        Store keep = Objects.equals(seen.plan, plan) ? seen.keys : newCache();
         Generation next = new Generation(meta, plan, keep);
         return current.compareAndSet(seen, next) ? next : null;
     }
 
     /** Values remembered now (approximate). */
     public long remembered() {
-        Cache<ValueKey, String[]> c = current.get().keys;
-        return c == null ? 0 : c.estimatedSize();
+        Store c = current.get().keys;
+        return c == null ? 0 : c.size();
     }
 }
