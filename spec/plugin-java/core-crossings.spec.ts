@@ -24,7 +24,13 @@ let dir: string;
 beforeAll(async () => {
   assertJarsBuilt();
   if (!existsSync(join(PROFILER, `profiler-tool-${GRAAL}.jar`))) {
-    execFileSync('./mvnw', ['-q', '-B', '-Pprofiler', '-pl', 'plugin/java/filter', 'validate'], { cwd: ROOT, stdio: 'ignore' });
+    // The build's JDK check wants 21+, which the machine's default java may not be.
+    const javaHome = execFileSync('bash', [join(ROOT, 'scripts/find-jdk.sh')], { encoding: 'utf8' }).trim();
+    execFileSync('./mvnw', ['-q', '-B', '-Pprofiler', '-pl', 'plugin/java/filter', 'validate'], {
+      cwd: ROOT,
+      env: { ...process.env, JAVA_HOME: javaHome },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
   dir = mkdtempSync(join(tmpdir(), 'misp-enrich-crossings-'));
   mc = await startMemcached();
@@ -35,7 +41,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim?.stop();
   await mc?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** The lines where the bundle in the jar defines the enricher's entry points. */
