@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // Specs that read ../shared (MISP's real events and OpenAPI spec, Logstash's real classes) cannot
@@ -21,7 +21,9 @@ function specFiles(dir: string): string[] {
 function needsShared(file: string): boolean {
   if (file.includes(`${join('spec', 'logstash-real')}/`)) return true;
   const text = readFileSync(file, 'utf8');
-  return SHARED_MARKERS.some((m) => text.includes(m));
+  // A spec that runs a suite of spec/filter-suites needs what the suite needs.
+  const suites = [...text.matchAll(/from '([./]+filter-suites\/[\w-]+\.suite)\.js'/g)].map((m) => readFileSync(resolve(dirname(file), `${m[1]}.ts`), 'utf8'));
+  return [text, ...suites].some((t) => SHARED_MARKERS.some((m) => t.includes(m)));
 }
 
 const withoutShared = HAS_SHARED ? [] : specFiles(resolve('spec')).filter(needsShared);

@@ -1,28 +1,6 @@
-// A memcached that no agent has loaded (no me1:meta key), on Logstash's own classes: every event
-// passes unchanged, and the filter says so once, with a code, through Logstash's logger.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
-import { assertRealBuilt, describeOnLogstash, runReal } from './support/real-logstash.js';
+// A memcached no agent has loaded, on Logstash's own classes: the warning goes through Logstash's
+// logger (spec/filter-suites/no-agent.suite.ts).
+import { noAgentSuite } from '../filter-suites/no-agent.suite.js';
+import { describeOnLogstash, onLogstash } from './support/real-logstash.js';
 
-describeOnLogstash('misp_enrich on Logstash\'s classes against a memcached no agent has loaded', () => {
-  let empty: MemcachedProcess;
-
-  beforeAll(async () => {
-    assertRealBuilt();
-    empty = await startMemcached();
-  });
-
-  afterAll(async () => empty?.stop());
-
-  it('passes every event unchanged and warns once with MISP_ENRICH_NO_AGENT_DATA', async () => {
-    const events = Array.from({ length: 300 }, (_, i) => ({ '@timestamp': '2026-01-02T03:04:05.678Z', seq: i, destination: { ip: '203.0.113.9' } }));
-    const r = await runReal({ settings: { memcached_hosts: [empty.address], fetch_context: false }, events, batchSize: 50, logLevel: 'warn' });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.events.map((e) => e.seq)).toEqual(events.map((e) => e.seq));
-    for (const e of r.events) {
-      expect(e.threat).toBeUndefined();
-      expect(e.tags).toBeUndefined();
-    }
-    expect(r.stderr.match(/MISP_ENRICH_NO_AGENT_DATA/g)).toHaveLength(1);
-  });
-});
+describeOnLogstash('misp_enrich on Logstash\'s classes against a memcached no agent has loaded', () => noAgentSuite(onLogstash));

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
 import { attribute, entriesFor } from '../support/summaries.js';
 import { runFilter, seed, type RunResult } from '../plugin-java/harness.js';
-import { CASES } from './support/datatype-cases.js';
+import { CASES } from '../support/datatype-cases.js';
 import { assertRealBuilt, describeOnLogstash, runReal } from './support/real-logstash.js';
 
 const TS = '2026-01-02T03:04:05.678Z';

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import memjs from 'memjs';
+import type { FilterPipeline } from '../filter-suites/pipeline.js';
 
 export const ROOT = resolve('.');
 export const VERSION = readFileSync(join(ROOT, 'VERSION'), 'utf8').trim();
@@ -76,6 +77,13 @@ export async function runFilter(opts: RunOptions): Promise<RunResult> {
 }
 
 /** Runs the harness in one of its auxiliary modes and returns stdout. */
+/** The stand-in harness as a pipeline for spec/filter-suites; its metrics are namespaced as Logstash's. */
+export const standIn: FilterPipeline = {
+  assertBuilt: assertJarsBuilt,
+  run: runFilter,
+  metric: (r, name) => r.report?.metrics?.[`plugins.filters.misp_enrich_harness.${name}`] as number | undefined,
+};
+
 export function runHarnessMode(args: string[]): string {
   return execFileSync(process.execPath, [RUN_BIN, '--log-level', 'warn', ...args], { maxBuffer: 64 << 20 }).toString('utf8');
 }

@@ -1,26 +1,6 @@
-// A memcached that no agent has loaded (no me1:meta key): nothing can match, and the filter says
-// so once, with a code, instead of silently finding nothing for ever.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
-import { assertJarsBuilt, runFilter } from './harness.js';
+// A memcached no agent has loaded, on the stand-in harness (spec/filter-suites/no-agent.suite.ts).
+import { describe } from 'vitest';
+import { noAgentSuite } from '../filter-suites/no-agent.suite.js';
+import { standIn } from './harness.js';
 
-let empty: MemcachedProcess;
-beforeAll(async () => {
-  assertJarsBuilt();
-  empty = await startMemcached();
-});
-afterAll(async () => empty?.stop());
-
-describe('misp_enrich against a memcached no agent has loaded', () => {
-  it('passes every event unchanged and warns once with MISP_ENRICH_NO_AGENT_DATA', async () => {
-    const events = Array.from({ length: 300 }, (_, i) => ({ '@timestamp': '2026-01-02T03:04:05.678Z', seq: i, destination: { ip: '203.0.113.9' } }));
-    const r = await runFilter({ settings: { memcached_hosts: [empty.address], fetch_context: false }, events, batchSize: 50, logLevel: 'warn' });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.events.map((e) => e.seq)).toEqual(events.map((e) => e.seq));
-    for (const e of r.events) {
-      expect(e.threat).toBeUndefined();
-      expect(e.tags).toBeUndefined();
-    }
-    expect(r.stderr.match(/MISP_ENRICH_NO_AGENT_DATA/g)).toHaveLength(1);
-  });
-});
+describe('misp_enrich against a memcached no agent has loaded', () => noAgentSuite(standIn));

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe } from 'vitest';
+import type { FilterPipeline } from '../../filter-suites/pipeline.js';
 import { findJava } from '../../../bin/misp-enrich-run.js';
 import { PLUGIN_JAR, ROOT, VERSION, assertJarsBuilt, type RunOptions, type RunResult } from '../../plugin-java/harness.js';
 
@@ -96,6 +97,13 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Logstash's classes as a pipeline for spec/filter-suites; the report holds the filter's own metrics. */
+export const onLogstash: FilterPipeline = {
+  assertBuilt: assertRealBuilt,
+  run: runReal,
+  metric: (r, name) => r.report?.metrics?.[name] as number | undefined,
+};
 
 export interface RealStart {
   ok: boolean;

@@ -1,5 +1,6 @@
 // One MISP attribute per datatype (and a CIDR network), and a log event that hits it, in the
-// event's own spelling (case, trailing dot, subdomain): the same set as the stand-in's specs.
+// event's own spelling (case, trailing dot, subdomain), for the specs on the stand-in harness and
+// on Logstash's own classes alike.
 export interface DatatypeCase {
   name: string;
   type: string;
