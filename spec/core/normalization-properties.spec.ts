@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DATATYPES,
+  candidateKeys,
   candidateProbes,
   formatIp,
   networkOf,
@@ -110,7 +111,7 @@ describe('normalization properties', () => {
     );
   });
 
-  it('cuts an IPv4 address\'s network keys from its text exactly as the general parser formats them', () => {
+  it('cuts an IPv4 address\'s network keys from its text exactly as the general parser formats them, with or without kinds and texts', () => {
     // candidateProbes takes a shortcut for a bare dotted quad (slices of its own text); the same
     // address with a space around it goes through parseIp, networkOf and formatIp instead.
     const lengths = fc.uniqueArray(fc.integer({ min: 0, max: 32 }), { maxLength: 12 });
@@ -122,6 +123,10 @@ describe('normalization properties', () => {
         const expected = [`me1:ip:${formatIp(ip)}`, ...v4.filter((l) => l < 32).map((l) => `me1:net:${formatIp(networkOf(ip, l))}`)];
         expect(fast.keys).toEqual(expected);
         expect(general.keys).toEqual(expected);
+        // The keys() call's keys-only path, and the kinds and texts the match call reads.
+        expect(candidateKeys('ip', address, { v4, v6: [] })).toEqual(expected);
+        expect(fast.canonicals).toEqual(expected.map((k) => k.replace(/^me1:(ip|net):/, '')));
+        expect(fast.kinds).toEqual(expected.map((k) => (k.startsWith('me1:ip:') ? 'ip' : 'net')));
       }),
       { numRuns: 5000 },
     );

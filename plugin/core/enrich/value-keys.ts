@@ -3,7 +3,7 @@
 // in use (from the meta value); `plan` names the last two, so the host knows when the keys it
 // remembers are stale.
 import { CoreError } from '../errors.js';
-import { candidateProbes, decodeMeta, isDatatype, KEY_PREFIX, type PrefixPlan } from '../ioc/index.js';
+import { candidateKeys, decodeMeta, isDatatype, KEY_PREFIX, type PrefixPlan } from '../ioc/index.js';
 import type { KeysRequest, KeysResponse } from '../protocol.js';
 
 // The meta value changes once per agent sync while batches come by the thousand: its plan is
@@ -42,8 +42,7 @@ export function valueKeys(request: KeysRequest): KeysResponse {
       if (typeof raw !== 'string') keys[i] = null;
       else if (raw.trim() === '') keys[i] = NOTHING;
       else {
-        const candidate = candidateProbes(datatype, raw, plan);
-        keys[i] = candidate ? candidate.keys : null;
+        keys[i] = candidateKeys(datatype, raw, plan);
       }
     }
     out[datatype] = keys as (string[] | null)[];

@@ -235,38 +235,47 @@ function cutTails(len: number): readonly string[] {
 }
 
 /**
- * Canonical texts of the networks of these prefix lengths (0..31; others are skipped) that
- * contain a dotted-quad address (isDottedQuad), cut from the address's own text.
+ * Appends to `out`, for each of these prefix lengths (0..31; others are skipped), the canonical
+ * text of the network of that length containing a dotted-quad address (isDottedQuad), behind
+ * `head` (a key prefix, or '' for the bare text). Cut from the address's own text, with `head`
+ * joined to the kept octets once per address: a network costs one concatenation. Written for
+ * GraalJS's interpreter, where each call and each array costs: no helper arrays, and the
+ * address's octets and stems are taken only for the lengths in use.
  */
-export function v4NetworkTexts(text: string, lengths: readonly number[]): string[] {
-  const out: string[] = [];
+export function appendV4NetworkTexts(out: string[], head: string, text: string, lengths: readonly number[]): void {
   let d1 = -1;
   let d2 = -1;
   let d3 = -1;
-  let heads: string[] | null = null;
-  const octets = [-1, -1, -1, -1];
+  let s1: string | undefined;
+  let s2: string | undefined;
+  let s3: string | undefined;
+  let o0 = -1;
+  let o1 = -1;
+  let o2 = -1;
+  let o3 = -1;
   for (let i = 0; i < lengths.length; i++) {
     const len = lengths[i]!;
     if (len >= 32) continue;
-    if (heads === null) {
+    if (d1 < 0) {
       d1 = text.indexOf('.');
       d2 = text.indexOf('.', d1 + 1);
       d3 = text.indexOf('.', d2 + 1);
-      heads = ['', text.slice(0, d1 + 1), text.slice(0, d2 + 1), text.slice(0, d3 + 1)];
     }
     const whole = len >> 3;
+    let stem: string;
+    if (whole === 3) stem = s3 === undefined ? (s3 = head + text.slice(0, d3 + 1)) : s3;
+    else if (whole === 2) stem = s2 === undefined ? (s2 = head + text.slice(0, d2 + 1)) : s2;
+    else if (whole === 1) stem = s1 === undefined ? (s1 = head + text.slice(0, d1 + 1)) : s1;
+    else stem = head;
     if ((len & 7) === 0) {
-      out.push(heads[whole] + WHOLE_TAILS[len]!);
+      out.push(stem + WHOLE_TAILS[len]!);
       continue;
     }
-    let octet = octets[whole]!;
-    if (octet < 0) {
-      const from = whole === 0 ? 0 : whole === 1 ? d1 + 1 : whole === 2 ? d2 + 1 : d3 + 1;
-      const to = whole === 0 ? d1 : whole === 1 ? d2 : whole === 2 ? d3 : text.length;
-      octet = +text.slice(from, to);
-      octets[whole] = octet;
-    }
-    out.push(heads[whole] + cutTails(len)[octet]!);
+    let octet: number;
+    if (whole === 3) octet = o3 >= 0 ? o3 : (o3 = +text.slice(d3 + 1));
+    else if (whole === 2) octet = o2 >= 0 ? o2 : (o2 = +text.slice(d2 + 1, d3));
+    else if (whole === 1) octet = o1 >= 0 ? o1 : (o1 = +text.slice(d1 + 1, d2));
+    else octet = o0 >= 0 ? o0 : (o0 = +text.slice(0, d1));
+    out.push(stem + (CUT_TAILS[len] ?? cutTails(len))[octet]!);
   }
-  return out;
 }

@@ -12,7 +12,7 @@ import {
   mayBeIp,
   networkOf,
   parseIp,
-  v4NetworkTexts,
+  appendV4NetworkTexts,
   type IpValue,
 } from './ip.js';
 import { asciiIndicatorKey, indicatorKey, MAX_KEY_BYTES, PLAIN_KEY_PREFIXES } from './keys.js';
@@ -122,18 +122,24 @@ const DOMAIN_KEY_PREFIX = PLAIN_KEY_PREFIXES.domain;
 const MAX_PLAIN_NAME = MAX_KEY_BYTES - DOMAIN_KEY_PREFIX.length;
 
 /**
- * A dotted-quad IPv4 address, its own canonical text: the address, then each network in use.
- * Address and network texts are short printable ASCII, so their keys are always plain.
+ * The keys of a dotted-quad IPv4 address, its own canonical text: the address, then each network
+ * in use. Address and network texts are short printable ASCII, so their keys are always plain
+ * (the key prefix, then the text). The keys() call needs only these, for every new address.
  */
-function v4Candidate(canonical: string, prefixes: PrefixPlan | null): Candidate {
-  const nets = v4NetworkTexts(canonical, prefixes ? prefixes.v4 : ALL_V4_LENGTHS);
+function v4Keys(canonical: string, prefixes: PrefixPlan | null): string[] {
   const keys = [IP_KEY + canonical];
+  appendV4NetworkTexts(keys, NET_KEY, canonical, prefixes ? prefixes.v4 : ALL_V4_LENGTHS);
+  return keys;
+}
+
+/** v4Keys with each key's kind and canonical text, for the few values that hit. */
+function v4Candidate(canonical: string, prefixes: PrefixPlan | null): Candidate {
+  const keys = v4Keys(canonical, prefixes);
   const kinds: IndicatorKind[] = ['ip'];
   const canonicals = [canonical];
-  for (let i = 0; i < nets.length; i++) {
-    keys.push(NET_KEY + nets[i]!);
+  for (let i = 1; i < keys.length; i++) {
     kinds.push('net');
-    canonicals.push(nets[i]!);
+    canonicals.push(keys[i]!.slice(NET_KEY.length));
   }
   return { datatype: 'ip', canonical, keys, kinds, canonicals };
 }
@@ -163,6 +169,16 @@ function ipCandidate(raw: string, prefixes: PrefixPlan | null): Candidate | null
   const ip = parseIp(raw);
   if (!ip || !isAddress(ip)) return null;
   return ip.family === 6 ? v6Candidate(ip, prefixes) : v4Candidate(formatIp(ip), prefixes);
+}
+
+/**
+ * candidateProbes(...).keys, without the kinds and canonical texts for the commonest value, a
+ * dotted-quad address in an IP field: what the keys() call asks of every new value.
+ */
+export function candidateKeys(datatype: Datatype, raw: string, prefixes: PrefixPlan | null): readonly string[] | null {
+  if (datatype === 'ip' && isDottedQuad(raw)) return v4Keys(raw, prefixes);
+  const candidate = candidateProbes(datatype, raw, prefixes);
+  return candidate ? candidate.keys : null;
 }
 
 /**
