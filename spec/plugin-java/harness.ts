@@ -48,7 +48,21 @@ export interface RunResult {
   report: Record<string, any> | null;
 }
 
-export async function runFilter(opts: RunOptions): Promise<RunResult> {
+/** Runs a command to its end: its exit code and what it wrote to stderr (never rejects). */
+export function runToEnd(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
+  return new Promise((done) => {
+    execFile(command, args, { env, maxBuffer: 256 << 20 }, (err, _out, errText) => {
+      done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr: String(errText) });
+    });
+  });
+}
+
+/**
+ * One NDJSON run of a pipeline runner (the harness's bin here, the runner on Logstash's classes in
+ * spec/logstash-real): the settings and events go to files, the command gets `runnerArgs` then
+ * the options both runners share, and the output events and the report are read back.
+ */
+export async function runPipeline(command: string, runnerArgs: string[], opts: RunOptions, env: NodeJS.ProcessEnv): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'misp-enrich-run-'));
   try {
     const settings = join(dir, 'settings.json');
@@ -57,15 +71,11 @@ export async function runFilter(opts: RunOptions): Promise<RunResult> {
     const report = join(dir, 'report.json');
     writeFileSync(settings, JSON.stringify(opts.settings));
     writeFileSync(input, (opts.events ?? []).map((e) => JSON.stringify(e) + '\n').join(''));
-    const args = [RUN_BIN, '--settings', settings, '--input', input, '--output', output, '--report', report,
+    const args = [...runnerArgs, '--settings', settings, '--input', input, '--output', output, '--report', report,
       '--workers', String(opts.workers ?? 1), '--log-level', opts.logLevel ?? 'info'];
     if (opts.batchSize) args.push('--batch-size', String(opts.batchSize));
     args.push(...(opts.extraArgs ?? []));
-    const { code, stderr } = await new Promise<{ code: number; stderr: string }>((done) => {
-      execFile(process.execPath, args, { env: { ...process.env, ...opts.env }, maxBuffer: 256 << 20 }, (err, _out, errText) => {
-        done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr: String(errText) });
-      });
-    });
+    const { code, stderr } = await runToEnd(command, args, env);
     const events = existsSync(output)
       ? readFileSync(output, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
       : [];
@@ -74,6 +84,10 @@ export async function runFilter(opts: RunOptions): Promise<RunResult> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export function runFilter(opts: RunOptions): Promise<RunResult> {
+  return runPipeline(process.execPath, [RUN_BIN], opts, { ...process.env, ...opts.env });
 }
 
 /** Runs the harness in one of its auxiliary modes and returns stdout. */

@@ -2,14 +2,13 @@
 // ../shared/logstash/logstash-core-9.6.0.jar and its Maven Central dependencies), with the same
 // inputs and result shape as runFilter in spec/plugin-java/harness.ts, so a spec can run one
 // stream through the stand-in and through Logstash and compare. A real JVM per run.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe } from 'vitest';
 import type { FilterPipeline } from '../../filter-suites/pipeline.js';
 import { findJava } from '../../../bin/misp-enrich-run.js';
-import { PLUGIN_JAR, ROOT, VERSION, assertJarsBuilt, type RunOptions, type RunResult } from '../../plugin-java/harness.js';
+import { PLUGIN_JAR, ROOT, VERSION, assertJarsBuilt, runPipeline, runToEnd, type RunOptions, type RunResult } from '../../plugin-java/harness.js';
 
 export const SHARED_LOGSTASH_JAR = resolve(ROOT, '../shared/logstash/logstash-core-9.6.0.jar');
 export const REAL_TARGET = join(ROOT, 'plugin/java/logstash-real/target');
@@ -51,6 +50,11 @@ export interface RealRunResult extends RunResult {
   metrics: Record<string, any>;
 }
 
+/** The runner's jar and the Maven classpath of Logstash's classes it was built against. */
+function realClasspath(): string {
+  return `${REAL_JAR}:${readFileSync(REAL_CLASSPATH, 'utf8').trim()}`;
+}
+
 function jvmArgs(major: number, env: Record<string, string | undefined>): string[] {
   // As bin/misp-enrich-run.js: GraalJS's Truffle and JRuby load native helpers and use Unsafe.
   const flags: string[] = [];
@@ -65,37 +69,13 @@ function jvmArgs(major: number, env: Record<string, string | undefined>): string
 export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
   const java = findJava();
   if (!java) throw new Error('no JDK 21 or newer found (set JAVA_HOME)');
-  const dir = mkdtempSync(join(tmpdir(), 'misp-enrich-real-'));
-  try {
-    const settings = join(dir, 'settings.json');
-    const input = join(dir, 'in.ndjson');
-    const output = join(dir, 'out.ndjson');
-    const report = join(dir, 'report.json');
-    writeFileSync(settings, JSON.stringify(opts.settings));
-    writeFileSync(input, (opts.events ?? []).map((e) => JSON.stringify(e) + '\n').join(''));
-    const env = { ...process.env, ...opts.env };
-    // MISP_ENRICH_PLUGIN_JAR picks another plugin jar, as it does for bin/misp-enrich-run.js.
-    const pluginJar = env.MISP_ENRICH_PLUGIN_JAR ?? PLUGIN_JAR;
-    const classpath = `${REAL_JAR}:${readFileSync(REAL_CLASSPATH, 'utf8').trim()}`;
-    const args = [...jvmArgs(java.major, env), '-cp', classpath, MAIN_CLASS,
-      '--plugin-jar', pluginJar, '--settings', settings, '--input', input, '--output', output, '--report', report,
-      '--workers', String(opts.workers ?? 1), '--log-level', opts.logLevel ?? 'info',
-      '--plugin-classloaders', String(opts.pluginClassloaders ?? false)];
-    if (opts.batchSize) args.push('--batch-size', String(opts.batchSize));
-    args.push(...(opts.extraArgs ?? []));
-    const { code, stderr } = await new Promise<{ code: number; stderr: string }>((done) => {
-      execFile(java.java, args, { env, maxBuffer: 256 << 20 }, (err, _out, errText) => {
-        done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr: String(errText) });
-      });
-    });
-    const events = existsSync(output)
-      ? readFileSync(output, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
-      : [];
-    const rep = existsSync(report) ? JSON.parse(readFileSync(report, 'utf8')) : null;
-    return { code, stderr, events, report: rep, metrics: rep?.metrics ?? {} };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const env = { ...process.env, ...opts.env };
+  // MISP_ENRICH_PLUGIN_JAR picks another plugin jar, as it does for bin/misp-enrich-run.js.
+  const pluginJar = env.MISP_ENRICH_PLUGIN_JAR ?? PLUGIN_JAR;
+  const runner = [...jvmArgs(java.major, env), '-cp', realClasspath(), MAIN_CLASS, '--plugin-jar', pluginJar,
+    '--plugin-classloaders', String(opts.pluginClassloaders ?? false)];
+  const r = await runPipeline(java.java, runner, opts, env);
+  return { ...r, metrics: r.report?.metrics ?? {} };
 }
 
 /** Logstash's classes as a pipeline for spec/filter-suites; the report holds the filter's own metrics. */
@@ -126,15 +106,10 @@ export async function startReal(settingsList: Record<string, unknown>[], opts: {
     const report = join(dir, 'report.json');
     writeFileSync(list, JSON.stringify(settingsList));
     const env = { ...process.env };
-    const classpath = `${REAL_JAR}:${readFileSync(REAL_CLASSPATH, 'utf8').trim()}`;
-    const args = [...jvmArgs(java.major, env), '-cp', classpath, MAIN_CLASS, '--plugin-jar', env.MISP_ENRICH_PLUGIN_JAR ?? PLUGIN_JAR,
+    const args = [...jvmArgs(java.major, env), '-cp', realClasspath(), MAIN_CLASS, '--plugin-jar', env.MISP_ENRICH_PLUGIN_JAR ?? PLUGIN_JAR,
       '--start-only', list, '--report', report, '--log-level', opts.logLevel ?? 'info',
       '--plugin-classloaders', String(opts.pluginClassloaders ?? false)];
-    const { code, stderr } = await new Promise<{ code: number; stderr: string }>((done) => {
-      execFile(java.java, args, { env, maxBuffer: 256 << 20 }, (err, _out, errText) => {
-        done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr: String(errText) });
-      });
-    });
+    const { code, stderr } = await runToEnd(java.java, args, env);
     if (code !== 0 || !existsSync(report)) throw new Error(`the start-only run failed (exit ${code}): ${stderr}`);
     const starts: { ok: boolean; error?: string }[] = JSON.parse(readFileSync(report, 'utf8')).starts;
     const logs = stderr.split(/^misp-enrich-real: start \d+$/m).slice(1);
