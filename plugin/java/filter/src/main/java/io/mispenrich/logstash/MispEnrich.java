@@ -122,9 +122,6 @@ public class MispEnrich implements Filter {
         this.kv = new MemcachedMultiGet(settings.memcached().hosts(), settings.memcached().timeoutMs(), settings.memcached().maxValueBytes());
         if (settings.misp().fetchContext()) {
             this.fetcher = new MispContextFetcher(settings.misp(), ssl, sslParameters, logger::warn, fetchesMetric::increment);
-            if ("http".equalsIgnoreCase(settings.misp().url().getScheme())) {
-                logger.warn("misp_url uses http: the MISP API key travels unencrypted");
-            }
         } else {
             this.fetcher = null;
         }
@@ -152,9 +149,6 @@ public class MispEnrich implements Filter {
                             sightingsDroppedMetric.increment(n);
                         }
                     }, logger::warn);
-            if (!settings.misp().fetchContext() && "http".equalsIgnoreCase(settings.misp().url().getScheme())) {
-                logger.warn("misp_url uses http: the MISP API key travels unencrypted");
-            }
         } else {
             this.sightingTally = null;
             this.sightings = null;
@@ -162,6 +156,9 @@ public class MispEnrich implements Filter {
         this.enricher = new BatchEnricher(info, memory, kv, fetcher, new LogReporter(),
                 new BatchEnricher.Limits((int) settings.maxValueLength(), (int) settings.maxValuesPerField()),
                 settings.tags().onApplyFailure(), sightingTally);
+        if (talksToMisp && "http".equalsIgnoreCase(settings.misp().url().getScheme())) {
+            logger.warn("misp_url uses http: the MISP API key travels unencrypted");
+        }
         if (talksToMisp && "none".equals(settings.tls().verificationMode())) {
             logger.warn("ssl_verification_mode => none: the MISP server's certificate and host name are not checked");
         }

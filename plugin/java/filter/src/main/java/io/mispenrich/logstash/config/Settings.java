@@ -205,18 +205,9 @@ public record Settings(
     }
 
     private static Tags tags(Configuration config) {
-        return new Tags(tagList(config, Options.TAG_ON_FAILURE), tagList(config, Options.TAG_ON_FETCH_FAILURE),
-                tagList(config, Options.TAG_ON_APPLY_FAILURE), tagList(config, Options.TAG_ON_CORE_FAILURE));
-    }
-
-    private static List<String> tagList(Configuration config, PluginConfigSpec<List<Object>> spec) {
-        List<String> tags = strings(config, spec);
-        for (String t : tags) {
-            if (t.isBlank()) {
-                throw new ConfigException(spec.name(), "must hold non-empty tags");
-            }
-        }
-        return tags;
+        // strings() already refuses a blank tag.
+        return new Tags(strings(config, Options.TAG_ON_FAILURE), strings(config, Options.TAG_ON_FETCH_FAILURE),
+                strings(config, Options.TAG_ON_APPLY_FAILURE), strings(config, Options.TAG_ON_CORE_FAILURE));
     }
 
     private static List<String> strings(Configuration config, PluginConfigSpec<List<Object>> spec) {

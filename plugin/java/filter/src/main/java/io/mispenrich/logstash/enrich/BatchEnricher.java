@@ -82,13 +82,10 @@ public final class BatchEnricher {
     /** Where the attributes that hit are reported (option sightings); null when off. */
     private final HitRecorder hits;
 
-    /** @param contexts null when fetch_context is off */
-    public BatchEnricher(EnricherInfo info, ValueMemory memory, KeyValuePort kv, ContextPort contexts, Reporter reporter, Limits limits,
-                         List<String> applyFailureTags) {
-        this(info, memory, kv, contexts, reporter, limits, applyFailureTags, null);
-    }
-
-    /** @param hits where the attributes that hit go (sightings), null when off */
+    /**
+     * @param contexts null when fetch_context is off
+     * @param hits where the attributes that hit go (sightings), null when off
+     */
     public BatchEnricher(EnricherInfo info, ValueMemory memory, KeyValuePort kv, ContextPort contexts, Reporter reporter, Limits limits,
                          List<String> applyFailureTags, HitRecorder hits) {
         this.hits = hits;

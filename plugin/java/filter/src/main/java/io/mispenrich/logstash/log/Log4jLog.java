@@ -15,7 +15,6 @@ import co.elastic.logstash.api.Plugin;
  */
 public final class Log4jLog implements PluginLog {
 
-    private final MethodHandle debug;
     private final MethodHandle info;
     private final MethodHandle warn;
     private final MethodHandle error;
@@ -24,7 +23,6 @@ public final class Log4jLog implements PluginLog {
         MethodHandles.Lookup lookup = MethodHandles.publicLookup();
         Class<?> type = publicTypeOf(logger.getClass());
         MethodType signature = MethodType.methodType(void.class, String.class, Object[].class);
-        this.debug = lookup.findVirtual(type, "debug", signature).bindTo(logger);
         this.info = lookup.findVirtual(type, "info", signature).bindTo(logger);
         this.warn = lookup.findVirtual(type, "warn", signature).bindTo(logger);
         this.error = lookup.findVirtual(type, "error", signature).bindTo(logger);
@@ -50,11 +48,6 @@ public final class Log4jLog implements PluginLog {
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("cannot reach Logstash's logger for the plugin: " + e, e);
         }
-    }
-
-    @Override
-    public void debug(String message, Object... params) {
-        call(debug, message, params);
     }
 
     @Override

@@ -8,8 +8,6 @@ package io.mispenrich.logstash.log;
  * {@code Logger} fails to load (NoClassDefFoundError).
  */
 public interface PluginLog {
-    void debug(String message, Object... params);
-
     void info(String message, Object... params);
 
     void warn(String message, Object... params);

@@ -1,8 +1,6 @@
 package io.mispenrich.logstash.misp;
 
 import io.mispenrich.logstash.log.ErrorCode;
-import java.net.InetSocketAddress;
-import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,10 +20,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import javax.net.ssl.SSLContext;
@@ -83,33 +79,15 @@ public final class MispContextFetcher implements ContextPort {
         long timeoutMs = misp.timeoutMs();
         long cacheSize = misp.contextCacheSize();
         long maxResponseBytes = misp.maxResponseBytes();
-        String base = mispUrl.toString();
-        while (base.endsWith("/")) {
-            base = base.substring(0, base.length() - 1);
-        }
-        this.endpoint = URI.create(base + "/events/restSearch");
+        this.endpoint = URI.create(MispHttp.baseUrl(mispUrl) + "/events/restSearch");
         this.apiKey = apiKey;
         this.timeout = Duration.ofMillis(timeoutMs);
         this.warn = warn;
         this.onRequest = onRequest;
         this.maxResponseBytes = maxResponseBytes;
-        this.executor = Executors.newFixedThreadPool(2, daemonThreads());
-        this.deadlines = Executors.newSingleThreadScheduledExecutor(daemonThreads());
-        HttpClient.Builder builder = HttpClient.newBuilder()
-                .connectTimeout(timeout)
-                .sslContext(ssl)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(executor);
-        if (sslParameters != null) {
-            builder.sslParameters(sslParameters);
-        }
-        if (misp.proxy() != null) {
-            // An https MISP is reached through CONNECT, so TLS stays end to end; an http one in
-            // absolute form, as HTTP proxies expect.
-            int port = misp.proxy().getPort() < 0 ? 80 : misp.proxy().getPort();
-            builder.proxy(ProxySelector.of(InetSocketAddress.createUnresolved(misp.proxy().getHost(), port)));
-        }
-        this.http = builder.build();
+        this.executor = Executors.newFixedThreadPool(2, MispHttp.daemonThreads("misp-enrich-http"));
+        this.deadlines = Executors.newSingleThreadScheduledExecutor(MispHttp.daemonThreads("misp-enrich-http"));
+        this.http = MispHttp.client(misp, ssl, sslParameters, executor);
         Duration ttl = Duration.ofMillis(misp.contextCacheTtlMs());
         Duration failureTtl = ttl.compareTo(FAILURE_TTL) < 0 ? ttl : FAILURE_TTL;
         this.cache = Caffeine.newBuilder()
@@ -118,15 +96,6 @@ public final class MispContextFetcher implements ContextPort {
                 // Maintenance runs on the calling thread: no ForkJoinPool threads to outlive close().
                 .executor(Runnable::run)
                 .buildAsync(new Loader());
-    }
-
-    private static ThreadFactory daemonThreads() {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, "misp-enrich-http-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     /**

@@ -61,8 +61,4 @@ public final class SightingTally implements HitRecorder {
     public long takeDropped() {
         return dropped.sumThenReset();
     }
-
-    public int size() {
-        return counts.size();
-    }
 }

@@ -1,8 +1,6 @@
 package io.mispenrich.logstash.sightings;
 
 import io.mispenrich.logstash.log.ErrorCode;
-import java.net.InetSocketAddress;
-import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,16 +18,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
 import io.mispenrich.logstash.config.Settings;
+import io.mispenrich.logstash.misp.MispHttp;
 import io.mispenrich.logstash.json.Json;
 
 /**
@@ -93,45 +90,18 @@ public final class SightingsSender implements AutoCloseable {
 
     public SightingsSender(Settings.Misp misp, Settings.Sightings config, SSLContext ssl, SSLParameters sslParameters,
                            SightingTally tally, Counters counters, Consumer<String> warn) {
-        String url = misp.url().toString();
-        while (url.endsWith("/")) {
-            url = url.substring(0, url.length() - 1);
-        }
-        this.base = url;
+        this.base = MispHttp.baseUrl(misp.url());
         this.apiKey = misp.apiKey().getPassword();
         this.timeout = Duration.ofMillis(misp.timeoutMs());
         this.config = config;
         this.tally = tally;
         this.counters = counters;
         this.warn = warn;
-        this.httpThreads = Executors.newSingleThreadExecutor(daemonThreads("misp-enrich-sightings-http"));
-        HttpClient.Builder builder = HttpClient.newBuilder()
-                .connectTimeout(timeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(httpThreads);
-        if (ssl != null) {
-            builder.sslContext(ssl);
-        }
-        if (sslParameters != null) {
-            builder.sslParameters(sslParameters);
-        }
-        if (misp.proxy() != null) {
-            int port = misp.proxy().getPort() < 0 ? 80 : misp.proxy().getPort();
-            builder.proxy(ProxySelector.of(InetSocketAddress.createUnresolved(misp.proxy().getHost(), port)));
-        }
-        this.http = builder.build();
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("misp-enrich-sightings"));
+        this.httpThreads = Executors.newSingleThreadExecutor(MispHttp.daemonThreads("misp-enrich-sightings-http"));
+        this.http = MispHttp.client(misp, ssl, sslParameters, httpThreads);
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(MispHttp.daemonThreads("misp-enrich-sightings"));
         long every = config.intervalMs();
         scheduler.scheduleWithFixedDelay(this::report, every, every, TimeUnit.MILLISECONDS);
-    }
-
-    private static ThreadFactory daemonThreads(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     /** One report: take the tally, queue its requests, send a few. Never throws (it would stop the schedule). */
