@@ -34,14 +34,14 @@ export class BatchMatch {
     }
     this.now = typeof request.now === 'string' ? request.now : new Date(0).toISOString();
     const nowSeconds = epochSeconds(this.now);
-    const summaries = new Map<string, IndicatorSummary>();
-    const corruptKeys = new Set<string>();
+    // Each found key's summary, or null for a stored value that is not one (corrupt).
+    const summaries = new Map<string, IndicatorSummary | null>();
     for (const [key, value] of Object.entries(request.found)) {
       const summary = typeof value === 'string' ? decodeSummary(value) : null;
       if (summary) summaries.set(key, { ...summary, attrs: summary.attrs.map(boundedAttribute) });
       else {
         this.stats.bad_values++;
-        corruptKeys.add(key);
+        summaries.set(key, null);
       }
     }
     const plan = prefixPlanOf(request.meta ?? null);
@@ -59,7 +59,7 @@ export class BatchMatch {
         for (let p = 0; p < candidate.keys.length; p++) {
           const summary = summaries.get(candidate.keys[p]!);
           if (!summary) {
-            if (corruptKeys.has(candidate.keys[p]!)) corrupt = true;
+            if (summary === null) corrupt = true;
             continue;
           }
           const indicator = probeOf(candidate, p);
