@@ -87,14 +87,7 @@ export class MispClient {
     for (let page = 1; next; page++) {
       const text = await next;
       guard.check(page, text);
-      let parsed: unknown;
-      try {
-        parsed = parseJson(text, 'POST', path);
-      } catch (err) {
-        // A page cut off or garbled in transit: ask again, with the usual retries.
-        this.http.noteError(err as AgentError);
-        parsed = await this.http.json('POST', path, { ...body, limit: this.pageSize, page });
-      }
+      let parsed: unknown = await this.parsedOrAgain(text, path, { ...body, limit: this.pageSize, page });
       let list: unknown[] | null = attributeList(parsed, `MISP POST ${path}`);
       parsed = null;
       const full = list.length >= this.pageSize;
@@ -175,6 +168,11 @@ export class MispClient {
   private async pageOfEvents(path: string, body: Record<string, unknown>, guard: PageGuard, page: number): Promise<unknown> {
     const text = await this.http.text('POST', path, body);
     guard.check(page, text);
+    return this.parsedOrAgain(text, path, body);
+  }
+
+  /** A page's text parsed; one cut off or garbled in transit is asked again, with the usual retries. */
+  private async parsedOrAgain(text: string, path: string, body: Record<string, unknown>): Promise<unknown> {
     try {
       return parseJson(text, 'POST', path);
     } catch (err) {

@@ -105,15 +105,7 @@ export class AttributeFilter {
    * attributes that stopped qualifying come back too and can be removed.
    */
   changesBody(sinceSeconds: number): Record<string, unknown> {
-    const body: Record<string, unknown> = {
-      returnFormat: 'json',
-      type: [...this.opts.types],
-      includeEventTags: true,
-      timestamp: Math.floor(sinceSeconds),
-      deleted: [0, 1],
-    };
-    if (this.opts.publishedOnly) body.published = true;
-    return this.withDecay(body);
+    return this.unfilteredBody('timestamp', Math.floor(sinceSeconds));
   }
 
   /**
@@ -122,11 +114,16 @@ export class AttributeFilter {
    * with --published-only) is no longer stored.
    */
   uuidsBody(uuids: readonly string[]): Record<string, unknown> {
+    return this.unfilteredBody('uuid', [...uuids]);
+  }
+
+  /** The stored types, with event tags and soft-deleted attributes, selected by one more key. */
+  private unfilteredBody(key: 'timestamp' | 'uuid', value: unknown): Record<string, unknown> {
     const body: Record<string, unknown> = {
       returnFormat: 'json',
       type: [...this.opts.types],
       includeEventTags: true,
-      uuid: [...uuids],
+      [key]: value,
       deleted: [0, 1],
     };
     if (this.opts.publishedOnly) body.published = true;
