@@ -33,7 +33,6 @@ export interface AttributeQuery {
   page: number;
   order: OrderRule[] | null;
   returnFormat: string;
-  params: Params;
 }
 
 type P = (v: AttrView) => boolean;
@@ -235,7 +234,6 @@ export function compileAttributeQuery(params: Params, ctx: QueryContext): Attrib
     page,
     order: !phpEmpty(params.order) ? findOrder(params.order!, 'Attribute', ATTRIBUTE_ORDER_FIELDS) : null,
     returnFormat,
-    params,
   };
 }
 

@@ -23,7 +23,6 @@ export interface EventQuery {
   limit: number | null;
   page: number;
   order: OrderRule[] | null;
-  returnFormat: string;
   /** Whether an attribute-level filter needs the event's attributes to decide. */
   needsAttributes: boolean;
 }
@@ -223,9 +222,6 @@ export function compileEventQuery(params: Params, ctx: QueryContext): EventQuery
   }
   const blockedTags = blocked as Set<string> | null;
   const limit = params.limit !== undefined && !phpEmpty(params.limit) ? Math.max(0, intval(params.limit)) || null : null;
-  const rf = params.returnFormat;
-  let returnFormat = phpEmpty(rf) ? 'json' : strval(rf);
-  if (returnFormat === 'download') returnFormat = 'json';
   return {
     selects: (e, attrs) => preds.every((p) => p(e, attrs)),
     keepsAttribute: (a, topLevel) => {
@@ -239,7 +235,6 @@ export function compileEventQuery(params: Params, ctx: QueryContext): EventQuery
     limit,
     page: params.page !== undefined ? Math.max(1, intval(params.page)) : 1,
     order: !phpEmpty(params.order) ? findOrder(params.order!, 'Event', EVENT_ORDER_FIELDS) : null,
-    returnFormat,
     needsAttributes: attrPreds.length > 0 || (tagsParam !== undefined && !phpEmpty(tagsParam)) || (set('uuid') && !phpEmpty(params.uuid)),
   };
 }

@@ -4,6 +4,7 @@
 // MispAttribute::$validFormats answer 404 "Invalid output format." here (see README).
 import type { SimAttribute, SimTag } from './model.js';
 import { isNumeric, isPhpArray, phpEmpty, phpValues, strval, type Php } from './php.js';
+import { attributeFields } from './render.js';
 import type { Params } from './rest-params.js';
 
 /** MispAttribute::$validFormats (name → response type); misp-sim serves SERVED_FORMATS of them. */
@@ -41,24 +42,9 @@ function tagNames(tags: readonly SimTag[]): string {
 /** The columns CsvExport::__addMetadataToAttributeAtomic makes available (absent: not set). */
 function csvRecord(a: SimAttribute): Record<string, string | number | boolean | null | undefined> {
   const e = a.event;
+  // Read by column name: the attribute's own columns are those its JSON rendering has.
   return {
-    id: String(a.id),
-    event_id: String(a.eventId),
-    object_id: String(a.objectId),
-    object_relation: a.objectRelation,
-    category: a.category,
-    type: a.type,
-    value: a.value,
-    to_ids: a.toIds,
-    uuid: a.uuid,
-    timestamp: String(a.timestamp),
-    distribution: a.distribution,
-    sharing_group_id: a.sharingGroupId,
-    comment: a.comment,
-    deleted: a.deleted,
-    disable_correlation: a.disableCorrelation,
-    first_seen: a.firstSeen,
-    last_seen: a.lastSeen,
+    ...(attributeFields(a) as Record<string, string | number | boolean | null | undefined>),
     attribute_tag: a.tags.length > 0 ? tagNames(a.tags) : undefined,
     object_uuid: a.object?.uuid || undefined,
     object_name: a.object?.uuid ? a.object.name : undefined,

@@ -3,7 +3,7 @@
 // ordered segments (/attributes/restSearch/json/<value>/<type>/…, in paramArray order) and
 // CakePHP named parameters (/attributes/restSearch/returnFormat:csv), which override the body.
 // Parameters not in the scope's list are ignored, strings are trimmed, and "a||b" becomes a list.
-import { isPhpArray, strval, type Php } from './php.js';
+import { isPhpArray, type Php } from './php.js';
 
 export type Params = Record<string, Php>;
 
@@ -66,12 +66,4 @@ export function harvestParameters(paramArray: readonly string[], body: unknown, 
     out[key] = t.indexOf('||') > 0 ? t.split('||') : t;
   }
   return out;
-}
-
-export function has(p: Params, name: string): boolean {
-  return p[name] !== undefined;
-}
-
-export function str(p: Params, name: string): string {
-  return strval(p[name] ?? null);
 }
