@@ -125,6 +125,11 @@ export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
     const occurrences: Occurrence[] = [];
     const pending = new Map<string, Map<string, number>>();
     const add = (event: number, field: number, raw: string) => {
+      // UTF-16 units, as the Java shell's String.length().
+      if (raw.length > maxValueLength) {
+        stats.skipped_values++;
+        return;
+      }
       const datatype = info.fields[field]!.datatype;
       const keys = remembered ? memory.get(datatype, raw) : undefined;
       if (keys === undefined) {

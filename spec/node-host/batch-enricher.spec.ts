@@ -90,4 +90,19 @@ describe('batch enricher: core + Node host + real memcached', () => {
     expect(calls).toBe(0);
     await enricher.close();
   });
+
+  it('skips and counts a value past max_value_length and the values of an array past max_values_per_field, as the Java shell', async () => {
+    const enricher = createNodeEnricher({ core, options: { fetch_context: false }, kv: memcachedKv({ servers: [mc.address] }), maxValueLength: 1000 });
+    // The stored URL is 2,020 characters: past the bound it is not looked at, so it cannot hit.
+    const longUrl = 'http://evil.example/' + 'a'.repeat(2000);
+    const ips = Array.from({ length: 150 }, (_, i) => (i === 120 ? '203.0.113.9' : `10.0.${i >> 8}.${i & 255}`));
+    const events: Record<string, any>[] = [{ url: { full: longUrl } }, { source: { ip: ips } }, { source: { ip: '203.0.113.9' } }];
+    const outcome = await enricher.enrich(events);
+    // The indicator at position 120 of the array is past the default 100 values.
+    expect(outcome.matched).toEqual([2]);
+    expect(outcome.stats).toMatchObject({ skipped_values: 1 + 50 });
+    expect(events[0]!.threat).toBeUndefined();
+    expect(events[1]!.source.ip).toHaveLength(150);
+    await enricher.close();
+  });
 });
