@@ -13,17 +13,15 @@
 import type { StoreSnapshot } from './event-store.js';
 import type { SimAttribute, SimEvent } from './model.js';
 import { attributeFields, attributeTag, eventColumns, LIVE_ONLY, org, renderFullEvent, type Json } from './render.js';
+import { splitValue } from './rows.js';
 
 export type ZmqMessage = [topic: string, body: Json];
 
 /** The Attribute columns of a find('first') (value1 and value2 beside the virtual value). */
 function attributeColumns(a: SimAttribute): Json {
-  const cut = a.type.includes('|') ? a.value.indexOf('|') : -1;
-  return {
-    ...attributeFields(a),
-    value1: cut < 0 ? a.value : a.value.slice(0, cut),
-    value2: cut < 0 ? '' : a.value.slice(cut + 1),
-  };
+  // The columns as the store splits them (malware-sample is composite too).
+  const [value1, value2] = splitValue(a.type, a.value);
+  return { ...attributeFields(a), value1, value2 };
 }
 
 /** MispAttribute::fetchAttribute: the attribute with its tags, its event's head and its object. */

@@ -180,6 +180,16 @@ describe('misp-sim ZeroMQ publisher', () => {
     expect(since(n, 'misp_json_attribute').map((m) => [m.body.action, m.body.Attribute.uuid]).sort()).toEqual([['delete', A2], ['delete', O1]].sort());
   });
 
+  it('splits a malware-sample value into value1 and value2 as the store does (MISP counts it composite)', async () => {
+    const n = got.length;
+    const sample = { uuid: 'e2000000-0000-4000-8000-000000000009', type: 'malware-sample', value: 'dropper.exe|44d88612fea8a8f36de82e1278abb02f',
+      category: 'Payload delivery', to_ids: true, timestamp: 1_700_000_100 };
+    write('m.json', { Event: { ...event([sample]).Event, id: '6202', uuid: 'e1000000-0000-4000-8000-000000000002', Object: [] } });
+    await until('the sample attribute', () => since(n, 'misp_json_attribute').length === 1);
+    expect(since(n, 'misp_json_attribute')[0]!.body.Attribute).toMatchObject({ value: sample.value, value1: 'dropper.exe', value2: '44d88612fea8a8f36de82e1278abb02f' });
+    rmSync(join(sim.dataDir, 'm.json'));
+  });
+
   it('without --zmq-port, has no publisher', async () => {
     const plain = await startMispSim({ events: [] });
     try {
