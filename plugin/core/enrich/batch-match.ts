@@ -27,13 +27,14 @@ export class BatchMatch {
   private readonly hits: [index: number, hits: Hit[], corrupt: boolean][] = [];
   private readonly eventIds = new Set<string>();
   private readonly now: string;
+  private readonly nowSeconds: number;
 
   constructor(private readonly config: EnricherConfig, request: MatchRequest) {
     if (!request || !Array.isArray(request.events) || !request.found || typeof request.found !== 'object') {
       throw protocolError('has no events or found values');
     }
     this.now = typeof request.now === 'string' ? request.now : new Date(0).toISOString();
-    const nowSeconds = epochSeconds(this.now);
+    const nowSeconds = (this.nowSeconds = epochSeconds(this.now));
     // Each found key's summary, or null for a stored value that is not one (corrupt).
     const summaries = new Map<string, IndicatorSummary | null>();
     for (const [key, value] of Object.entries(request.found)) {
@@ -110,7 +111,7 @@ export class BatchMatch {
       }
       if (legacy) change.set.push(...legacyFields(hits, contextOf, this.config.target));
       else {
-        const entries = hits.map((h) => ecsEnrichment(h, contextOf(h.attr.event_id), this.config, this.now));
+        const entries = hits.map((h) => ecsEnrichment(h, contextOf(h.attr.event_id), this.config, this.now, this.nowSeconds));
         change.append.push([this.config.target, entries]);
         // The misp_enrich.* summary belongs to the shipped templates, dashboard and rule, which
         // read threat.enrichments: written only where they look.

@@ -32,9 +32,15 @@ function twoDecimals(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-function isoFromSeconds(s: number): string | undefined {
-  const d = new Date(s * 1000);
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+/**
+ * ISO 8601 of a stored Unix time (an attribute's timestamp, an expiry); undefined for none, for 0
+ * or less (no real time of an indicator), and for a number no Date can hold (a stored value the
+ * agent did not write may hold any number).
+ */
+export function isoFromEpochSeconds(ts: number | undefined): string | undefined {
+  if (ts === undefined || !Number.isFinite(ts) || ts <= 0) return undefined;
+  const date = new Date(ts * 1000);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
 /** misp.decay of one enrichment, or undefined when the agent stored neither a score nor an expiry. */
@@ -48,7 +54,7 @@ export function decayOutput(attr: AttributeSummary, now: number): EcsDecay | und
     out.threshold = d.threshold;
     out.model = cut(d.model, MAX_NAME);
   }
-  const expires = attr.expires === undefined ? undefined : isoFromSeconds(attr.expires);
+  const expires = isoFromEpochSeconds(attr.expires);
   if (expires) out.expires_at = expires;
   return out;
 }

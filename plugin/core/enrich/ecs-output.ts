@@ -11,7 +11,7 @@
 // severity_mapping reads one path of _source, which an array of enrichments does not have.
 import type { EnricherConfig } from '../config/options.js';
 import { confidenceOfThreatLevel, highestConfidence, type EcsConfidence } from './confidence.js';
-import { decayOutput, epochSeconds, type EcsDecay } from './decay-output.js';
+import { decayOutput, isoFromEpochSeconds, type EcsDecay } from './decay-output.js';
 import { galaxiesOf } from './galaxy.js';
 import { uniqueStrings, type Hit } from './hit.js';
 import type { EventContext } from './misp-context.js';
@@ -77,13 +77,6 @@ function indicatorValue(hit: Hit): EcsIndicator {
   }
 }
 
-function isoFromEpochSeconds(ts: number | undefined): string | undefined {
-  if (ts === undefined || !Number.isFinite(ts) || ts <= 0) return undefined;
-  const date = new Date(ts * 1000);
-  // A stored value the agent did not write may hold any number; an invalid date is left out.
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
 /** The event's page in MISP; left out for an id that cannot be put in a URL (a lone surrogate). */
 function eventReference(mispUrl: string, eventId: string): string | undefined {
   try {
@@ -93,7 +86,8 @@ function eventReference(mispUrl: string, eventId: string): string | undefined {
   }
 }
 
-export function ecsEnrichment(hit: Hit, ctx: EventContext | null, config: EnricherConfig, now: string): EcsEnrichment {
+/** `now` is matched.occurred; `nowSeconds` the same moment in Unix seconds (the decay score's time). */
+export function ecsEnrichment(hit: Hit, ctx: EventContext | null, config: EnricherConfig, now: string, nowSeconds: number): EcsEnrichment {
   const { attr } = hit;
   const tags = uniqueStrings([...attr.tags, ...(ctx?.tags ?? [])]);
   const indicator = indicatorValue(hit);
@@ -124,7 +118,7 @@ export function ecsEnrichment(hit: Hit, ctx: EventContext | null, config: Enrich
   if (galaxies.groups.length > 0) attack.group = { id: galaxies.groups };
   if (galaxies.software.length > 0) attack.software = { id: galaxies.software };
   if (Object.keys(attack).length > 0) misp.attack = attack;
-  const decay = decayOutput(attr, epochSeconds(now));
+  const decay = decayOutput(attr, nowSeconds);
   if (decay) misp.decay = decay;
 
   return {

@@ -12,7 +12,11 @@ function rankOf(value: string | undefined): number {
 export function tlpOf(tags: readonly string[]): string | undefined {
   let best = -1;
   for (const tag of tags) {
-    const m = /^tlp:\s*([a-z+]+)$/i.exec(tag.trim());
+    const text = tag.trim();
+    // Most tags are not TLP: a prefix check before the expression (interpreted, a regex run
+    // per tag of every hit costs).
+    if (text.length < 5 || text.slice(0, 4).toLowerCase() !== 'tlp:') continue;
+    const m = /^tlp:\s*([a-z+]+)$/i.exec(text);
     if (!m) continue;
     best = Math.max(best, rankOf(m[1]!.toUpperCase()));
   }

@@ -61,9 +61,9 @@ public record Settings(
         Misp misp = misp(config);
         return new Settings(memcached(config), misp, tls(config), fields(config), ecsCompatibility(config),
                 target(config), tags(config), sightings(config, misp),
-                range(Options.VALUE_CACHE_SIZE, get(config, Options.VALUE_CACHE_SIZE), 0, 100_000_000),
-                range(Options.MAX_VALUE_LENGTH, get(config, Options.MAX_VALUE_LENGTH), 1, 1_048_576),
-                range(Options.MAX_VALUES_PER_FIELD, get(config, Options.MAX_VALUES_PER_FIELD), 1, 100_000));
+                number(Options.VALUE_CACHE_SIZE, config, 0, 100_000_000),
+                number(Options.MAX_VALUE_LENGTH, config, 1, 1_048_576),
+                number(Options.MAX_VALUES_PER_FIELD, config, 1, 100_000));
     }
 
     private static Memcached memcached(Configuration config) {
@@ -83,7 +83,7 @@ public record Settings(
             }
         }
         return new Memcached(List.copyOf(hosts), seconds(Options.MEMCACHED_TIMEOUT, config, 0.001, 60),
-                range(Options.MEMCACHED_MAX_VALUE_BYTES, get(config, Options.MEMCACHED_MAX_VALUE_BYTES), 1_024, 134_217_728));
+                number(Options.MEMCACHED_MAX_VALUE_BYTES, config, 1_024, 134_217_728));
     }
 
     private static Misp misp(Configuration config) {
@@ -116,9 +116,9 @@ public record Settings(
             throw new ConfigException(Options.MISP_API_KEY.name(), "is required while fetch_context is true");
         }
         return new Misp(url, key, seconds(Options.MISP_TIMEOUT, config, 0.001, 600),
-                range(Options.MISP_MAX_RESPONSE_BYTES, get(config, Options.MISP_MAX_RESPONSE_BYTES), 1_024, 1_073_741_824),
+                number(Options.MISP_MAX_RESPONSE_BYTES, config, 1_024, 1_073_741_824),
                 proxy, fetchContext,
-                range(Options.CONTEXT_CACHE_SIZE, get(config, Options.CONTEXT_CACHE_SIZE), 0, 10_000_000),
+                number(Options.CONTEXT_CACHE_SIZE, config, 0, 10_000_000),
                 seconds(Options.CONTEXT_CACHE_TTL, config, 0, 7 * 24 * 3600));
     }
 
@@ -200,8 +200,8 @@ public record Settings(
             throw new ConfigException(Options.SIGHTINGS_SOURCE.name(), "must be a non-empty text of at most 255 characters");
         }
         return new Sightings(enabled, source.trim(), seconds(Options.SIGHTINGS_INTERVAL, config, 1, 3600),
-                range(Options.SIGHTINGS_MAX_ATTRIBUTES, get(config, Options.SIGHTINGS_MAX_ATTRIBUTES), 1, 1_000_000),
-                range(Options.SIGHTINGS_MAX_PER_ATTRIBUTE, get(config, Options.SIGHTINGS_MAX_PER_ATTRIBUTE), 1, 1_000));
+                number(Options.SIGHTINGS_MAX_ATTRIBUTES, config, 1, 1_000_000),
+                number(Options.SIGHTINGS_MAX_PER_ATTRIBUTE, config, 1, 1_000));
     }
 
     private static Tags tags(Configuration config) {
@@ -260,7 +260,9 @@ public record Settings(
         return Boolean.valueOf(text.toLowerCase(java.util.Locale.ROOT));
     }
 
-    private static long range(PluginConfigSpec<?> spec, Long value, long min, long max) {
+    /** A whole number from min to max, or the option is refused. */
+    private static long number(PluginConfigSpec<Long> spec, Configuration config, long min, long max) {
+        Long value = get(config, spec);
         if (value == null || value < min || value > max) {
             throw new ConfigException(spec.name(), "must be a number from " + min + " to " + max + ", got " + value);
         }
