@@ -35,7 +35,7 @@ export function assertRealBuilt(): void {
   assertJarsBuilt();
   for (const f of [REAL_JAR, REAL_CLASSPATH]) {
     if (!existsSync(f)) {
-      throw new Error(`${f} is missing: build it with \`./mvnw -q -B -f plugin/java/logstash-real/pom.xml package\` (npm run build does where ../shared/logstash exists)`);
+      throw new Error(`${f} is missing: build it with \`./mvnw -q -B package -pl plugin/java/logstash-real -am\` (npm run build does where ../shared/logstash exists)`);
     }
   }
 }

@@ -13,13 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 
 import co.elastic.logstash.api.Configuration;
 import co.elastic.logstash.api.Context;
@@ -27,6 +24,11 @@ import co.elastic.logstash.api.Event;
 import co.elastic.logstash.api.Filter;
 import co.elastic.logstash.api.PluginConfigSpec;
 import io.mispenrich.harness.diag.DiagLoader;
+import io.mispenrich.runner.Leaks;
+import io.mispenrich.runner.NdjsonLines;
+import io.mispenrich.runner.OrderedBatches;
+import io.mispenrich.runner.RunnerExit;
+import io.mispenrich.runner.RunnerExit.StartupFailure;
 
 /**
  * misp-enrich-run: NDJSON events in, through the packaged plugin jar as a Logstash pipeline would
@@ -62,26 +64,7 @@ public final class HarnessMain {
             return;
         }
         configureLogging(args.getOrDefault("log-level", "info"));
-        int code;
-        try {
-            code = run(args);
-        } catch (StartupFailure e) {
-            System.err.println("misp-enrich-run: the plugin failed to start: " + e.getMessage());
-            code = 3;
-        } catch (IOException | RuntimeException e) {
-            System.err.println("misp-enrich-run: " + e);
-            code = 4;
-        }
-        System.out.flush();
-        System.exit(code);
-    }
-
-    static final class StartupFailure extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        StartupFailure(String message) {
-            super(message);
-        }
+        RunnerExit.exit("misp-enrich-run", () -> run(args), Throwable::toString);
     }
 
     private static Map<String, String> parseArgs(String[] argv) {
@@ -136,11 +119,7 @@ public final class HarnessMain {
                 jars.add(Path.of(p));
             }
         }
-        Set<Thread> threadsBefore = new HashSet<>(Thread.getAllStackTraces().keySet());
-        // The JDK opens one socketpair per JVM the first time NIO opens a socket (its "pre-close"
-        // descriptor). Open and close a channel first so that one is in the baseline, not a leak.
-        java.nio.channels.SocketChannel.open().close();
-        Set<String> socketsBefore = openSockets();
+        Leaks leaks = Leaks.baseline();
         PluginLoader.Loaded loaded;
         try {
             loaded = PluginLoader.load(jars, PLUGIN_NAME);
@@ -154,7 +133,7 @@ public final class HarnessMain {
             return diag(loaded, "probeSandbox", Path.of(args.get("probe-sandbox")), args.get("output"));
         }
         if (args.containsKey("port-probe")) {
-            return portProbe(loaded, Path.of(args.get("port-probe")), threadsBefore, socketsBefore);
+            return portProbe(loaded, Path.of(args.get("port-probe")), leaks);
         }
         Map<String, Object> settings = args.containsKey("settings")
                 ? Ndjson.readObject(readAll(args.get("settings")))
@@ -182,15 +161,13 @@ public final class HarnessMain {
 
         int workers = Integer.parseInt(args.getOrDefault("workers", "1"));
         int batchSize = Integer.parseInt(args.getOrDefault("batch-size", "125"));
-        if (workers < 1 || batchSize < 1) {
-            throw new IllegalArgumentException("--workers and --batch-size must be at least 1");
-        }
         long t0 = System.nanoTime();
         PipelineRun.Pause pause = args.containsKey("pause-file")
                 ? new PipelineRun.Pause(Integer.parseInt(args.getOrDefault("pause-after-batch", "0")), Path.of(args.get("pause-file")))
                 : PipelineRun.Pause.NONE;
-        PipelineRun.Result result;
-        try (EventReader reader = new EventReader(args.get("input")); EventWriter writer = new EventWriter(args.get("output"))) {
+        OrderedBatches.Result result;
+        try (var reader = new NdjsonLines.Reader<Event>(args.get("input"), HarnessMain::decode, HarnessMain::unparsable);
+             var writer = new NdjsonLines.LineWriter<Event>(args.get("output"), e -> Ndjson.write(e.getData()))) {
             result = PipelineRun.run(filter, reader, writer, workers, batchSize, new CommonActions(settings), pause, delegatorMetrics);
         } finally {
             filter.close();
@@ -210,10 +187,8 @@ public final class HarnessMain {
             report.put("wall_nanos", wallNanos);
             report.put("wall_nanos_second_half", result.lateWallNanos());
             report.put("metrics", context.metricStore().snapshot());
-            report.put("leaked_threads", leakedThreads(threadsBefore));
-            Set<String> sockets = openSockets();
-            sockets.removeAll(socketsBefore);
-            report.put("leaked_sockets", describeSockets(sockets));
+            report.put("leaked_threads", leaks.threads());
+            report.put("leaked_sockets", leaks.sockets());
             report.put("java_version", System.getProperty("java.version"));
             report.put("java_vm", System.getProperty("java.vm.name"));
             Files.writeString(Path.of(args.get("report")), Ndjson.write(report) + "\n");
@@ -264,7 +239,7 @@ public final class HarnessMain {
      * answer line each on stdout. After the port is closed, a last line says what it left behind:
      * {"closed": true, "leaked_threads": [...], "leaked_sockets": [...]}.
      */
-    private static int portProbe(PluginLoader.Loaded loaded, Path config, Set<Thread> threadsBefore, Set<String> socketsBefore) throws IOException {
+    private static int portProbe(PluginLoader.Loaded loaded, Path config, Leaks leaks) throws IOException {
         String configJson = Files.readString(config);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         Writer out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
@@ -279,10 +254,8 @@ public final class HarnessMain {
         loaded.loader().close();
         Map<String, Object> closed = new LinkedHashMap<>();
         closed.put("closed", true);
-        closed.put("leaked_threads", leakedThreads(threadsBefore));
-        Set<String> sockets = openSockets();
-        sockets.removeAll(socketsBefore);
-        closed.put("leaked_sockets", describeSockets(sockets));
+        closed.put("leaked_threads", leaks.threads());
+        closed.put("leaked_sockets", leaks.sockets());
         out.write(Ndjson.write(closed) + "\n");
         out.flush();
         return 0;
@@ -304,85 +277,20 @@ public final class HarnessMain {
         }
     }
 
-    /** Threads started since the plugin was loaded that are still alive after close(). */
-    private static List<String> leakedThreads(Set<Thread> before) {
-        AtomicReference<List<String>> names = new AtomicReference<>(List.of());
-        for (int attempt = 0; attempt < 50; attempt++) {
-            List<String> alive = new ArrayList<>();
-            for (Thread t : Thread.getAllStackTraces().keySet()) {
-                if (!before.contains(t) && t.isAlive() && t != Thread.currentThread() && !isJvmThread(t)) {
-                    alive.add(t.getName());
-                }
-            }
-            names.set(alive);
-            if (alive.isEmpty()) {
-                break;
-            }
-            try {
-                Thread.sleep(100); // threads told to stop may take a moment to exit
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+    /** The events of one NDJSON line, as Event.fromJson makes them: an object one, an array one per object. */
+    private static List<Event> decode(String line) throws IOException {
+        List<Event> events = new ArrayList<>();
+        for (Map<String, Object> fields : Ndjson.readEvents(line)) {
+            events.add(new HarnessEvent(fields));
         }
-        return names.get();
+        return events;
     }
 
-    /**
-     * Threads the JDK itself starts lazily and owns (not the plugin's). The common ForkJoinPool is
-     * one of them: the JDK's HttpClient completes some failed connections on it; its workers are
-     * shared by the whole JVM, cannot be shut down by anyone, and exit after 60 s idle.
-     */
-    private static boolean isJvmThread(Thread t) {
-        String n = t.getName();
-        return n.startsWith("ForkJoinPool.commonPool-worker-") || n.equals("Common-Cleaner") || n.equals("process reaper") || n.equals("Attach Listener")
-                || n.equals("Signal Dispatcher") || n.equals("Notification Thread") || n.startsWith("JFR ")
-                || n.equals("DestroyJavaVM");
-    }
-
-    /** The inodes of this process's open sockets ("socket:[123]"), from /proc (Linux). */
-    private static Set<String> openSockets() {
-        Set<String> out = new HashSet<>();
-        Path fds = Path.of("/proc/self/fd");
-        if (!Files.isDirectory(fds)) {
-            return out;
-        }
-        try (var stream = Files.list(fds)) {
-            stream.forEach(p -> {
-                try {
-                    String link = Files.readSymbolicLink(p).toString();
-                    if (link.startsWith("socket:[")) {
-                        out.add(link.substring(8, link.length() - 1));
-                    }
-                } catch (IOException ignored) {
-                    // the fd closed while listing
-                }
-            });
-        } catch (IOException e) {
-            return out;
-        }
-        return out;
-    }
-
-    /** Each socket inode with its /proc/net line (addresses and state) when it is a TCP socket. */
-    private static List<String> describeSockets(Set<String> inodes) {
-        List<String> out = new ArrayList<>();
-        for (String inode : inodes) {
-            String found = "socket " + inode;
-            for (String table : List.of("/proc/self/net/tcp", "/proc/self/net/tcp6", "/proc/self/net/unix")) {
-                try {
-                    for (String line : Files.readAllLines(Path.of(table))) {
-                        String[] f = line.trim().split("\\s+");
-                        if (List.of(f).contains(inode)) {
-                            found = table + ": " + line.trim();
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // table missing on this kernel
-                }
-            }
-            out.add(found);
-        }
-        return out;
+    /** What the json_lines codec makes of a line it cannot parse: the line in [message], tagged. */
+    private static Event unparsable(String line) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("message", line);
+        fields.put("tags", new ArrayList<>(List.of(NdjsonLines.PARSE_FAILURE_TAG)));
+        return new HarnessEvent(fields);
     }
 }

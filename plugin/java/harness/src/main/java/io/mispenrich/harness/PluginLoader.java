@@ -1,18 +1,14 @@
 package io.mispenrich.harness;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Enumeration;
 import java.util.Locale;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
 
 import co.elastic.logstash.api.Filter;
 import co.elastic.logstash.api.LogstashPlugin;
+import io.mispenrich.runner.PluginClassFinder;
 
 /**
  * Loads a plugin jar the way Logstash does: through a child class loader whose parent holds the
@@ -20,8 +16,6 @@ import co.elastic.logstash.api.LogstashPlugin;
  * {@code @LogstashPlugin(name = ...)}, and applies Logstash's naming rules.
  */
 final class PluginLoader {
-
-    private static final byte[] ANNOTATION = "Lco/elastic/logstash/api/LogstashPlugin;".getBytes(StandardCharsets.US_ASCII);
 
     private PluginLoader() {
     }
@@ -39,37 +33,23 @@ final class PluginLoader {
             urls[i] = jars.get(i).toUri().toURL();
         }
         Path jar = jars.get(0);
+        String className = PluginClassFinder.find(jar, pluginName);
         URLClassLoader loader = new URLClassLoader("logstash-plugin", urls, PluginLoader.class.getClassLoader());
-        try (JarFile jf = new JarFile(jar.toFile())) {
-            Enumeration<JarEntry> entries = jf.entries();
-            while (entries.hasMoreElements()) {
-                JarEntry e = entries.nextElement();
-                String name = e.getName();
-                if (!name.endsWith(".class") || name.startsWith("META-INF/") || name.contains("$")) {
-                    continue;
-                }
-                byte[] bytes;
-                try (InputStream in = jf.getInputStream(e)) {
-                    bytes = in.readAllBytes();
-                }
-                if (indexOf(bytes, ANNOTATION) < 0) {
-                    continue;
-                }
-                String className = name.substring(0, name.length() - 6).replace('/', '.');
-                Class<?> c = Class.forName(className, false, loader);
-                LogstashPlugin a = c.getAnnotation(LogstashPlugin.class);
-                if (a == null || !a.name().equals(pluginName)) {
-                    continue;
-                }
-                checkNaming(c, pluginName);
-                if (!Filter.class.isAssignableFrom(c)) {
-                    throw new IllegalStateException(className + " is not a co.elastic.logstash.api.Filter");
-                }
-                return new Loaded(loader, c.asSubclass(Filter.class));
+        try {
+            Class<?> c = Class.forName(className, false, loader);
+            LogstashPlugin a = c.getAnnotation(LogstashPlugin.class);
+            if (a == null || !a.name().equals(pluginName)) {
+                throw new IllegalStateException(className + " is not annotated @LogstashPlugin(name = \"" + pluginName + "\")");
             }
+            checkNaming(c, pluginName);
+            if (!Filter.class.isAssignableFrom(c)) {
+                throw new IllegalStateException(className + " is not a co.elastic.logstash.api.Filter");
+            }
+            return new Loaded(loader, c.asSubclass(Filter.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            loader.close();
+            throw e;
         }
-        loader.close();
-        throw new IllegalStateException("no class annotated @LogstashPlugin(name = \"" + pluginName + "\") in " + jar);
     }
 
     /** Logstash's rules: simple name = plugin name without underscores (any case); no reserved package. */
@@ -82,18 +62,5 @@ final class PluginLoader {
         if (pkg.startsWith("org.logstash") || pkg.startsWith("co.elastic.logstash")) {
             throw new IllegalStateException("plugin class " + c.getName() + " is in a package reserved for Logstash");
         }
-    }
-
-    private static int indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i <= hay.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

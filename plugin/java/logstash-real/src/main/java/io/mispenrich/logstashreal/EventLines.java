@@ -1,20 +1,14 @@
 package io.mispenrich.logstashreal;
 
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
-import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.logstash.Event;
+
+import io.mispenrich.runner.NdjsonLines;
 
 /**
  * NDJSON in and out with Logstash's own JSON: each line becomes events through
@@ -24,74 +18,21 @@ import org.logstash.Event;
  */
 final class EventLines {
 
-    static final String PARSE_FAILURE_TAG = "_jsonparsefailure";
-
     private EventLines() {
     }
 
-    static final class Reader implements BatchRun.Source, Closeable {
-        private final BufferedReader reader;
-        private final List<Event> pending = new ArrayList<>();
-
-        Reader(String file) throws IOException {
-            this.reader = file.equals("-")
-                    ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 16)
-                    : Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public List<Event> next(int max) throws IOException {
-            String line;
-            while (pending.size() < max && (line = reader.readLine()) != null) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    pending.addAll(List.of(Event.fromJson(line)));
-                } catch (IOException | RuntimeException e) {
-                    Map<String, Object> failed = new HashMap<>();
-                    failed.put("message", line);
-                    failed.put("tags", new ArrayList<>(List.of(PARSE_FAILURE_TAG)));
-                    pending.add(new Event(failed));
-                }
-            }
-            if (pending.isEmpty()) {
-                return null;
-            }
-            List<Event> batch = new ArrayList<>(pending.subList(0, Math.min(max, pending.size())));
-            pending.subList(0, batch.size()).clear();
-            return batch;
-        }
-
-        @Override
-        public void close() throws IOException {
-            reader.close();
-        }
+    static NdjsonLines.Reader<Event> reader(String file) throws IOException {
+        return new NdjsonLines.Reader<>(file, line -> List.of(Event.fromJson(line)), EventLines::unparsable);
     }
 
-    static final class Writer implements BatchRun.Sink, Closeable {
-        private final java.io.Writer out;
-        private final boolean stdout;
+    static NdjsonLines.LineWriter<Event> writer(String file) throws IOException {
+        return new NdjsonLines.LineWriter<>(file, Event::toJson);
+    }
 
-        Writer(String file) throws IOException {
-            this.stdout = file.equals("-");
-            this.out = new BufferedWriter(new OutputStreamWriter(stdout ? System.out : Files.newOutputStream(Path.of(file)),
-                    StandardCharsets.UTF_8), 1 << 16);
-        }
-
-        @Override
-        public void write(Event event) throws IOException {
-            out.write(event.toJson());
-            out.write('\n');
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (stdout) {
-                out.flush();
-            } else {
-                out.close();
-            }
-        }
+    private static Event unparsable(String line) {
+        Map<String, Object> failed = new HashMap<>();
+        failed.put("message", line);
+        failed.put("tags", new ArrayList<>(List.of(NdjsonLines.PARSE_FAILURE_TAG)));
+        return new Event(failed);
     }
 }

@@ -1,16 +1,13 @@
 package io.mispenrich.logstashreal;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.MalformedURLException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Enumeration;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
 
 import org.logstash.RubyUtil;
 import org.logstash.plugins.PluginClassLoader;
+
+import io.mispenrich.runner.PluginClassFinder;
 
 /**
  * Loads a plugin jar's class the two ways Logstash does (logstash-core/lib/logstash/plugins/registry.rb):
@@ -23,17 +20,15 @@ import org.logstash.plugins.PluginClassLoader;
  * packages.</li>
  * </ul>
  * The class is the one the gem's Ruby stub names; here it is found by its
- * {@code @LogstashPlugin(name = ...)} annotation, as the stand-in does.
+ * {@code @LogstashPlugin(name = ...)} annotation (PluginClassFinder), as the stand-in does.
  */
 final class PluginJar {
-
-    private static final byte[] ANNOTATION = "Lco/elastic/logstash/api/LogstashPlugin;".getBytes(StandardCharsets.US_ASCII);
 
     private PluginJar() {
     }
 
     static Class<?> load(Path jar, String pluginName, boolean pluginClassloaders) throws IOException, ClassNotFoundException {
-        String className = annotatedClass(jar, pluginName);
+        String className = PluginClassFinder.find(jar, pluginName);
         if (pluginClassloaders) {
             ClassLoader logstash = RubyUtil.class.getClassLoader();
             return PluginClassLoader.create(jar.toString(), logstash).loadClass(className);
@@ -49,41 +44,5 @@ final class PluginJar {
         } catch (MalformedURLException e) {
             throw new IllegalArgumentException(e);
         }
-    }
-
-    /** The class annotated @LogstashPlugin(name = pluginName), read from the jar's bytes (nothing loaded). */
-    private static String annotatedClass(Path jar, String pluginName) throws IOException {
-        byte[] name = pluginName.getBytes(StandardCharsets.UTF_8);
-        try (JarFile jf = new JarFile(jar.toFile())) {
-            Enumeration<JarEntry> entries = jf.entries();
-            while (entries.hasMoreElements()) {
-                JarEntry e = entries.nextElement();
-                String entry = e.getName();
-                if (!entry.endsWith(".class") || entry.startsWith("META-INF/") || entry.contains("$")) {
-                    continue;
-                }
-                byte[] bytes;
-                try (InputStream in = jf.getInputStream(e)) {
-                    bytes = in.readAllBytes();
-                }
-                if (indexOf(bytes, ANNOTATION) >= 0 && indexOf(bytes, name) >= 0) {
-                    return entry.substring(0, entry.length() - ".class".length()).replace('/', '.');
-                }
-            }
-        }
-        throw new IllegalStateException("no class annotated @LogstashPlugin(name = \"" + pluginName + "\") in " + jar);
-    }
-
-    private static int indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i <= hay.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

@@ -17,6 +17,11 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
+import io.mispenrich.runner.Leaks;
+import io.mispenrich.runner.OrderedBatches;
+import io.mispenrich.runner.RunnerExit;
+import io.mispenrich.runner.RunnerExit.StartupFailure;
+
 /**
  * NDJSON events in, through the PACKAGED plugin jar on Logstash's own classes, NDJSON out, and a
  * JSON report with the plugin's metrics as Logstash's metric classes hold them. The same contract
@@ -54,26 +59,7 @@ public final class RealMain {
         }
         // Read by src/main/resources/log4j2.properties: set before anything logs.
         System.setProperty(LOG_LEVEL_PROPERTY, args.getOrDefault("log-level", "info").toUpperCase(Locale.ROOT));
-        int code;
-        try {
-            code = run(args);
-        } catch (StartupFailure e) {
-            System.err.println("misp-enrich-real: the plugin failed to start: " + e.getMessage());
-            code = 3;
-        } catch (IOException | RuntimeException e) {
-            System.err.println("misp-enrich-real: " + describe(e));
-            code = 4;
-        }
-        System.out.flush();
-        System.exit(code);
-    }
-
-    static final class StartupFailure extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        StartupFailure(String message) {
-            super(message);
-        }
+        RunnerExit.exit("misp-enrich-real", () -> run(args), RealMain::describe);
     }
 
     private static Map<String, String> parseArgs(String[] argv) {
@@ -111,9 +97,6 @@ public final class RealMain {
         String pipelineId = args.getOrDefault("pipeline-id", "main");
         int workers = Integer.parseInt(args.getOrDefault("workers", "1"));
         int batchSize = Integer.parseInt(args.getOrDefault("batch-size", "125"));
-        if (workers < 1 || batchSize < 1) {
-            throw new IllegalArgumentException("--workers and --batch-size must be at least 1");
-        }
         Map<String, Object> options = readSettings(Path.of(args.get("settings")));
 
         // Boots JRuby (RubyUtil's static initializer) before the baseline of threads and sockets.
@@ -130,9 +113,8 @@ public final class RealMain {
         }
         String pluginId = filter.getId().asJavaString();
 
-        BatchRun.Result result;
-        try (EventLines.Reader reader = new EventLines.Reader(args.get("input"));
-             EventLines.Writer writer = new EventLines.Writer(args.get("output"))) {
+        OrderedBatches.Result result;
+        try (var reader = EventLines.reader(args.get("input")); var writer = EventLines.writer(args.get("output"))) {
             result = BatchRun.run(filter, reader, writer, workers, batchSize);
         } finally {
             // What a pipeline's shutdown calls on each filter.

@@ -1,0 +1,45 @@
+package io.mispenrich.runner;
+
+import java.io.IOException;
+import java.util.function.Function;
+
+/**
+ * How a runner ends, the same for both: the run's own code (0 done), 3 when the plugin failed to
+ * start (a bad option: what Logstash would refuse the pipeline for), 4 for an I/O or run failure;
+ * the reason on stderr behind the runner's name. (2, bad usage, is each runner's own.)
+ */
+public final class RunnerExit {
+
+    private RunnerExit() {
+    }
+
+    /** The plugin could not be loaded, constructed or validated. */
+    public static final class StartupFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public StartupFailure(String message) {
+            super(message);
+        }
+    }
+
+    /** A runner's work; returns its exit code. */
+    public interface Run {
+        int run() throws IOException, StartupFailure;
+    }
+
+    /** Runs, says why on stderr if it failed, and exits the JVM with the code. */
+    public static void exit(String name, Run run, Function<Throwable, String> describe) {
+        int code;
+        try {
+            code = run.run();
+        } catch (StartupFailure e) {
+            System.err.println(name + ": the plugin failed to start: " + e.getMessage());
+            code = 3;
+        } catch (IOException | RuntimeException e) {
+            System.err.println(name + ": " + describe.apply(e));
+            code = 4;
+        }
+        System.out.flush();
+        System.exit(code);
+    }
+}
