@@ -1,30 +1,19 @@
 // The packaged plugin on Logstash's own classes (Event, ConfigurationImpl, ContextImpl,
 // PluginFactoryExt, JavaFilterDelegatorExt), against a real memcached seeded with what the agent
-// writes: every datatype matches under both pipeline.plugin_classloaders settings, misses pass
-// through untouched, Logstash's common options apply to matches only, N workers give the output of
-// one, close() leaves nothing behind, failures never lose an event, and the metrics are where the
-// node stats API shows them.
+// writes: every datatype matches under both pipeline.plugin_classloaders settings and the metrics
+// are where the node stats API shows them; the rest (misses, common options, N workers, failures,
+// the recipe's format, large batches) is spec/filter-suites/filter-enrich.suite.ts, which the
+// stand-in runs too.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freePort, startMemcached, type MemcachedProcess } from '../support/memcached.js';
+import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
 import { attribute, entriesFor } from '../support/summaries.js';
 import { seed } from '../plugin-java/harness.js';
-import { CASES } from '../support/datatype-cases.js';
-import { assertRealBuilt, describeOnLogstash, runReal } from './support/real-logstash.js';
-
-const TS = '2026-01-02T03:04:05.678Z';
-
-const MISSES: Record<string, unknown>[] = [
-  { '@timestamp': TS, message: 'nothing to look at' },
-  { '@timestamp': TS, source: { ip: '192.0.2.200' }, destination: { ip: ['192.0.2.201', '2001:db8::1'] } },
-  { '@timestamp': TS, url: { full: 'https://benign.example/index.html' }, tags: ['existing'] },
-  { '@timestamp': TS, source: { ip: 'not-an-ip' }, file: { hash: { md5: 'xyz' } }, count: 3, ratio: 0.5, ok: true },
-  { '@timestamp': TS, '@version': '7', dns: { question: { name: 'example.org' } }, nested: { a: [1, { b: null }] } },
-];
+import { CASES, expectEveryDatatypeMatched, hitEvent, MISSES } from '../support/datatype-cases.js';
+import { filterEnrichSuite } from '../filter-suites/filter-enrich.suite.js';
+import { assertRealBuilt, describeOnLogstash, onLogstash, runReal } from './support/real-logstash.js';
 
 /** The plugin's own metrics, as docs/index.asciidoc lists them (Logstash adds name and events). */
 const PLUGIN_METRICS = ['lookups', 'hits', 'matched', 'fetches', 'failures', 'new_values', 'skipped_values', 'core_calls', 'batch_time'];
-
-const hitEvent = (c: (typeof CASES)[number]) => ({ '@timestamp': TS, ...c.event });
 
 describeOnLogstash('misp_enrich on Logstash\'s classes, real memcached', () => {
   let mc: MemcachedProcess;
@@ -47,14 +36,7 @@ describeOnLogstash('misp_enrich on Logstash\'s classes, real memcached', () => {
     const r = await runReal({ settings: { ...settings(), id: 'misp1' }, events: CASES.map(hitEvent), pluginClassloaders });
     expect(r.code, r.stderr).toBe(0);
     expect(r.report!.plugin_class_loader).toBe(loader);
-    expect(r.events).toHaveLength(CASES.length);
-    CASES.forEach((c, i) => {
-      const enrichments = r.events[i]!.threat?.enrichments;
-      expect(Array.isArray(enrichments), `${c.name}: ${JSON.stringify(r.events[i])}`).toBe(true);
-      expect(enrichments[0].matched.field, c.name).toBe(c.field);
-      expect(enrichments[0].misp.attribute.value, c.name).toBe(c.value);
-      expect(enrichments[0].misp.attribute.type, c.name).toBe(c.type);
-    });
+    expectEveryDatatypeMatched(r.events);
     expect(r.metrics.matched).toBe(CASES.length);
     expect(r.metrics['events.in']).toBe(CASES.length);
   });
@@ -72,102 +54,6 @@ describeOnLogstash('misp_enrich on Logstash\'s classes, real memcached', () => {
     expect(entry.matched).toBe(1);
     expect(entry.hits).toBe(1);
   });
-
-  it('lets misses through exactly as they came in, apart from the @version and @timestamp Logstash adds', async () => {
-    const r = await runReal({ settings: settings(), events: [...MISSES, { message: 'x' }] });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.events.slice(0, MISSES.length)).toEqual(MISSES.map((e) => ({ '@version': '1', ...e })));
-    const added = r.events[MISSES.length]!;
-    expect(added['@version']).toBe('1');
-    expect(Date.parse(added['@timestamp'])).not.toBeNaN();
-  });
-
-  it('gets add_field / remove_field / add_tag / remove_tag applied by Logstash on matched events only', async () => {
-    const events = [{ ...hitEvent(CASES[0]!), tags: ['unchecked', 'keep'], drop_me: 1 }, { ...MISSES[0]!, drop_me: 1, tags: ['unchecked'] }];
-    const r = await runReal({
-      settings: {
-        ...settings(),
-        add_tag: ['misp_hit'],
-        remove_tag: ['unchecked'],
-        add_field: { '[misp_seen]': '%{[destination][ip]}', day: '%{+YYYY.MM.dd}' },
-        remove_field: ['drop_me'],
-      },
-      events,
-    });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.events[0]!.tags).toEqual(['keep', 'misp_hit']);
-    expect(r.events[0]!.misp_seen).toBe('203.0.113.77');
-    expect(r.events[0]!.day).toBe('2026.01.02');
-    expect(r.events[0]!.drop_me).toBeUndefined();
-    expect(r.events[1]).toEqual({ '@version': '1', ...MISSES[0], drop_me: 1, tags: ['unchecked'] });
-  });
-
-  it('gives the same output from 4 workers (and from single-event batches) as from 1, in order, and close() leaves no thread or socket', async () => {
-    const events: Record<string, unknown>[] = [];
-    for (let i = 0; i < 1200; i++) {
-      const base = i % 7 === 0 ? hitEvent(CASES[i % CASES.length]!) : { '@timestamp': TS, source: { ip: `192.0.2.${i % 250}` } };
-      events.push({ ...base, seq: i });
-    }
-    const [one, four] = await Promise.all([
-      runReal({ settings: settings(), events, workers: 1 }),
-      runReal({ settings: settings(), events, workers: 4, batchSize: 50 }),
-    ]);
-    const singles = await runReal({ settings: settings(), events: events.slice(0, 300), workers: 2, batchSize: 1 });
-    for (const r of [one, four, singles]) {
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.report!.leaked_threads).toEqual([]);
-      expect(r.report!.leaked_sockets).toEqual([]);
-    }
-    expect(four.events.map((e) => e.seq)).toEqual(events.map((e) => e.seq));
-    // Logstash writes an event's keys in hash order: compared as objects, not as text.
-    const strip = (e: Record<string, any>) => JSON.parse(JSON.stringify(e, (k, v) => (k === 'occurred' ? undefined : v)));
-    expect(four.events.map(strip)).toEqual(one.events.map(strip));
-    expect(singles.events.map(strip)).toEqual(one.events.slice(0, 300).map(strip));
-    expect(four.report!.batches).toBe(24);
-    expect(four.metrics['events.in']).toBe(1200);
-    expect(four.metrics['events.out']).toBe(1200);
-  });
-
-  it('fails over to the next memcached host, and tags lookups (never loses an event) when none answers', async () => {
-    const dead = `127.0.0.1:${await freePort()}`;
-    const [failover, down] = await Promise.all([
-      runReal({ settings: { ...settings(), memcached_hosts: [dead, mc.address] }, events: [hitEvent(CASES[0]!)] }),
-      runReal({ settings: { ...settings(), memcached_hosts: [dead] }, events: [hitEvent(CASES[0]!), MISSES[0]!] }),
-    ]);
-    expect(failover.code, failover.stderr).toBe(0);
-    expect(failover.events[0]!.threat?.enrichments?.[0]?.misp?.attribute?.value).toBe('203.0.113.77');
-    expect(down.code, down.stderr).toBe(0);
-    expect(down.events).toHaveLength(2);
-    expect(down.events[0]!.tags).toEqual(['_misp_enrich_lookup_failure']);
-    expect(down.events[0]!.threat).toBeUndefined();
-    expect(down.events[1]!.tags).toBeUndefined();
-    expect(down.stderr).toContain('MISP_ENRICH_LOOKUP');
-    expect(down.metrics.failures).toBeGreaterThan(0);
-  });
-
-  it('writes the original recipe\'s [misp] fields with ecs_compatibility => disabled', async () => {
-    const r = await runReal({ settings: { ...settings(), ecs_compatibility: 'disabled' }, events: [hitEvent(CASES[0]!)] });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.events[0]!.misp.hit).toEqual(['203.0.113.77']);
-    expect(r.events[0]!.misp.eventinfo).toEqual(['OSINT - Example campaign']);
-    expect(r.events[0]!.threat).toBeUndefined();
-  });
-
-  it('takes thousands of keys and a 300,000-character value in one batch (one pipelined round trip)', async () => {
-    const big = attribute('ip-dst', '203.0.113.99', { event_id: '43', event_info: 'x'.repeat(300_000) });
-    await seed(mc.address, new Map([...entriesFor([big])].filter(([k]) => k !== 'me1:meta')));
-    const events = Array.from({ length: 125 }, (_, i) => ({
-      '@timestamp': TS,
-      seq: i,
-      destination: { ip: Array.from({ length: 40 }, (_, j) => (i === 77 && j === 5 ? '203.0.113.99' : `100.64.${i}.${j}`)) },
-    }));
-    const r = await runReal({ settings: settings(), events });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.events).toHaveLength(125);
-    expect(r.report!.batches).toBe(1);
-    expect(r.metrics.lookups).toBeGreaterThanOrEqual(5000);
-    // Text copied from MISP is cut at 2,048 characters.
-    expect(r.events[77]!.threat.enrichments[0].indicator.description).toHaveLength(2048);
-    expect(r.events.filter((e) => e.threat)).toHaveLength(1);
-  });
 });
+
+describeOnLogstash('misp_enrich on Logstash\'s classes, real memcached: the shared filter suite', () => filterEnrichSuite(onLogstash));

@@ -1,6 +1,8 @@
 // One MISP attribute per datatype (and a CIDR network), and a log event that hits it, in the
 // event's own spelling (case, trailing dot, subdomain), for the specs on the stand-in harness and
 // on Logstash's own classes alike.
+import { expect } from 'vitest';
+
 export interface DatatypeCase {
   name: string;
   type: string;
@@ -22,3 +24,29 @@ export const CASES: DatatypeCase[] = [
   { name: 'sha512', type: 'sha512', value: 'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e', event: { file: { hash: { sha512: 'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e' } } }, field: 'file.hash.sha512' },
   { name: 'email', type: 'email-src', value: 'phish@bad-example.test', event: { email: { from: { address: 'Phish@Bad-Example.test' } } }, field: 'email.from.address' },
 ];
+
+export const TS = '2026-01-02T03:04:05.678Z';
+
+/** The case's event, with the @timestamp a Logstash input gives it. */
+export const hitEvent = (c: DatatypeCase): Record<string, unknown> => ({ '@timestamp': TS, ...c.event });
+
+/** Events nothing can match: text, non-indicator values, arrays, nested values, an existing tag. */
+export const MISSES: Record<string, unknown>[] = [
+  { '@timestamp': TS, message: 'nothing to look at' },
+  { '@timestamp': TS, source: { ip: '192.0.2.200' }, destination: { ip: ['192.0.2.201', '2001:db8::1'] } },
+  { '@timestamp': TS, url: { full: 'https://benign.example/index.html' }, tags: ['existing'] },
+  { '@timestamp': TS, source: { ip: 'not-an-ip' }, file: { hash: { md5: 'xyz' } }, count: 3, ratio: 0.5, ok: true },
+  { '@timestamp': TS, '@version': '7', dns: { question: { name: 'example.org' } }, nested: { a: [1, { b: null }] } },
+];
+
+/** Each case's event (in CASES order) holds one enrichment of its attribute, on its field. */
+export function expectEveryDatatypeMatched(events: Record<string, any>[]): void {
+  expect(events).toHaveLength(CASES.length);
+  CASES.forEach((c, i) => {
+    const enrichments = events[i]!.threat?.enrichments;
+    expect(Array.isArray(enrichments), `${c.name}: ${JSON.stringify(events[i])}`).toBe(true);
+    expect(enrichments[0].matched.field, c.name).toBe(c.field);
+    expect(enrichments[0].misp.attribute.value, c.name).toBe(c.value);
+    expect(enrichments[0].misp.attribute.type, c.name).toBe(c.type);
+  });
+}
