@@ -258,6 +258,14 @@ describe('values remembered across batches', () => {
     expect(keysFor(null).keys.ip[0]).toHaveLength(33);
   });
 
+  it('reads the prefix lengths of a meta value in ascending order, each once, whatever order a writer used', () => {
+    const enricher = core.createEnricher(JSON.stringify({ fetch_context: false, fields: { '[source][ip]': 'ip' } }));
+    const meta = JSON.stringify({ v: 1, prefixes: { v4: [28, 16, 24, 16, 33, -1], v6: [64, 48] }, indicators: 3 });
+    const r = JSON.parse(enricher.keys(JSON.stringify({ meta, values: { ip: ['198.51.100.77'] } })));
+    expect(r.plan).toBe('me1:16,24,28|48,64');
+    expect(r.keys.ip[0]).toEqual(['me1:ip:198.51.100.77', 'me1:net:198.51.0.0/16', 'me1:net:198.51.100.0/24', 'me1:net:198.51.100.64/28']);
+  });
+
   it('asks the core only for values it has not seen, and gives them the same answers', async () => {
     const store = entriesFor([attribute('domain', 'evil.example')]);
     const calls: string[] = [];

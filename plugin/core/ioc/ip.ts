@@ -235,47 +235,51 @@ function cutTails(len: number): readonly string[] {
 }
 
 /**
- * Appends to `out`, for each of these prefix lengths (0..31; others are skipped), the canonical
- * text of the network of that length containing a dotted-quad address (isDottedQuad), behind
- * `head` (a key prefix, or '' for the bare text). Cut from the address's own text, with `head`
- * joined to the kept octets once per address: a network costs one concatenation. Written for
- * GraalJS's interpreter, where each call and each array costs: no helper arrays, and the
- * address's octets and stems are taken only for the lengths in use.
+ * How the networks of one list of prefix lengths are cut from an address's text: per count of
+ * octets a prefix keeps whole (0..3), the tail table of each length in that group. Ascending
+ * lengths are grouped by that count in order, so the texts come out in the lengths' order.
+ */
+interface V4Cuts {
+  lengths: readonly number[];
+  /** groups[w]: the tail tables (256 entries, by the cut octet's value) of the lengths keeping w whole octets. */
+  groups: (readonly string[])[][];
+}
+
+function v4CutsOf(lengths: readonly number[]): V4Cuts {
+  const groups: (readonly string[])[][] = [[], [], [], []];
+  for (const len of lengths) {
+    if (len < 0 || len >= 32) continue;
+    // A length keeping whole octets only (8, 16, 24) has one tail whatever the octet's value.
+    groups[len >> 3]!.push((len & 7) === 0 ? new Array<string>(256).fill(WHOLE_TAILS[len]!) : CUT_TAILS[len] ?? cutTails(len));
+  }
+  return { lengths, groups };
+}
+
+// The plan's lengths change once per agent sync: their cuts are worked out once (a pure memo).
+let lastCuts: V4Cuts = v4CutsOf([]);
+
+/**
+ * Appends to `out`, for each of these prefix lengths (ascending, 0..31; others are skipped), the
+ * canonical text of the network of that length containing a dotted-quad address (isDottedQuad),
+ * behind `head` (a key prefix, or '' for the bare text). Cut from the address's own text: per
+ * group of lengths keeping the same whole octets, `head` is joined to those octets once and the
+ * cut octet read once, then each network costs a table lookup and one concatenation. Written for
+ * GraalJS's interpreter, where each operation costs: nothing per length beyond that.
  */
 export function appendV4NetworkTexts(out: string[], head: string, text: string, lengths: readonly number[]): void {
-  let d1 = -1;
-  let d2 = -1;
-  let d3 = -1;
-  let s1: string | undefined;
-  let s2: string | undefined;
-  let s3: string | undefined;
-  let o0 = -1;
-  let o1 = -1;
-  let o2 = -1;
-  let o3 = -1;
-  for (let i = 0; i < lengths.length; i++) {
-    const len = lengths[i]!;
-    if (len >= 32) continue;
-    if (d1 < 0) {
-      d1 = text.indexOf('.');
-      d2 = text.indexOf('.', d1 + 1);
-      d3 = text.indexOf('.', d2 + 1);
-    }
-    const whole = len >> 3;
-    let stem: string;
-    if (whole === 3) stem = s3 === undefined ? (s3 = head + text.slice(0, d3 + 1)) : s3;
-    else if (whole === 2) stem = s2 === undefined ? (s2 = head + text.slice(0, d2 + 1)) : s2;
-    else if (whole === 1) stem = s1 === undefined ? (s1 = head + text.slice(0, d1 + 1)) : s1;
-    else stem = head;
-    if ((len & 7) === 0) {
-      out.push(stem + WHOLE_TAILS[len]!);
-      continue;
-    }
-    let octet: number;
-    if (whole === 3) octet = o3 >= 0 ? o3 : (o3 = +text.slice(d3 + 1));
-    else if (whole === 2) octet = o2 >= 0 ? o2 : (o2 = +text.slice(d2 + 1, d3));
-    else if (whole === 1) octet = o1 >= 0 ? o1 : (o1 = +text.slice(d1 + 1, d2));
-    else octet = o0 >= 0 ? o0 : (o0 = +text.slice(0, d1));
-    out.push(stem + (CUT_TAILS[len] ?? cutTails(len))[octet]!);
+  const cuts = lengths === lastCuts.lengths ? lastCuts : (lastCuts = v4CutsOf(lengths));
+  const groups = cuts.groups;
+  let from = 0;
+  let dot = -1;
+  for (let w = 0; w < 4; w++) {
+    const start = dot + 1;
+    dot = w === 3 ? text.length : text.indexOf('.', start);
+    const tables = groups[w]!;
+    if (tables.length === 0) continue;
+    const stem = head + text.slice(from, start);
+    from = start;
+    head = stem;
+    const octet = +text.slice(start, dot);
+    for (let i = 0; i < tables.length; i++) out.push(stem + tables[i]![octet]!);
   }
 }

@@ -85,6 +85,7 @@ export function mispIndicators(type: string, value: string): MispIndicators | nu
 
 /** CIDR prefix lengths to probe per family; null when unknown (then every length is probed). */
 export interface PrefixPlan {
+  /** Ascending, each once (decodeMeta makes them so): keys come out in this order. */
   v4: readonly number[];
   v6: readonly number[];
 }

@@ -221,9 +221,11 @@ export function decodeSummary(text: string): IndicatorSummary | null {
   return out;
 }
 
+/** The prefix lengths in use, ascending and each once (the agent writes them so; the key generation relies on it). */
 function prefixList(x: unknown, max: number): number[] {
   if (!Array.isArray(x)) return [];
-  return x.filter((n): n is number => Number.isInteger(n) && n >= 0 && n <= max);
+  const lengths = x.filter((n): n is number => Number.isInteger(n) && n >= 0 && n <= max).sort((a, b) => a - b);
+  return lengths.filter((n, i) => i === 0 || n !== lengths[i - 1]);
 }
 
 export function encodeMeta(meta: Omit<SyncMeta, 'v'>): string {
