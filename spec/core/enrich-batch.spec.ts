@@ -202,10 +202,11 @@ describe('misses, bad input and failures', () => {
     expect(run.stats.bad_values).toBe(1);
   });
 
-  it('copies at most bounded text from MISP into an event: info, tags, values', async () => {
+  it('copies at most bounded text from MISP into an event: info, tags, values, the decaying model\'s name', async () => {
     const huge = 'x'.repeat(100_000);
     const many = Array.from({ length: 5000 }, (_, i) => `tag-${i}-${'t'.repeat(400)}`);
-    const s = entriesFor([attribute('ip-dst', '203.0.113.9', { event_info: huge, tags: many })]);
+    const decay = { model: huge, base_score: 80, threshold: 30, score: 75, scored_at: Date.parse('2026-11-22T09:00:00Z') / 1000 };
+    const s = entriesFor([attribute('ip-dst', '203.0.113.9', { event_info: huge, tags: many, decay })]);
     const ctx = { '42': { id: '42', info: huge, Orgc: { name: huge }, Tag: many.map((name) => ({ name })) } };
     const run = await runPure(core, opts, [{ destination: { ip: '203.0.113.9' } }], s, ctx);
     const [entry] = enrichments(run.events[0]!);
@@ -214,6 +215,7 @@ describe('misses, bad input and failures', () => {
     expect(entry!.misp.event.info).toHaveLength(2048);
     expect(entry!.misp.tags.length).toBeLessThanOrEqual(200);
     for (const t of entry!.misp.tags) expect(t.length).toBeLessThanOrEqual(256);
+    expect(entry!.misp.decay!.model).toHaveLength(256);
     expect(JSON.stringify(run.events[0]).length).toBeLessThan(80_000);
   });
 });

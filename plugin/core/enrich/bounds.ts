@@ -41,6 +41,7 @@ export function boundedAttribute(a: AttributeSummary): AttributeSummary {
   if (a.first_seen !== undefined) out.first_seen = cut(a.first_seen, MAX_NAME);
   if (a.last_seen !== undefined) out.last_seen = cut(a.last_seen, MAX_NAME);
   if (a.org !== undefined) out.org = cut(a.org, MAX_NAME);
+  if (a.decay !== undefined) out.decay = { ...a.decay, model: cut(a.decay.model, MAX_NAME) };
   return out;
 }
 

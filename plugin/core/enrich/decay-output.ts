@@ -5,7 +5,6 @@
 // no hit: the agent removes such a key at that moment, and this covers an agent that is down.
 // indicator.confidence stays the MISP event's threat level (ecs-output.ts).
 import { decayScoreAt, type AttributeSummary } from '../ioc/index.js';
-import { cut, MAX_NAME } from './bounds.js';
 
 export interface EcsDecay {
   /** The score at the enrichment's time, 0 to 100, two decimals. */
@@ -52,7 +51,7 @@ export function decayOutput(attr: AttributeSummary, now: number): EcsDecay | und
     out.score = twoDecimals(decayScoreAt(d, Number.isFinite(now) ? now : d.scored_at));
     out.base_score = twoDecimals(d.base_score);
     out.threshold = d.threshold;
-    out.model = cut(d.model, MAX_NAME);
+    out.model = d.model;
   }
   const expires = isoFromEpochSeconds(attr.expires);
   if (expires) out.expires_at = expires;
