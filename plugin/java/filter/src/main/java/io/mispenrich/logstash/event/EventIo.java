@@ -31,7 +31,8 @@ public final class EventIo {
                     event.setField(ref, merged);
                     // Logstash's Accessors silently ignore a write under a list ([threat] holding
                     // an array): check that the enrichment is there before calling it matched.
-                    if (!(event.getField(ref) instanceof List<?> written) || written.size() != merged.size()) {
+                    // (includes, not getField: Logstash's getField returns a deep copy.)
+                    if (!event.includes(ref)) {
                         throw new IllegalStateException("Logstash did not keep " + ref + " in this event (its parent is not an object)");
                     }
                 }
