@@ -4,7 +4,7 @@
 // Every exchange is bounded as in the Java shell's MispContextFetcher (the same contract:
 // spec/contracts/misp-context-port.contract.ts): timeoutMs for the whole of it, headers and body,
 // and maxResponseBytes for the body.
-import { Agent, request } from 'undici';
+import { Agent, errors, request } from 'undici';
 import type { ContextPort } from './ports.js';
 
 export interface MispContextOptions {
@@ -38,6 +38,9 @@ export function mispContext(options: MispContextOptions): ContextPort {
     connect: { rejectUnauthorized: options.verifyTls !== false, timeout },
     headersTimeout: timeout,
     bodyTimeout: timeout,
+    // undici refuses a larger announced length at once and drops the connection as soon as a
+    // body without one grows past it.
+    maxResponseSize: maxResponseBytes,
   });
   const cache = new Map<string, Entry>();
 
@@ -58,17 +61,12 @@ export function mispContext(options: MispContextOptions): ContextPort {
       await res.body.dump().catch(() => undefined);
       throw new Error(`MISP answered HTTP ${res.statusCode}`);
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      // Leaving the loop destroys the body: the connection is dropped, the rest never read.
-      if (size > maxResponseBytes) {
+    const text = await res.body.text().catch((err: unknown) => {
+      if (err instanceof errors.ResponseExceededMaxSizeError) {
         throw new Error(`the answer is larger than misp_max_response_bytes (${maxResponseBytes})`);
       }
-      chunks.push(chunk);
-    }
-    const text = Buffer.concat(chunks).toString('utf8');
+      throw err;
+    });
     const parsed = JSON.parse(text) as { response?: { Event?: Record<string, unknown> }[] };
     const out = new Map<string, unknown>();
     for (const item of parsed.response ?? []) {
