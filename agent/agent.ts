@@ -40,6 +40,38 @@ export interface OnceSummary {
   memcached: { server: string; loaded: boolean }[];
 }
 
+/** The MISP client, the memcached store and the sync engine over an index, as the agent runs them. */
+export function syncParts(opts: AgentOptions, apiKey: string, state: IndicatorState, log: Logger, metrics: Metrics) {
+  const http = new MispHttp(
+    {
+      baseUrl: opts.mispUrl,
+      apiKey,
+      insecure: opts.insecure,
+      timeoutSeconds: opts.timeout,
+      retries: opts.retries,
+      retryDelaySeconds: opts.retryDelay,
+      userAgent: `misp-enrich-agent/${AGENT_VERSION}`,
+      maxResponseBytes: opts.maxResponseMb * 1024 * 1024,
+      ...(opts.caFile ? { caFile: opts.caFile } : {}),
+      ...(opts.proxy ? { proxy: opts.proxy } : {}),
+    },
+    log,
+    metrics,
+  );
+  const store = new MemcachedStore(opts.memcached, { ttlSeconds: opts.keyTtl, inFlight: opts.pipeline, timeoutSeconds: opts.memcachedTimeout }, log, metrics);
+  const client = new MispClient(http, log, { pageSize: opts.pageSize, maxPages: opts.maxPages });
+  const engine = new SyncEngine(state, client, new AttributeFilter(opts), store, log, {
+    maxRemovalShare: opts.maxRemovalShare,
+    publishedOnly: opts.publishedOnly,
+    tagFilters: opts.tags.length > 0 || opts.excludeTags.length > 0,
+    warninglists: opts.warninglists,
+    overlapSeconds: opts.overlap,
+    agentVersion: AGENT_VERSION,
+    decay: opts.decay,
+  });
+  return { http, store, client, engine };
+}
+
 /** ZeroMQ changes pending at most; past it they are dropped for an incremental sync (live-queue.ts). */
 const MAX_PENDING_CHANGES = 20_000;
 
@@ -73,34 +105,11 @@ export class Agent {
     checkRunOptions(opts);
     declareAgentMetrics(this.metrics);
     this.metrics.set('up', 1);
-    this.http = new MispHttp(
-      {
-        baseUrl: opts.mispUrl,
-        apiKey,
-        insecure: opts.insecure,
-        timeoutSeconds: opts.timeout,
-        retries: opts.retries,
-        retryDelaySeconds: opts.retryDelay,
-        userAgent: `misp-enrich-agent/${AGENT_VERSION}`,
-        maxResponseBytes: opts.maxResponseMb * 1024 * 1024,
-        ...(opts.caFile ? { caFile: opts.caFile } : {}),
-        ...(opts.proxy ? { proxy: opts.proxy } : {}),
-      },
-      log,
-      this.metrics,
-    );
-    const filter = new AttributeFilter(opts);
-    this.store = new MemcachedStore(opts.memcached, { ttlSeconds: opts.keyTtl, inFlight: opts.pipeline, timeoutSeconds: opts.memcachedTimeout }, log, this.metrics);
-    this.client = new MispClient(this.http, log, { pageSize: opts.pageSize, maxPages: opts.maxPages });
-    this.engine = new SyncEngine(this.state, this.client, filter, this.store, log, {
-      maxRemovalShare: opts.maxRemovalShare,
-      publishedOnly: opts.publishedOnly,
-      tagFilters: opts.tags.length > 0 || opts.excludeTags.length > 0,
-      warninglists: opts.warninglists,
-      overlapSeconds: opts.overlap,
-      agentVersion: AGENT_VERSION,
-      decay: opts.decay,
-    });
+    const parts = syncParts(opts, apiKey, this.state, log, this.metrics);
+    this.http = parts.http;
+    this.client = parts.client;
+    this.store = parts.store;
+    this.engine = parts.engine;
   }
 
   private async loadSnapshot(): Promise<void> {

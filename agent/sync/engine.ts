@@ -241,19 +241,27 @@ export class SyncEngine {
     return resync;
   }
 
-  /** Lists the events' attributes again: MISP's list is authoritative, what it lacks is removed. */
-  private async resyncEvents(ids: readonly string[], p: Pass): Promise<void> {
+  /**
+   * Lists the events' attributes again: MISP's list is authoritative, what it lacks is removed.
+   * Returns the uuids MISP listed (each one considered).
+   */
+  private async resyncEvents(ids: readonly string[], p: Pass): Promise<Set<string>> {
+    const listed = new Set<string>();
     for (const id of ids) {
       const pass = this.state.newPass();
       p.pass = pass;
       for await (const page of this.client.attributePages({ ...this.filter.searchBody(p.now), eventid: id })) {
         await this.learnModels(page.attributes);
-        for (const a of page.attributes) this.consider(a, p);
+        for (const a of page.attributes) {
+          listed.add(a.uuid);
+          this.consider(a, p);
+        }
       }
       const ev = this.state.eventIndex(id);
       if (ev !== undefined) p.summary.attributes.removed += this.state.sweepEvent(ev, pass, p.dirty);
       p.summary.events_resynced++;
     }
+    return listed;
   }
 
   /** Writes the pass's changed keys to the loaded servers (and the meta key when something changed). */
@@ -293,10 +301,13 @@ export class SyncEngine {
         if (ev !== undefined) p.summary.attributes.removed += this.state.sweepEvent(ev, 0, p.dirty);
       }
     }
-    await this.resyncEvents([...resync], p);
+    // An attribute announced in an event listed again here was just read with it (a new event
+    // published at once announces every attribute and the publication): not read twice.
+    const listed = await this.resyncEvents([...resync], p);
     for (const uuid of batch.deleted) if (this.state.remove(uuid, p.dirty)) p.summary.attributes.removed++;
-    for (let i = 0; i < batch.attributes.length; i += UUIDS_PER_REQUEST) {
-      const uuids = batch.attributes.slice(i, i + UUIDS_PER_REQUEST);
+    const announced = batch.attributes.filter((uuid) => !listed.has(uuid));
+    for (let i = 0; i < announced.length; i += UUIDS_PER_REQUEST) {
+      const uuids = announced.slice(i, i + UUIDS_PER_REQUEST);
       const seen = new Set<string>();
       for await (const page of this.client.attributePages(this.filter.uuidsBody(uuids))) {
         await this.learnModels(page.attributes);
