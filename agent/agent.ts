@@ -355,13 +355,14 @@ export class Agent {
     const mode = full ? 'full' : 'incremental';
     const started = Date.now();
     this.client.deadlineMs = started + this.opts.cycleTimeout * 1000;
+    let result: 'ok' | 'error' = 'error';
     try {
       const s = full ? await this.engine.fullSync() : await this.engine.incrementalSync();
       this.hasData = true;
       this.lastError = null;
       if (full) this.lastFullMs = started;
       this.recordSummary(s);
-      this.metrics.inc('sync_cycles_total', { mode, result: 'ok' });
+      result = 'ok';
       const changed = s.attributes.added + s.attributes.changed + s.attributes.removed > 0;
       if (changed) this.snapshotDirty = true;
       const { mode: _m, ...fields } = s;
@@ -383,6 +384,7 @@ export class Agent {
       }
       if (this.snapshotDirty && (full || Date.now() - this.lastSnapshotMs >= this.opts.snapshotInterval * 1000)) await this.saveSnapshot();
     } catch (err) {
+      result = 'error';
       const e = asAgentError(err);
       this.lastError = e;
       // The listing itself went through: the next full resync comes at its usual time, not at
@@ -392,12 +394,16 @@ export class Agent {
         this.hasData = true;
         this.metrics.inc('mass_removals_refused_total');
       }
-      this.metrics.inc('sync_cycles_total', { mode, result: 'error' });
       this.log.error(`${mode} sync failed: ${e.message}; keeping the last known-good set in memcached`, { code: e.code, mode });
     }
-    if (this.hasData) await this.store.reloadWhereNeeded(this.state, this.engine.metaValue(), this.reloadSource());
-    this.nextExpiryS = this.engine.nextExpiry();
-    this.updateGauges();
+    try {
+      if (this.hasData) await this.store.reloadWhereNeeded(this.state, this.engine.metaValue(), this.reloadSource());
+      this.nextExpiryS = this.engine.nextExpiry();
+      this.updateGauges();
+    } finally {
+      // Counted last: whoever waits for a cycle (a spec, a dashboard) then sees its gauges too.
+      this.metrics.inc('sync_cycles_total', { mode, result });
+    }
   }
 
   async close(): Promise<void> {
