@@ -218,18 +218,18 @@ export function isDottedQuad(text: string): boolean {
 
 // The text of a /len network of a dotted-quad address is the address's text up to the last octet
 // the prefix keeps whole ("10.1.2."), then a tail: the octet the prefix cuts, masked, the cleared
-// octets and "/len" ("128/25"). Tails are tables built once per prefix length (for a cut octet,
-// one string per octet value), so a network costs a table lookup and one concatenation.
-const WHOLE_TAILS: readonly string[] = Array.from({ length: 33 }, (_, len) => `${Array(4 - (len >> 3)).fill('0').join('.')}/${len}`);
-const CUT_TAILS: (readonly string[] | undefined)[] = [];
+// octets and "/len" ("128/25"). Tails are tables built once per prefix length (one string per
+// value of the cut octet; a length keeping whole octets only, 8, 16 or 24, masks it to 0, so its
+// entries are all "0.../len"), so a network costs a table lookup and one concatenation.
+const TAILS: (readonly string[] | undefined)[] = [];
 
-function cutTails(len: number): readonly string[] {
-  let tails = CUT_TAILS[len];
+function tailsOf(len: number): readonly string[] {
+  let tails = TAILS[len];
   if (!tails) {
     const mask = (0xff << (8 - (len & 7))) & 0xff;
     const cleared = '.0'.repeat(3 - (len >> 3));
     tails = Array.from({ length: 256 }, (_, v) => `${v & mask}${cleared}/${len}`);
-    CUT_TAILS[len] = tails;
+    TAILS[len] = tails;
   }
   return tails;
 }
@@ -248,9 +248,7 @@ interface V4Cuts {
 function v4CutsOf(lengths: readonly number[]): V4Cuts {
   const groups: (readonly string[])[][] = [[], [], [], []];
   for (const len of lengths) {
-    if (len < 0 || len >= 32) continue;
-    // A length keeping whole octets only (8, 16, 24) has one tail whatever the octet's value.
-    groups[len >> 3]!.push((len & 7) === 0 ? new Array<string>(256).fill(WHOLE_TAILS[len]!) : CUT_TAILS[len] ?? cutTails(len));
+    if (len >= 0 && len < 32) groups[len >> 3]!.push(tailsOf(len));
   }
   return { lengths, groups };
 }
