@@ -243,17 +243,16 @@ export class SyncEngine {
 
   /**
    * Lists the events' attributes again: MISP's list is authoritative, what it lacks is removed.
-   * Returns the uuids MISP listed (each one considered).
+   * The uuids MISP listed (each one considered) go to `listed` when given.
    */
-  private async resyncEvents(ids: readonly string[], p: Pass): Promise<Set<string>> {
-    const listed = new Set<string>();
+  private async resyncEvents(ids: readonly string[], p: Pass, listed?: Set<string>): Promise<void> {
     for (const id of ids) {
       const pass = this.state.newPass();
       p.pass = pass;
       for await (const page of this.client.attributePages({ ...this.filter.searchBody(p.now), eventid: id })) {
         await this.learnModels(page.attributes);
         for (const a of page.attributes) {
-          listed.add(a.uuid);
+          listed?.add(a.uuid);
           this.consider(a, p);
         }
       }
@@ -261,7 +260,6 @@ export class SyncEngine {
       if (ev !== undefined) p.summary.attributes.removed += this.state.sweepEvent(ev, pass, p.dirty);
       p.summary.events_resynced++;
     }
-    return listed;
   }
 
   /** Writes the pass's changed keys to the loaded servers (and the meta key when something changed). */
@@ -303,7 +301,8 @@ export class SyncEngine {
     }
     // An attribute announced in an event listed again here was just read with it (a new event
     // published at once announces every attribute and the publication): not read twice.
-    const listed = await this.resyncEvents([...resync], p);
+    const listed = new Set<string>();
+    await this.resyncEvents([...resync], p, listed);
     for (const uuid of batch.deleted) if (this.state.remove(uuid, p.dirty)) p.summary.attributes.removed++;
     const announced = batch.attributes.filter((uuid) => !listed.has(uuid));
     for (let i = 0; i < announced.length; i += UUIDS_PER_REQUEST) {
