@@ -76,7 +76,7 @@ public final class ValueMemory {
         this.current = new AtomicReference<>(new Generation(NEVER, null, null));
     }
 
-    private Store newCache() {
+    private Store newStore() {
         return size <= 0 ? null : new Store(size);
     }
 
@@ -151,7 +151,7 @@ public final class ValueMemory {
         if (seen.isFor(meta) && Objects.equals(seen.plan, plan)) {
             return seen;
         }
-        Store keep = Objects.equals(seen.plan, plan) ? seen.keys : newCache();
+        Store keep = Objects.equals(seen.plan, plan) ? seen.keys : newStore();
         Generation next = new Generation(meta, plan, keep);
         return current.compareAndSet(seen, next) ? next : null;
     }
