@@ -9,6 +9,7 @@
 // sync at once. With --decay or --max-age, the loop also wakes at the next expiry and removes
 // what expired. One loop does all of it, one thing at a time, so the index and memcached only
 // ever see one writer.
+import { INDICATOR_KINDS } from '../plugin/core/ioc/index.js';
 import { MispClient } from './misp/client.js';
 import { AttributeFilter } from './misp/filters.js';
 import { MispHttp } from './misp/http.js';
@@ -16,7 +17,7 @@ import { ZmqFeed, type GapReason } from './misp/zmq-feed.js';
 import { AgentError, asAgentError, ErrorCodes } from './ops/errors.js';
 import type { Logger } from './ops/logger.js';
 import { declareAgentMetrics, Metrics } from './ops/metrics.js';
-import { checkRunOptions, type AgentOptions } from './ops/options.js';
+import { checkRunOptions, securityWarnings, type AgentOptions } from './ops/options.js';
 import { startOpsServer, type Health } from './ops/http-server.js';
 import { AGENT_VERSION } from './ops/version.js';
 import { estimateBytes, MemcachedStore } from './store/memcached-writer.js';
@@ -103,8 +104,8 @@ export class Agent {
 
   constructor(private readonly opts: AgentOptions, apiKey: string, private readonly log: Logger) {
     checkRunOptions(opts);
-    declareAgentMetrics(this.metrics);
-    this.metrics.set('up', 1);
+    for (const w of securityWarnings(opts)) log.warn(w.message, { code: w.code });
+    declareAgentMetrics(this.metrics, { version: AGENT_VERSION, servers: opts.memcached, kinds: INDICATOR_KINDS, zmq: opts.zmq !== undefined });
     const parts = syncParts(opts, apiKey, this.state, log, this.metrics);
     this.http = parts.http;
     this.client = parts.client;
@@ -158,7 +159,8 @@ export class Agent {
   }
 
   private recordSummary(s: CycleSummary): void {
-    this.metrics.set('sync_duration_seconds', s.duration_ms / 1000, { mode: s.mode });
+    this.metrics.observe('sync_duration_seconds', s.duration_ms / 1000, { mode: s.mode });
+    this.metrics.set('sync_last_duration_seconds', s.duration_ms / 1000, { mode: s.mode });
     for (const [reason, n] of Object.entries(s.skipped)) this.metrics.inc('skipped_values_total', { reason }, n);
     if (s.invalid_values > 0) this.metrics.inc('skipped_values_total', { reason: 'invalid_part' }, s.invalid_values);
   }
@@ -222,6 +224,7 @@ export class Agent {
 
   async run(): Promise<void> {
     if (this.opts.metricsListen) {
+      this.metrics.withProcessMetrics();
       const { server, address } = await startOpsServer(this.opts.metricsListen, this.metrics, () => this.health(), this.log.redactor);
       this.opsServer = server;
       this.log.info(`metrics and health on http://${address}/metrics and /healthz`, { listen: address });

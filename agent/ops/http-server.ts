@@ -17,14 +17,21 @@ export async function startOpsServer(
   health: () => Health,
   redactor: Redactor,
 ): Promise<{ server: Server; address: string }> {
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
     if (path === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(redactor.redact(metrics.render()));
+      let text: string;
+      try {
+        text = await metrics.render();
+      } catch (err) {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${redactor.redact((err as Error).message)}\n`);
+        return;
+      }
+      res.writeHead(200, { 'content-type': metrics.contentType }).end(redactor.redact(text));
     } else if (path === '/healthz') {
       const h = health();
       res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' }).end(redactor.redact(JSON.stringify(h)) + '\n');

@@ -2,10 +2,30 @@
 // and log shippers parse them without patterns. Every line passes through the redactor, which
 // removes the API key, and any piece of it, wherever it could have slipped in (an error message
 // from a library, a URL, a body a server reflected).
+//
+// When stderr is the journal (systemd sets JOURNAL_STREAM to its device and inode), each line
+// starts with a syslog priority, `<3>` to `<7>`: journald files the line at that priority
+// (SyslogLevelPrefix=, on by default) and strips the prefix, so `journalctl -p warning` shows the
+// agent's warnings and errors, and the stored message is still the bare JSON.
+import { fstatSync } from 'node:fs';
 import { Redactor } from './redact.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+/** syslog(3) priorities: LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR. */
+const SYSLOG: Record<Level, string> = { debug: '<7>', info: '<6>', warn: '<4>', error: '<3>' };
+
+/** True when file descriptor fd is the stream JOURNAL_STREAM ("<device>:<inode>") names. */
+export function isJournalStream(env: NodeJS.ProcessEnv = process.env, fd = 2): boolean {
+  const m = /^(\d+):(\d+)$/.exec(env.JOURNAL_STREAM ?? '');
+  if (!m) return false;
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    return st.dev === BigInt(m[1]!) && st.ino === BigInt(m[2]!);
+  } catch {
+    return false;
+  }
+}
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -22,9 +42,11 @@ export function isLevel(x: string): x is Level {
   return x in RANK;
 }
 
-export function createLogger(opts: { level?: Level; write?: (line: string) => void } = {}): Logger {
+export function createLogger(opts: { level?: Level; write?: (line: string) => void; syslogPrefix?: boolean } = {}): Logger {
   const min = RANK[opts.level ?? 'info'];
   const write = opts.write ?? ((line: string) => process.stderr.write(line));
+  // Only for stderr itself: a given writer gets the bare lines unless asked.
+  const prefix = opts.syslogPrefix ?? (opts.write === undefined && isJournalStream());
   const redactor = new Redactor();
   const emit = (level: Level, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[level] < min) return;
@@ -36,7 +58,7 @@ export function createLogger(opts: { level?: Level; write?: (line: string) => vo
     } catch {
       line = JSON.stringify({ time: record.time, level, msg });
     }
-    write(redactor.redact(line) + '\n');
+    write((prefix ? SYSLOG[level] : '') + redactor.redact(line) + '\n');
   };
   return {
     debug: (m, f) => emit('debug', m, f),

@@ -1,97 +1,173 @@
-// A small Prometheus registry: counters and gauges with labels, rendered in the text exposition
-// format. The agent exposes few series, so a dependency would cost more than it saves.
+// The agent's Prometheus metrics, on prom-client: the exposition format, histograms and the
+// process and Node.js runtime metrics come from a well-kept library instead of hand-written code.
+// Every family is declared once here with its labels, and every series the agent can know in
+// advance (each mode and result, each memcached server, each MISP error code) starts at zero: an
+// alert on `increase(x[1h]) > 0` then fires on the first occurrence, not only on the second.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ErrorCodes } from './errors.js';
 
 type Labels = Record<string, string>;
 
-interface Family {
-  help: string;
-  type: 'counter' | 'gauge';
-  series: Map<string, { labels: Labels; value: number }>;
-}
-
 const PREFIX = 'misp_enrich_agent_';
 
-function labelKey(labels: Labels): string {
-  return Object.keys(labels)
-    .sort()
-    .map((k) => `${k}="${labels[k]!.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
-    .join(',');
+interface Declared {
+  type: 'counter' | 'gauge' | 'histogram';
+  help: string;
+  labels?: readonly string[];
+  buckets?: readonly number[];
 }
+
+/** Seconds: a live update takes milliseconds, a full sync of a million attributes minutes. */
+const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+/** Every family the agent exposes (without the misp_enrich_agent_ prefix). */
+export const AGENT_METRICS = {
+  up: { type: 'gauge', help: 'Always 1 while the agent runs' },
+  build_info: { type: 'gauge', help: 'Always 1; the labels say which agent and Node.js run', labels: ['version', 'node_version'] },
+  last_success_timestamp_seconds: { type: 'gauge', help: 'Unix time of the last successful sync with MISP' },
+  last_full_sync_timestamp_seconds: { type: 'gauge', help: 'Unix time of the last successful full sync' },
+  sync_duration_seconds: { type: 'histogram', help: 'Duration of sync cycles, by mode', labels: ['mode'], buckets: DURATION_BUCKETS },
+  sync_last_duration_seconds: { type: 'gauge', help: 'Duration of the last sync cycle, by mode', labels: ['mode'] },
+  sync_cycles_total: { type: 'counter', help: 'Sync cycles by mode (full, incremental) and result (ok, error)', labels: ['mode', 'result'] },
+  indicators: { type: 'gauge', help: 'Indicator keys held, by indicator kind', labels: ['kind'] },
+  attributes: { type: 'gauge', help: 'MISP attributes held' },
+  skipped_values_total: { type: 'counter', help: 'Attribute values not stored, by reason', labels: ['reason'] },
+  misp_errors_total: { type: 'counter', help: 'Failed MISP requests (each attempt, retries included), by error code', labels: ['code'] },
+  misp_requests_total: { type: 'counter', help: 'MISP HTTP requests sent' },
+  memcached_errors_total: { type: 'counter', help: 'Failed memcached operations, by server', labels: ['server'] },
+  memcached_writes_total: { type: 'counter', help: 'Keys written or deleted, by server', labels: ['server'] },
+  memcached_reloads_total: { type: 'counter', help: 'Full reloads of a memcached server (empty or restarted), by server and source', labels: ['server', 'source'] },
+  memcached_evictions: { type: 'gauge', help: 'Evictions reported by memcached stats, by server', labels: ['server'] },
+  memcached_limit_bytes: { type: 'gauge', help: 'limit_maxbytes reported by memcached stats, by server', labels: ['server'] },
+  memcached_up: { type: 'gauge', help: '1 when the server answered the last check, by server', labels: ['server'] },
+  stored_bytes_estimate: { type: 'gauge', help: 'Estimated memcached memory needed for the set' },
+  snapshot_writes_total: { type: 'counter', help: 'Snapshot files written' },
+  mass_removals_refused_total: { type: 'counter', help: 'Full resyncs that would have removed more than --max-removal-share of the set, and removed nothing' },
+  expired_total: { type: 'counter', help: 'Attributes removed at their expiry (decay threshold or --max-age)' },
+  zmq_messages_total: { type: 'counter', help: 'ZeroMQ messages received, by topic and result (applied, heartbeat, ignored, malformed)', labels: ['topic', 'result'] },
+  zmq_connected: { type: 'gauge', help: '1 while the ZeroMQ feed is connected' },
+  zmq_gaps_total: { type: 'counter', help: 'Moments the ZeroMQ feed may have missed messages (reconnect, silence, heartbeat), each followed by an incremental sync', labels: ['reason'] },
+  live_updates_total: { type: 'counter', help: 'Batches of ZeroMQ changes applied, by result', labels: ['result'] },
+} as const satisfies Record<string, Declared>;
+
+export type MetricName = keyof typeof AGENT_METRICS;
+
+type Family = Counter<string> | Gauge<string> | Histogram<string>;
 
 export class Metrics {
-  private readonly families = new Map<string, Family>();
+  readonly registry = new Registry();
+  private readonly families = new Map<string, { type: Declared['type']; metric: Family }>();
+  private processMetrics = false;
+  /** The label sets each replace()d gauge ever had, to be set to 0 when they are not given. */
+  private readonly replaced = new Map<string, Map<string, Labels>>();
 
-  private family(name: string, type: Family['type'], help: string): Family {
-    let f = this.families.get(name);
-    if (!f) {
-      f = { help, type, series: new Map() };
-      this.families.set(name, f);
+  constructor(declared: Record<string, Declared> = AGENT_METRICS) {
+    for (const [name, d] of Object.entries(declared)) {
+      const common = { name: PREFIX + name, help: d.help, labelNames: [...(d.labels ?? [])], registers: [this.registry] };
+      const metric =
+        d.type === 'counter' ? new Counter(common) : d.type === 'gauge' ? new Gauge(common) : new Histogram({ ...common, buckets: [...(d.buckets ?? DURATION_BUCKETS)] });
+      this.families.set(name, { type: d.type, metric });
     }
-    return f;
   }
 
-  declare(name: string, type: Family['type'], help: string): void {
-    this.family(name, type, help);
+  private family<T extends Family>(name: string, type: Declared['type']): T {
+    const f = this.families.get(name);
+    // A name nobody declared is a bug in the agent, not an operating condition.
+    if (!f || f.type !== type) throw new Error(`metric ${name} is not a declared ${type}`);
+    return f.metric as T;
   }
 
-  inc(name: string, labels: Labels = {}, by = 1): void {
-    const f = this.family(name, 'counter', name);
-    const key = labelKey(labels);
-    const s = f.series.get(key);
-    if (s) s.value += by;
-    else f.series.set(key, { labels, value: by });
+  inc(name: MetricName, labels: Labels = {}, by = 1): void {
+    this.family<Counter<string>>(name, 'counter').inc(labels, by);
   }
 
-  set(name: string, value: number, labels: Labels = {}): void {
-    const f = this.family(name, 'gauge', name);
-    f.series.set(labelKey(labels), { labels, value });
+  set(name: MetricName, value: number, labels: Labels = {}): void {
+    this.family<Gauge<string>>(name, 'gauge').set(labels, Number.isFinite(value) ? value : 0);
   }
 
-  /** Replaces every series of a gauge (e.g. indicators per kind, where kinds can vanish). */
-  replace(name: string, values: Iterable<[Labels, number]>): void {
-    const f = this.family(name, 'gauge', name);
-    f.series.clear();
-    for (const [labels, value] of values) f.series.set(labelKey(labels), { labels, value });
+  observe(name: MetricName, value: number, labels: Labels = {}): void {
+    this.family<Histogram<string>>(name, 'histogram').observe(labels, value);
   }
 
-  get(name: string, labels: Labels = {}): number | undefined {
-    return this.families.get(name)?.series.get(labelKey(labels))?.value;
-  }
-
-  render(): string {
-    const out: string[] = [];
-    for (const [name, f] of this.families) {
-      const full = PREFIX + name;
-      out.push(`# HELP ${full} ${f.help}`, `# TYPE ${full} ${f.type}`);
-      for (const [key, s] of f.series) out.push(`${full}${key ? `{${key}}` : ''} ${Number.isFinite(s.value) ? s.value : 0}`);
+  /**
+   * Replaces the series of a gauge (e.g. indicators per kind): the given ones take their value,
+   * and every series not given drops to 0 rather than vanishing, so an alert on it still sees it.
+   */
+  replace(name: MetricName, values: Iterable<[Labels, number]>): void {
+    const g = this.family<Gauge<string>>(name, 'gauge');
+    const seen = this.replaced.get(name) ?? new Map<string, Labels>();
+    this.replaced.set(name, seen);
+    const given = new Map<string, [Labels, number]>();
+    for (const [labels, value] of values) given.set(JSON.stringify(labels), [labels, value]);
+    for (const [key, labels] of seen) if (!given.has(key)) g.set(labels, 0);
+    for (const [key, [labels, value]] of given) {
+      seen.set(key, labels);
+      g.set(labels, value);
     }
-    return out.join('\n') + '\n';
+  }
+
+  /** Starts every listed series of a counter or gauge at 0 (label values known in advance). */
+  zero(name: MetricName, labelSets: readonly Labels[]): void {
+    const f = this.families.get(name);
+    if (!f) throw new Error(`metric ${name} is not declared`);
+    for (const labels of labelSets) {
+      if (f.type === 'counter') (f.metric as Counter<string>).inc(labels, 0);
+      else if (f.type === 'gauge') {
+        (f.metric as Gauge<string>).set(labels, 0);
+        const seen = this.replaced.get(name) ?? new Map<string, Labels>();
+        this.replaced.set(name, seen);
+        seen.set(JSON.stringify(labels), labels);
+      }
+      else (f.metric as Histogram<string>).zero(labels);
+    }
+  }
+
+  /** The process and Node.js runtime metrics (CPU, memory, file descriptors, event-loop lag, GC). */
+  withProcessMetrics(): void {
+    if (this.processMetrics) return;
+    this.processMetrics = true;
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The Prometheus text exposition of every family. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
   }
 }
 
-export function declareAgentMetrics(m: Metrics): void {
-  m.declare('up', 'gauge', 'Always 1 while the agent runs');
-  m.declare('last_success_timestamp_seconds', 'gauge', 'Unix time of the last successful sync with MISP');
-  m.declare('last_full_sync_timestamp_seconds', 'gauge', 'Unix time of the last successful full sync');
-  m.declare('sync_duration_seconds', 'gauge', 'Duration of the last sync cycle, by mode');
-  m.declare('sync_cycles_total', 'counter', 'Sync cycles by mode (full, incremental) and result (ok, error)');
-  m.declare('indicators', 'gauge', 'Indicator keys held, by indicator kind');
-  m.declare('attributes', 'gauge', 'MISP attributes held');
-  m.declare('skipped_values_total', 'counter', 'Attribute values not stored, by reason');
-  m.declare('misp_errors_total', 'counter', 'Failed MISP requests (after retries count once each attempt), by error code');
-  m.declare('misp_requests_total', 'counter', 'MISP HTTP requests sent');
-  m.declare('memcached_errors_total', 'counter', 'Failed memcached operations, by server');
-  m.declare('memcached_writes_total', 'counter', 'Keys written or deleted, by server');
-  m.declare('memcached_reloads_total', 'counter', 'Full reloads of a memcached server (empty or restarted), by server and source');
-  m.declare('memcached_evictions', 'gauge', 'Evictions reported by memcached stats, by server');
-  m.declare('memcached_limit_bytes', 'gauge', 'limit_maxbytes reported by memcached stats, by server');
-  m.declare('memcached_up', 'gauge', '1 when the server answered the last check, by server');
-  m.declare('stored_bytes_estimate', 'gauge', 'Estimated memcached memory needed for the set');
-  m.declare('snapshot_writes_total', 'counter', 'Snapshot files written');
-  m.declare('mass_removals_refused_total', 'counter', 'Full resyncs that would have removed more than --max-removal-share of the set, and removed nothing');
-  m.declare('expired_total', 'counter', 'Attributes removed at their expiry (decay threshold or --max-age)');
-  m.declare('zmq_messages_total', 'counter', 'ZeroMQ messages received, by topic and result (applied, heartbeat, ignored, malformed)');
-  m.declare('zmq_connected', 'gauge', '1 while the ZeroMQ feed is connected');
-  m.declare('zmq_gaps_total', 'counter', 'Moments the ZeroMQ feed may have missed messages (reconnect, silence, heartbeat), each followed by an incremental sync');
-  m.declare('live_updates_total', 'counter', 'Batches of ZeroMQ changes applied, by result');
+/** Every combination of the given label values. */
+function product(dims: Record<string, readonly string[]>): Labels[] {
+  let out: Labels[] = [{}];
+  for (const [k, values] of Object.entries(dims)) out = out.flatMap((l) => values.map((v) => ({ ...l, [k]: v })));
+  return out;
+}
+
+/** What the agent knows before its first cycle, for the series that start at zero. */
+export interface KnownSeries {
+  version: string;
+  servers: readonly string[];
+  kinds: readonly string[];
+  zmq: boolean;
+}
+
+export function declareAgentMetrics(m: Metrics, known: KnownSeries): void {
+  m.set('up', 1);
+  m.set('build_info', 1, { version: known.version, node_version: process.versions.node });
+  m.zero('sync_cycles_total', product({ mode: ['full', 'incremental'], result: ['ok', 'error'] }));
+  m.zero('sync_duration_seconds', product({ mode: ['full', 'incremental'] }));
+  m.zero('misp_errors_total', Object.values(ErrorCodes).filter((c) => c.startsWith('MISP_ENRICH_AGENT_MISP_') || c === ErrorCodes.SYNC_TIMEOUT).map((code) => ({ code })));
+  const servers = known.servers.map((server) => ({ server }));
+  m.zero('memcached_errors_total', servers);
+  m.zero('memcached_writes_total', servers);
+  m.zero('memcached_up', servers);
+  m.zero('memcached_reloads_total', product({ server: known.servers, source: ['memory', 'snapshot'] }));
+  m.zero('indicators', known.kinds.map((kind) => ({ kind })));
+  if (known.zmq) {
+    m.zero('zmq_gaps_total', product({ reason: ['reconnect', 'silence', 'heartbeat'] }));
+    m.zero('live_updates_total', product({ result: ['ok', 'error'] }));
+  }
 }

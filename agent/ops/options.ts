@@ -2,10 +2,10 @@
 // (MISP_ENRICH_<NAME>) and a key in the JSON config file (camelCase). Precedence: flag, then
 // environment, then file, then default. The API key is deliberately not an option: it comes from
 // MISP_API_KEY or the file named by --api-key-file, so it never shows up in argv or `ps`.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SUPPORTED_MISP_TYPES } from '../../plugin/core/ioc/index.js';
-import { AgentError, ErrorCodes } from './errors.js';
+import { AgentError, ErrorCodes, type ErrorCode } from './errors.js';
 import { isLevel, type Level } from './logger.js';
 
 type Kind = 'string' | 'boolean' | 'seconds' | 'int' | 'list' | 'fraction';
@@ -345,6 +345,35 @@ export function readApiKey(opts: AgentOptions, env: NodeJS.ProcessEnv): string {
   }
   if (/[\r\n]/.test(key)) throw new AgentError(ErrorCodes.API_KEY, 'the MISP API key must be a single line');
   return key;
+}
+
+/** A host name or address that never leaves the machine. */
+function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * What is allowed but exposes the API key, said once at start: an http:// MISP off this machine
+ * (the key crosses the network in clear) and a key file that other users can read.
+ */
+export function securityWarnings(opts: AgentOptions): { code: ErrorCode; message: string }[] {
+  const out: { code: ErrorCode; message: string }[] = [];
+  const url = new URL(opts.mispUrl);
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    out.push({ code: ErrorCodes.PLAIN_HTTP, message: `--misp-url ${url.protocol}//${url.host} is plain HTTP: the API key and every indicator cross the network in clear; use https://` });
+  }
+  if (opts.apiKeyFile) {
+    try {
+      const mode = statSync(opts.apiKeyFile).mode;
+      if ((mode & 0o007) !== 0) {
+        out.push({ code: ErrorCodes.KEY_FILE_MODE, message: `--api-key-file ${opts.apiKeyFile} is readable by every user (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): chmod o-rwx it (e.g. 0640, group of the agent's user)` });
+      }
+    } catch {
+      // readApiKey has already said why an unreadable file cannot be used.
+    }
+  }
+  return out;
 }
 
 export function helpText(): string {

@@ -27,7 +27,7 @@ describe('the sync engine applying a live batch', () => {
   beforeAll(async () => {
     const { options } = parseOptions(['--misp-url', world.sim.url, '--memcached', world.mc.address], {});
     const metrics = new Metrics();
-    declareAgentMetrics(metrics);
+    declareAgentMetrics(metrics, { version: 'spec', servers: [world.mc.address], kinds: [], zmq: false });
     parts = syncParts(options, API_KEY, new IndicatorState(), createLogger({ write: () => {} }), metrics);
     await parts.store.checkAll();
     await parts.engine.fullSync();

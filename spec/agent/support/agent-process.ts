@@ -56,7 +56,7 @@ export class AgentProc extends Proc {
     for (const line of (await this.metricsText()).split('\n')) {
       if (!line || line.startsWith('#')) continue;
       const sp = line.lastIndexOf(' ');
-      m.set(line.slice(0, sp), Number(line.slice(sp + 1)));
+      m.set(seriesKey(line.slice(0, sp)), Number(line.slice(sp + 1)));
     }
     return m;
   }
@@ -102,4 +102,12 @@ export class AgentProc extends Proc {
       }
     });
   }
+}
+
+/** `name{b="2",a="1"}` as `name{a="1",b="2"}`: prom-client keeps labels in the order they were given. */
+function seriesKey(series: string): string {
+  const brace = series.indexOf('{');
+  if (brace < 0) return series;
+  const labels = [...series.slice(brace + 1, -1).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => `${m[1]}="${m[2]}"`);
+  return `${series.slice(0, brace)}{${labels.sort().join(',')}}`;
 }
