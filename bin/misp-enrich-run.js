@@ -5,11 +5,13 @@
 //
 //   misp-enrich-run --settings FILE --input FILE|- --output FILE|- [--workers N] [--batch-size N]
 //                   [--report FILE] [--log-level LEVEL]
+//   misp-enrich-run --schema [--output FILE|-]      the filter's options: name, type, required, default
+//   misp-enrich-run --help | --version
 //
 // Environment: JAVA_HOME (tried first), MISP_ENRICH_JAVA_OPTS (extra JVM options, e.g. the JIT
 // flags in docs/index.asciidoc), MISP_ENRICH_PLUGIN_JAR and MISP_ENRICH_HARNESS_JAR (jar paths).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -60,7 +62,38 @@ function jvmFlags(major) {
   return flags;
 }
 
+export const USAGE = `usage: misp-enrich-run --settings FILE --input FILE|- --output FILE|- [options]
+       misp-enrich-run --schema [--output FILE|-]
+       misp-enrich-run --help | --version
+
+Runs NDJSON events through the misp_enrich plugin jar on N pipeline workers, in order, as a
+Logstash pipeline with only this filter would (\`-\` reads stdin or writes stdout).
+
+  --settings FILE     the filter's options, as a JSON object under their Logstash names
+  --input FILE|-      events, one JSON object per line
+  --output FILE|-     the enriched events, in input order
+  --workers N         pipeline workers (default 1)
+  --batch-size N      events per batch (default 125, Logstash's pipeline.batch.size)
+  --report FILE       a JSON report: events, batches, timings, the filter's metrics
+  --log-level LEVEL   the plugin's log level (default info)
+  --schema            print the filter's options as JSON: name, type, required, default
+  --help, -h          this text
+  --version           the version of misp-enrich
+
+Environment: JAVA_HOME (a JDK 21 or newer; else the newest under /usr/lib/jvm),
+MISP_ENRICH_JAVA_OPTS (extra JVM options), MISP_ENRICH_PLUGIN_JAR, MISP_ENRICH_HARNESS_JAR.
+`;
+
 function main() {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write(`${version}\n`);
+    process.exit(0);
+  }
   const found = findJava();
   if (!found) {
     process.stderr.write(`misp-enrich-run: no JDK ${MIN_JAVA} or newer found (set JAVA_HOME)\n`);
@@ -76,10 +109,23 @@ function main() {
       process.exit(2);
     }
   }
-  const args = [...jvmFlags(found.major), '-jar', harnessJar, '--plugin-jar', pluginJar, ...process.argv.slice(2)];
+  const args = [...jvmFlags(found.major), '-jar', harnessJar, '--plugin-jar', pluginJar, ...argv];
   const child = spawn(found.java, args, { stdio: 'inherit' });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
+/**
+ * Run as a program, not imported: argv[1] is this file, perhaps through a symlink (npm link,
+ * node_modules/.bin, /usr/local/bin), while import.meta.url is always the resolved path.
+ */
+function invokedDirectly() {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) main();

@@ -111,6 +111,30 @@ public final class HarnessMain {
         System.setProperty("org.apache.logging.log4j.simplelog.StatusLogger.level", "OFF");
     }
 
+    /**
+     * One option as configSchema() declares it, under Logstash's names for its value types (those
+     * of the docs' "Input type" column); a password's default is never printed.
+     */
+    static Map<String, Object> describeOption(PluginConfigSpec<?> s) {
+        Class<?> t = s.type();
+        String type = t == String.class ? "string"
+                : t == Long.class || t == Integer.class ? "number"
+                : t == Double.class || t == Float.class ? "number"
+                : t == Boolean.class ? "boolean"
+                : Map.class.isAssignableFrom(t) ? "hash"
+                : List.class.isAssignableFrom(t) ? "array"
+                : t.getSimpleName().equals("Password") ? "password"
+                : t == java.net.URI.class ? "uri"
+                : t.getSimpleName().toLowerCase(java.util.Locale.ROOT);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", s.name());
+        out.put("type", type);
+        out.put("required", s.required());
+        Object def = s.defaultValue();
+        out.put("default", "password".equals(type) || def == null ? null : def instanceof java.net.URI u ? u.toString() : def);
+        return out;
+    }
+
     private static int run(Map<String, String> args) throws IOException, StartupFailure {
         Path jar = Path.of(args.get("plugin-jar"));
         List<Path> jars = new ArrayList<>(List.of(jar));
@@ -141,12 +165,12 @@ public final class HarnessMain {
         HarnessContext context = new HarnessContext();
         Filter filter = start(loaded.type(), settings, context);
         if (args.containsKey("schema")) {
-            List<String> names = new ArrayList<>();
+            List<Map<String, Object>> options = new ArrayList<>();
             for (PluginConfigSpec<?> s : filter.configSchema()) {
-                names.add(s.name());
+                options.add(describeOption(s));
             }
             filter.close();
-            writeAll(args.getOrDefault("output", "-"), Ndjson.write(names) + "\n");
+            writeAll(args.getOrDefault("output", "-"), Ndjson.write(options) + "\n");
             return 0;
         }
 
