@@ -159,7 +159,9 @@ export function declareAgentMetrics(m: Metrics, known: KnownSeries): void {
   m.set('build_info', 1, { version: known.version, node_version: process.versions.node });
   m.zero('sync_cycles_total', product({ mode: ['full', 'incremental'], result: ['ok', 'error'] }));
   m.zero('sync_duration_seconds', product({ mode: ['full', 'incremental'] }));
-  m.zero('misp_errors_total', Object.values(ErrorCodes).filter((c) => c.startsWith('MISP_ENRICH_AGENT_MISP_') || c === ErrorCodes.SYNC_TIMEOUT).map((code) => ({ code })));
+  const mispCodes = [ErrorCodes.MISP_AUTH, ErrorCodes.MISP_HTTP, ErrorCodes.MISP_TIMEOUT, ErrorCodes.MISP_UNREACHABLE, ErrorCodes.MISP_TLS,
+    ErrorCodes.MISP_MALFORMED, ErrorCodes.MISP_TOO_LARGE];
+  m.zero('misp_errors_total', mispCodes.map((code) => ({ code })));
   const servers = known.servers.map((server) => ({ server }));
   m.zero('memcached_errors_total', servers);
   m.zero('memcached_writes_total', servers);

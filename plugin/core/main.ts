@@ -1,7 +1,7 @@
 // The bundle's entry: what a host can call. esbuild makes this module the global
 // `MispEnrichCore`. Only strings cross the boundary (see protocol.ts), so hosts need no
 // knowledge of JS objects beyond calling these functions.
-import { parseOptions, type EnricherConfig, type EnricherOptions } from './config/options.js';
+import { parseOptions, RETRO_KEYS_FIELD, type EnricherConfig, type EnricherOptions } from './config/options.js';
 import { BatchMatch } from './enrich/batch-match.js';
 import { LEGACY_MISS } from './enrich/legacy-output.js';
 import { valueKeys } from './enrich/value-keys.js';
@@ -42,6 +42,7 @@ function describe(config: EnricherConfig): EnricherInfo {
         ? { append: [], set: [[`${config.target}[hit]`, LEGACY_MISS]], tags: [], matched: false }
         : null,
     lookup_failed: { append: [], set: [], tags: [...config.tagOnFailure], matched: false },
+    retro_keys: config.retroKeys ? RETRO_KEYS_FIELD : null,
   };
 }
 
@@ -55,7 +56,7 @@ export function createEnricher(optionsJson: string): EnricherHandle {
   let pending: BatchMatch | null = null;
   return {
     describe: () => info,
-    keys: (json) => JSON.stringify(valueKeys(parseJson<KeysRequest>(json, 'the keys request'))),
+    keys: (json) => JSON.stringify(valueKeys(parseJson<KeysRequest>(json, 'the keys request'), config.retroKeys)),
     match(json) {
       pending = null;
       const batch = new BatchMatch(config, parseJson<MatchRequest>(json, 'the match request'));

@@ -35,6 +35,11 @@ export interface EnricherInfo {
   unmatched: EventEdit | null;
   /** Applied to every event that needed a lookup when no key-value server could answer. */
   lookup_failed: EventEdit;
+  /**
+   * With retro_keys: the field to set, on every event with a value that has hunt keys, to the
+   * union of its values' hunt keys (KeysResponse.hunt), in field order, each once. Null when off.
+   */
+  retro_keys: string | null;
 }
 
 export interface KeysRequest {
@@ -61,6 +66,11 @@ export interface KeysResponse {
    * which is counted as invalid.
    */
   keys: Partial<Record<Datatype, (string[] | null)[]>>;
+  /**
+   * With retro_keys only: hunt[datatype][i], the keys a retro-hunt finds values[datatype][i] by
+   * (ioc/hunt.ts), null or [] as in `keys`. They do not depend on the meta value or the plan.
+   */
+  hunt?: Partial<Record<Datatype, (string[] | null)[]>>;
 }
 
 /** One event with at least one value whose keys held something. */

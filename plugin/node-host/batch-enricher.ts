@@ -5,9 +5,9 @@
 // and a failure of either port becomes a tag, never an exception. Used by specs, tools and the
 // demo's checks; the spec host runs it with in-memory ports.
 import type { CoreModule, EnricherHandle } from './core-loader.js';
-import { applyEdit, getField } from './event-fields.js';
+import { applyEdit, getField, setField } from './event-fields.js';
 import type { ContextPort, KeyValuePort } from './ports.js';
-import { INVALID, NOTHING, ValueMemory } from './value-memory.js';
+import { INVALID, NOTHING, ValueMemory, type Remembered } from './value-memory.js';
 import type {
   EnricherInfo,
   EventEdit,
@@ -73,6 +73,8 @@ interface Occurrence {
   field: number;
   raw: string;
   keys: readonly string[] | undefined;
+  /** The value's hunt keys (retro_keys), null when off or none. */
+  hunt: readonly string[] | null;
 }
 
 export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
@@ -89,13 +91,16 @@ export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
       if (events.length === 0) return { matched: [], stats: null, keys: [], eventIds: [], coreCalls: 0 };
       const edits = new Map<number, EventEdit>();
       const calls = { n: 0 };
+      const huntKeys = new Map<number, string[]>();
       try {
-        const outcome = await enrichBatch(events, edits, calls);
+        const outcome = await enrichBatch(events, edits, calls, huntKeys);
         const matched: number[] = [];
         events.forEach((event, i) => {
           const edit = edits.get(i);
           if (edit) applyEdit(event, edit);
           if (edit?.matched) matched.push(i);
+          const hunt = huntKeys.get(i);
+          if (hunt && info.retro_keys) setField(event, info.retro_keys, hunt);
         });
         return { ...outcome, matched };
       } catch (err) {
@@ -115,6 +120,7 @@ export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
     events: Record<string, unknown>[],
     edits: Map<number, EventEdit>,
     calls: { n: number },
+    huntKeys: Map<number, string[]>,
   ): Promise<Omit<BatchOutcome, 'matched'>> {
     const metaNow = meta;
     const remembered = memory.isFor(metaNow);
@@ -131,13 +137,13 @@ export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
         return;
       }
       const datatype = info.fields[field]!.datatype;
-      const keys = remembered ? memory.get(datatype, raw) : undefined;
-      if (keys === undefined) {
+      const known = remembered ? memory.get(datatype, raw) : undefined;
+      if (known === undefined) {
         let byValue = pending.get(datatype);
         if (!byValue) pending.set(datatype, (byValue = new Map()));
         if (!byValue.has(raw)) byValue.set(raw, byValue.size);
       }
-      occurrences.push({ event, field, raw, keys });
+      occurrences.push({ event, field, raw, keys: known?.keys, hunt: known?.hunt ?? null });
     };
     events.forEach((event, i) => {
       info.fields.forEach((f, j) => {
@@ -169,17 +175,30 @@ export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
       }
       calls.n++;
       const response = JSON.parse(enricher.keys(JSON.stringify({ meta: metaNow, values }))) as KeysResponse;
-      const answer = (datatype: string, index: number): readonly string[] => {
+      const answer = (datatype: string, index: number): Remembered => {
         const k = (response.keys as Record<string, (string[] | null)[]>)[datatype]?.[index];
-        return k === null || k === undefined ? INVALID : k.length === 0 ? NOTHING : k;
+        const h = (response.hunt as Record<string, (string[] | null)[]> | undefined)?.[datatype]?.[index];
+        return { keys: k === null || k === undefined ? INVALID : k.length === 0 ? NOTHING : k, hunt: h && h.length > 0 ? h : null };
       };
       memory.moveTo(metaNow, response.plan);
       for (const [datatype, byValue] of pending) for (const [raw, i] of byValue) memory.put(datatype, raw, answer(datatype, i));
       for (const o of occurrences) {
         if (o.keys === undefined) {
           const datatype = info.fields[o.field]!.datatype;
-          o.keys = answer(datatype, pending.get(datatype)!.get(o.raw)!);
+          const a = answer(datatype, pending.get(datatype)!.get(o.raw)!);
+          o.keys = a.keys;
+          o.hunt = a.hunt;
         }
+      }
+    }
+
+    // retro_keys: each event's hunt keys, in field order, each once (EnricherInfo.retro_keys).
+    if (info.retro_keys) {
+      for (const o of occurrences) {
+        if (!o.hunt) continue;
+        let list = huntKeys.get(o.event);
+        if (!list) huntKeys.set(o.event, (list = []));
+        for (const k of o.hunt) if (!list.includes(k)) list.push(k);
       }
     }
 

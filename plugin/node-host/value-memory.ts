@@ -11,11 +11,17 @@ export const NOTHING: readonly string[] = Object.freeze([]);
 const MAX_VALUE_LENGTH = 8192;
 const NEVER = Symbol('never looked');
 
+/** What the core said of one value: its lookup keys and, with retro_keys, its hunt keys. */
+export interface Remembered {
+  keys: readonly string[];
+  hunt: readonly string[] | null;
+}
+
 export class ValueMemory {
   private meta: string | null | typeof NEVER = NEVER;
   private plan: string | null = null;
-  private young = new Map<string, readonly string[]>();
-  private old = new Map<string, readonly string[]>();
+  private young = new Map<string, Remembered>();
+  private old = new Map<string, Remembered>();
 
   constructor(private readonly size = 100_000) {}
 
@@ -24,7 +30,7 @@ export class ValueMemory {
     return this.meta !== NEVER && this.meta === meta;
   }
 
-  get(datatype: string, raw: string): readonly string[] | undefined {
+  get(datatype: string, raw: string): Remembered | undefined {
     const key = `${datatype}\u0000${raw}`;
     const found = this.young.get(key);
     if (found !== undefined) return found;
@@ -43,15 +49,15 @@ export class ValueMemory {
     this.plan = plan;
   }
 
-  put(datatype: string, raw: string, keys: readonly string[]): void {
-    if (this.size > 0 && raw.length <= MAX_VALUE_LENGTH) this.remember(`${datatype}\u0000${raw}`, keys);
+  put(datatype: string, raw: string, answer: Remembered): void {
+    if (this.size > 0 && raw.length <= MAX_VALUE_LENGTH) this.remember(`${datatype}\u0000${raw}`, answer);
   }
 
-  private remember(key: string, keys: readonly string[]): void {
+  private remember(key: string, answer: Remembered): void {
     if (this.young.size >= Math.ceil(this.size / 2)) {
       this.old = this.young;
       this.young = new Map();
     }
-    this.young.set(key, keys);
+    this.young.set(key, answer);
   }
 }

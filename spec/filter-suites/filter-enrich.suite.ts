@@ -9,6 +9,22 @@ import { CASES, hitEvent, MISSES, TS } from '../support/datatype-cases.js';
 import { attribute, entriesFor } from '../support/summaries.js';
 import { seed } from '../plugin-java/harness.js';
 import type { FilterPipeline } from './pipeline.js';
+import { DEFAULT_FIELDS } from '../../plugin/core/config/default-fields.js';
+import { getField } from '../../plugin/node-host/event-fields.js';
+import { huntKeys, type Datatype } from '../../plugin/core/ioc/index.js';
+
+/** The hunt keys retro_keys writes for an event: its values' hunt keys in field order, each once (TypeScript core in Node). */
+function expectedHuntKeys(event: Record<string, unknown>): string[] | undefined {
+  const out: string[] = [];
+  for (const [ref, datatype] of Object.entries(DEFAULT_FIELDS)) {
+    const value = getField(event, ref);
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (typeof v !== 'string') continue;
+      for (const k of huntKeys(datatype as Datatype, v) ?? []) if (!out.includes(k)) out.push(k);
+    }
+  }
+  return out.length > 0 ? out : undefined;
+}
 
 export function filterEnrichSuite(pipeline: FilterPipeline): void {
   let mc: MemcachedProcess;
@@ -29,6 +45,16 @@ export function filterEnrichSuite(pipeline: FilterPipeline): void {
     const added = r.events[MISSES.length]!;
     expect(added['@version']).toBe('1');
     expect(Date.parse(added['@timestamp'])).not.toBeNaN();
+  });
+
+  it('with retro_keys, gives every event the hunt keys of its values under [misp_enrich][keys], as the core computes them, hit or miss, remembered or new', async () => {
+    const events = [...CASES.map(hitEvent), ...MISSES];
+    // Twice through, in batches of 3 over 2 workers: the second pass takes keys from the value memory.
+    const r = await pipeline.run({ settings: { ...settings(), retro_keys: true }, events: [...events, ...events], workers: 2, batchSize: 3 });
+    expect(r.code, r.stderr).toBe(0);
+    r.events.forEach((e, i) => expect(e.misp_enrich?.keys, JSON.stringify(events[i % events.length])).toEqual(expectedHuntKeys(events[i % events.length]!)));
+    expect(r.events[0]!.threat.enrichments).toHaveLength(1);
+    expect(r.events.filter((e) => e.misp_enrich?.keys).length).toBeGreaterThan(2 * CASES.length);
   });
 
   it('gets add_field / remove_field / add_tag / remove_tag applied on matched events only (filterMatched)', async () => {

@@ -57,6 +57,33 @@ describe('batch enricher: core + Node host + real memcached', () => {
     await enricher.close();
   });
 
+  it('with retro_keys, writes every event\'s hunt keys to [misp_enrich][keys], hit or not, remembered or new', async () => {
+    const enricher = createNodeEnricher({ core, options: { fetch_context: false, retro_keys: true }, kv: memcachedKv({ servers: [mc.address] }) });
+    const events: Record<string, any>[] = [
+      { source: { ip: '192.0.2.1' }, dns: { question: { name: 'A.Benign.example.' } } },
+      { destination: { ip: '203.0.113.9' }, source: { ip: '192.0.2.1' } },
+      { message: 'no configured field' },
+    ];
+    const v4 = (a: string) => `me1:ipb4:${a.split('.').map((o) => Number(o).toString(2).padStart(8, '0')).join('')}`;
+    for (let round = 0; round < 2; round++) {
+      const batch = structuredClone(events);
+      const out = await enricher.enrich(batch);
+      expect(out.matched).toEqual([1]);
+      expect(batch[0]!.misp_enrich.keys).toEqual([v4('192.0.2.1'), 'me1:domain:a.benign.example', 'me1:domain:benign.example', 'me1:hostname:a.benign.example']);
+      // Field order (source.ip before destination.ip), each key once, beside the hit's own fields.
+      expect(batch[1]!.misp_enrich.keys).toEqual([v4('192.0.2.1'), v4('203.0.113.9')]);
+      expect(batch[1]!.threat.enrichments).toHaveLength(1);
+      expect(batch[2]).toEqual(events[2]);
+    }
+    await enricher.close();
+    // Off by default: nothing is written.
+    const plain = createNodeEnricher({ core, options: { fetch_context: false }, kv: memcachedKv({ servers: [mc.address] }) });
+    const batch = structuredClone(events);
+    await plain.enrich(batch);
+    expect(batch[0]).toEqual(events[0]);
+    await plain.close();
+  });
+
   it('a DNS name or URL holding "\\r\\nflush_all\\r\\n" cannot flush memcached or break the batch', async () => {
     const enricher = createNodeEnricher({ core, options: { fetch_context: false }, kv: memcachedKv({ servers: [mc.address] }) });
     const batch: Record<string, any>[] = [

@@ -31,6 +31,8 @@ export interface EnricherConfig {
   /** Tags of an event whose lookup failed (tag_on_failure), and of hits without MISP context (tag_on_fetch_failure). */
   tagOnFailure: string[];
   tagOnFetchFailure: string[];
+  /** retro_keys: every event gets the retro-hunt keys of its values under RETRO_KEYS_FIELD. */
+  retroKeys: boolean;
 }
 
 export interface EnricherOptions {
@@ -41,9 +43,15 @@ export interface EnricherOptions {
   target?: unknown;
   tag_on_failure?: unknown;
   tag_on_fetch_failure?: unknown;
+  retro_keys?: unknown;
 }
 
-const KNOWN = new Set(['fields', 'ecs_compatibility', 'fetch_context', 'misp_url', 'target', 'tag_on_failure', 'tag_on_fetch_failure']);
+const KNOWN = new Set(['fields', 'ecs_compatibility', 'fetch_context', 'misp_url', 'target', 'tag_on_failure', 'tag_on_fetch_failure', 'retro_keys']);
+/**
+ * Where retro_keys writes each event's hunt keys: a fixed place, because the shipped templates map
+ * it and the agent's retro-hunt searches it, whatever `target` says.
+ */
+export const RETRO_KEYS_FIELD = '[misp_enrich][keys]';
 export const DEFAULT_ECS_TARGET = '[threat][enrichments]';
 export const DEFAULT_LEGACY_TARGET = '[misp]';
 export const DEFAULT_TAG_ON_FAILURE = '_misp_enrich_lookup_failure';
@@ -98,6 +106,8 @@ export function parseOptions(options: EnricherOptions): EnricherConfig {
   }
   const fetch = options.fetch_context ?? true;
   if (typeof fetch !== 'boolean') throw configError('fetch_context', 'must be true or false');
+  const retroKeys = options.retro_keys ?? false;
+  if (typeof retroKeys !== 'boolean') throw configError('retro_keys', 'must be true or false');
   let mispUrl: string | null = null;
   if (options.misp_url !== undefined && options.misp_url !== null && options.misp_url !== '') {
     if (typeof options.misp_url !== 'string' || !/^https?:\/\/[^\s/]+/i.test(options.misp_url)) {
@@ -113,5 +123,6 @@ export function parseOptions(options: EnricherOptions): EnricherConfig {
     target: targetOption(options.target, ecs),
     tagOnFailure: tagsOption('tag_on_failure', options.tag_on_failure, DEFAULT_TAG_ON_FAILURE),
     tagOnFetchFailure: tagsOption('tag_on_fetch_failure', options.tag_on_fetch_failure, DEFAULT_TAG_ON_FETCH_FAILURE),
+    retroKeys,
   };
 }

@@ -3,7 +3,7 @@
 // in use (from the meta value); `plan` names the last two, so the host knows when the keys it
 // remembers are stale.
 import { CoreError } from '../errors.js';
-import { candidateKeys, decodeMeta, isDatatype, KEY_PREFIX, type PrefixPlan } from '../ioc/index.js';
+import { candidateKeys, decodeMeta, huntKeys, isDatatype, KEY_PREFIX, type PrefixPlan } from '../ioc/index.js';
 import type { KeysRequest, KeysResponse } from '../protocol.js';
 
 // The meta value changes once per agent sync while batches come by the thousand: its plan is
@@ -26,11 +26,13 @@ export function planName(plan: PrefixPlan | null): string {
 
 const NOTHING: readonly string[] = [];
 
-export function valueKeys(request: KeysRequest): KeysResponse {
+/** The keys of each new value; with `retro`, also the hunt keys each value is found by later. */
+export function valueKeys(request: KeysRequest, retro = false): KeysResponse {
   const plan = prefixPlanOf(request.meta ?? null);
   const values = request.values;
   if (!values || typeof values !== 'object') throw new CoreError('MISP_ENRICH_PROTOCOL', 'the keys request has no values');
   const out: KeysResponse['keys'] = {};
+  const hunt: NonNullable<KeysResponse['hunt']> = {};
   for (const datatype of Object.keys(values)) {
     const list = (values as Record<string, unknown>)[datatype];
     if (!isDatatype(datatype) || !Array.isArray(list)) {
@@ -46,6 +48,7 @@ export function valueKeys(request: KeysRequest): KeysResponse {
       }
     }
     out[datatype] = keys as (string[] | null)[];
+    if (retro) hunt[datatype] = list.map((raw: unknown, i) => (keys[i] === null || keys[i] === NOTHING ? (keys[i] as string[] | null) : huntKeys(datatype, raw as string)));
   }
-  return { plan: planName(plan), keys: out };
+  return retro ? { plan: planName(plan), keys: out, hunt } : { plan: planName(plan), keys: out };
 }

@@ -11,3 +11,4 @@ export * from './misp-types.js';
 export * from './normalize.js';
 export * from './summary.js';
 export * from './url.js';
+export * from './hunt.js';

@@ -118,7 +118,7 @@ public class MispEnrich implements Filter {
             runtime.close();
             throw e;
         }
-        this.memory = new ValueMemory(settings.valueCacheSize());
+        this.memory = new ValueMemory(settings.valueCacheSize(), info.retroKeys() != null);
         this.kv = new MemcachedMultiGet(settings.memcached().hosts(), settings.memcached().timeoutMs(), settings.memcached().maxValueBytes());
         if (settings.misp().fetchContext()) {
             this.fetcher = new MispContextFetcher(settings.misp(), ssl, sslParameters, logger::warn, fetchesMetric::increment);

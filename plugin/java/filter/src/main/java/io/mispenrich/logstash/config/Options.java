@@ -46,6 +46,8 @@ public final class Options {
     /** No default here: unset means the pipeline's pipeline.ecs_compatibility (see EcsCompatibility). */
     public static final PluginConfigSpec<String> ECS_COMPATIBILITY = PluginConfigSpec.stringSetting("ecs_compatibility");
     public static final PluginConfigSpec<String> TARGET = PluginConfigSpec.stringSetting("target");
+    /** Writes each event's retro-hunt keys to [misp_enrich][keys] (the core decides which keys). */
+    public static final PluginConfigSpec<Boolean> RETRO_KEYS = PluginConfigSpec.booleanSetting("retro_keys", false);
 
     public static final PluginConfigSpec<List<Object>> TAG_ON_FAILURE =
             PluginConfigSpec.arraySetting("tag_on_failure", List.of("_misp_enrich_lookup_failure"), false, false);
@@ -70,7 +72,7 @@ public final class Options {
             MEMCACHED_HOSTS, MEMCACHED_TIMEOUT, MEMCACHED_MAX_VALUE_BYTES,
             MISP_URL, MISP_API_KEY, MISP_TIMEOUT, MISP_MAX_RESPONSE_BYTES, PROXY, FETCH_CONTEXT, CONTEXT_CACHE_SIZE, CONTEXT_CACHE_TTL,
             SSL_VERIFICATION_MODE, SSL_CERTIFICATE_AUTHORITIES, SSL_CERTIFICATE, SSL_KEY, SSL_SUPPORTED_PROTOCOLS, SSL_CIPHER_SUITES,
-            FIELDS, ECS_COMPATIBILITY, TARGET,
+            FIELDS, ECS_COMPATIBILITY, TARGET, RETRO_KEYS,
             TAG_ON_FAILURE, TAG_ON_FETCH_FAILURE, TAG_ON_APPLY_FAILURE, TAG_ON_CORE_FAILURE,
             SIGHTINGS, SIGHTINGS_SOURCE, SIGHTINGS_INTERVAL, SIGHTINGS_MAX_ATTRIBUTES, SIGHTINGS_MAX_PER_ATTRIBUTE,
             VALUE_CACHE_SIZE, MAX_VALUE_LENGTH, MAX_VALUES_PER_FIELD);

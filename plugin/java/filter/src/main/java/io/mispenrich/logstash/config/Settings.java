@@ -26,6 +26,7 @@ public record Settings(
         Map<String, String> fields,
         String ecsCompatibility,
         String target,
+        boolean retroKeys,
         Tags tags,
         Sightings sightings,
         long valueCacheSize,
@@ -60,7 +61,7 @@ public record Settings(
     public static Settings from(Configuration config) {
         Misp misp = misp(config);
         return new Settings(memcached(config), misp, tls(config), fields(config), ecsCompatibility(config),
-                target(config), tags(config), sightings(config, misp),
+                target(config), Boolean.TRUE.equals(bool(config, Options.RETRO_KEYS)), tags(config), sightings(config, misp),
                 number(Options.VALUE_CACHE_SIZE, config, 0, 100_000_000),
                 number(Options.MAX_VALUE_LENGTH, config, 1, 1_048_576),
                 number(Options.MAX_VALUES_PER_FIELD, config, 1, 100_000));
@@ -286,6 +287,7 @@ public record Settings(
         o.put("fetch_context", misp.fetchContext());
         o.put("misp_url", misp.url() == null ? null : misp.url().toString());
         o.put("target", target);
+        o.put("retro_keys", retroKeys);
         o.put("tag_on_failure", tags.onFailure());
         o.put("tag_on_fetch_failure", tags.onFetchFailure());
         return o;

@@ -81,6 +81,8 @@ public final class BatchEnricher {
     private final List<String> datatypeNames;
     /** Where the attributes that hit are reported (option sightings); null when off. */
     private final HitRecorder hits;
+    /** retro_keys: whether each event gets its values' hunt keys (under info.retroKeys()). */
+    private final boolean hunting;
 
     /**
      * @param contexts null when fetch_context is off
@@ -90,6 +92,7 @@ public final class BatchEnricher {
                          List<String> applyFailureTags, HitRecorder hits) {
         this.hits = hits;
         this.info = info;
+        this.hunting = info.retroKeys() != null;
         this.limits = limits;
         this.applyFailureTags = List.copyOf(applyFailureTags);
         this.memory = memory;
@@ -119,12 +122,15 @@ public final class BatchEnricher {
         final int field;
         final String raw;
         String[] keys;
+        /** retro_keys: the value's hunt keys (null when off, or for a value without). */
+        String[] hunt;
 
-        Occurrence(int event, int field, String raw, String[] keys) {
+        Occurrence(int event, int field, String raw, String[] keys, String[] hunt) {
             this.event = event;
             this.field = field;
             this.raw = raw;
             this.keys = keys;
+            this.hunt = hunt;
         }
     }
 
@@ -233,9 +239,41 @@ public final class BatchEnricher {
                     applyFailures++;
                 }
             }
+            if (hunting) {
+                applyFailures += writeHuntKeys(listener);
+            }
             return new Outcome(values, invalid, newValues, skipped, keyCount, lookupFailures,
                     count(stats.get("hits")), count(stats.get("matched_events")), count(stats.get("fetch_failures")),
                     count(stats.get("bad_values")), applyFailures);
+        }
+
+        /**
+         * retro_keys: sets each event's field info.retroKeys() to the hunt keys of its values, in
+         * field order, each once (what the core answered; nothing is computed here). Returns the
+         * number of events that refused the field.
+         */
+        int writeHuntKeys(FilterMatchListener listener) {
+            int failures = 0;
+            int from = 0;
+            while (from < occurrences.size()) {
+                int event = occurrences.get(from).event;
+                Set<String> keys = new java.util.LinkedHashSet<>();
+                int to = from;
+                for (; to < occurrences.size() && occurrences.get(to).event == event; to++) {
+                    String[] h = occurrences.get(to).hunt;
+                    if (h != null) {
+                        java.util.Collections.addAll(keys, h);
+                    }
+                }
+                from = to;
+                if (!keys.isEmpty()) {
+                    Map<String, Object> edit = Map.of("set", List.of(List.of(info.retroKeys(), new ArrayList<>(keys))));
+                    if (!apply(batch.get(event), edit, listener)) {
+                        failures++;
+                    }
+                }
+            }
+            return failures;
         }
 
         /** Reads every configured field of every event; values the memory knows get their keys now. */
@@ -282,6 +320,14 @@ public final class BatchEnricher {
             }
             int datatype = datatypeOfField[field];
             String[] keys = remembered ? generation.get(datatype, raw) : null;
+            String[] hunt = null;
+            if (keys != null && hunting) {
+                hunt = generation.hunt(datatype, raw);
+                // Remembered without its hunt keys (a value with none has NOTHING): asked again.
+                if (hunt == null) {
+                    keys = null;
+                }
+            }
             if (keys == null) {
                 Map<String, Integer> byValue = pending.get(datatype);
                 if (byValue == null) {
@@ -292,7 +338,7 @@ public final class BatchEnricher {
                     newValues++;
                 }
             }
-            occurrences.add(new Occurrence(event, field, raw, keys));
+            occurrences.add(new Occurrence(event, field, raw, keys, hunt));
         }
 
         /** Call 1: the keys of the values the memory does not hold, remembered for the next batches. */
@@ -328,7 +374,9 @@ public final class BatchEnricher {
             Map<String, Object> response = (Map<String, Object>) Json.parse(core.keys(request.toString()));
             String plan = (String) response.get("plan");
             Map<String, Object> keysByType = (Map<String, Object>) response.get("keys");
+            Map<String, Object> huntByType = hunting && response.get("hunt") instanceof Map<?, ?> h ? (Map<String, Object>) h : null;
             List<String[]>[] answers = new List[pending.size()];
+            List<String[]>[] huntAnswers = new List[pending.size()];
             for (int d = 0; d < pending.size(); d++) {
                 Map<String, Integer> byValue = pending.get(d);
                 if (byValue == null) {
@@ -344,6 +392,19 @@ public final class BatchEnricher {
                     keys.add(keysOf(o));
                 }
                 answers[d] = keys;
+                if (hunting) {
+                    List<Object> huntList = huntByType == null ? null : (List<Object>) huntByType.get(datatypeNames.get(d));
+                    if (huntList == null || huntList.size() != byValue.size()) {
+                        throw new IllegalStateException(ErrorCode.PROTOCOL.say("the core answered ") + (huntList == null ? 0 : huntList.size())
+                                + " hunt key lists for " + byValue.size() + " " + datatypeNames.get(d) + " values");
+                    }
+                    List<String[]> hunt = new ArrayList<>(huntList.size());
+                    for (Object o : huntList) {
+                        String[] k = keysOf(o);
+                        hunt.add(k == ValueMemory.INVALID ? ValueMemory.NOTHING : k);
+                    }
+                    huntAnswers[d] = hunt;
+                }
             }
             ValueMemory.Generation keep = memory.generationFor(generation, metaNow, plan);
             if (keep != null) {
@@ -351,7 +412,7 @@ public final class BatchEnricher {
                     Map<String, Integer> byValue = pending.get(d);
                     if (byValue != null) {
                         for (Map.Entry<String, Integer> e : byValue.entrySet()) {
-                            keep.put(d, e.getKey(), answers[d].get(e.getValue()));
+                            keep.put(d, e.getKey(), answers[d].get(e.getValue()), hunting ? huntAnswers[d].get(e.getValue()) : null);
                         }
                     }
                 }
@@ -359,7 +420,11 @@ public final class BatchEnricher {
             for (Occurrence o : occurrences) {
                 if (o.keys == null) {
                     int d = datatypeOfField[o.field];
-                    o.keys = answers[d].get(pending.get(d).get(o.raw));
+                    int at = pending.get(d).get(o.raw);
+                    o.keys = answers[d].get(at);
+                    if (hunting) {
+                        o.hunt = huntAnswers[d].get(at);
+                    }
                 }
             }
         }

@@ -21,6 +21,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@link #BYTES_PER_WEIGHT} bytes, one more for each further {@link #BYTES_PER_WEIGHT}; so the
  * memory never holds much more than that many KiB. Values over {@link #MAX_VALUE_CHARS} characters
  * (long URLs rarely repeat) are not remembered.
+ *
+ * <p>With retro_keys, a second store of the same shape holds each value's hunt keys, which do not
+ * depend on the meta value; it lives and is forgotten with the lookup keys, so the two always
+ * come from the same answer of the core.
  */
 public final class ValueMemory {
 
@@ -43,11 +47,13 @@ public final class ValueMemory {
         private final String meta;
         private final String plan;
         private final Store keys;
+        private final Store hunt;
 
-        private Generation(String meta, String plan, Store keys) {
+        private Generation(String meta, String plan, Store keys, Store hunt) {
             this.meta = meta;
             this.plan = plan;
             this.keys = keys;
+            this.hunt = hunt;
         }
 
         /** True if these keys were computed for this meta value (null: the host has not looked yet). */
@@ -60,24 +66,44 @@ public final class ValueMemory {
             return keys == null ? null : keys.get(new ValueKey(datatype, raw));
         }
 
-        void put(int datatype, String raw, String[] k) {
+        /** The remembered hunt keys (retro_keys), or null. */
+        public String[] hunt(int datatype, String raw) {
+            return hunt == null ? null : hunt.get(new ValueKey(datatype, raw));
+        }
+
+        void put(int datatype, String raw, String[] k, String[] h) {
             if (keys != null && raw.length() <= MAX_VALUE_CHARS) {
-                keys.put(new ValueKey(datatype, raw), k);
+                ValueKey key = new ValueKey(datatype, raw);
+                keys.put(key, k);
+                if (hunt != null && h != null) {
+                    hunt.put(key, h);
+                }
             }
         }
     }
 
     private final long size;
+    private final boolean withHunt;
     private final AtomicReference<Generation> current;
 
     /** @param size the weight the memory may hold (value_cache_size); 0 remembers nothing */
     public ValueMemory(long size) {
+        this(size, false);
+    }
+
+    /** @param withHunt also remember hunt keys (retro_keys) */
+    public ValueMemory(long size, boolean withHunt) {
         this.size = size;
-        this.current = new AtomicReference<>(new Generation(NEVER, null, null));
+        this.withHunt = withHunt;
+        this.current = new AtomicReference<>(new Generation(NEVER, null, null, null));
     }
 
     private Store newStore() {
         return size <= 0 ? null : new Store(size);
+    }
+
+    private Store newHuntStore() {
+        return size <= 0 || !withHunt ? null : new Store(size);
     }
 
     /**
@@ -151,8 +177,11 @@ public final class ValueMemory {
         if (seen.isFor(meta) && Objects.equals(seen.plan, plan)) {
             return seen;
         }
-        Store keep = Objects.equals(seen.plan, plan) ? seen.keys : newStore();
-        Generation next = new Generation(meta, plan, keep);
+        boolean samePlan = Objects.equals(seen.plan, plan);
+        Store keep = samePlan ? seen.keys : newStore();
+        // Hunt keys do not depend on the plan, but they are forgotten with the lookup keys they came with.
+        Store keepHunt = samePlan ? seen.hunt : newHuntStore();
+        Generation next = new Generation(meta, plan, keep, keepHunt);
         return current.compareAndSet(seen, next) ? next : null;
     }
 

@@ -21,7 +21,7 @@ class ValueMemoryTest {
     void remembersTheKeysOfAValuePerDatatype() {
         ValueMemory m = new ValueMemory(100);
         ValueMemory.Generation g = generation(m, "meta-1", "plan-a");
-        g.put(0, "10.0.0.1", new String[] {"k1", "k2"});
+        g.put(0, "10.0.0.1", new String[] {"k1", "k2"}, null);
         assertArrayEquals(new String[] {"k1", "k2"}, g.get(0, "10.0.0.1"));
         assertNull(g.get(1, "10.0.0.1"));
         assertTrue(g.isFor("meta-1"));
@@ -32,7 +32,7 @@ class ValueMemoryTest {
         ValueMemory m = new ValueMemory(1_000);
         ValueMemory.Generation g = generation(m, "meta", "plan");
         for (int i = 0; i < 100_000; i++) {
-            g.put(0, "value-" + i, new String[] {"key-" + i});
+            g.put(0, "value-" + i, new String[] {"key-" + i}, null);
         }
         assertTrue(m.remembered() <= 1_000, "remembered " + m.remembered());
         assertNotNull(g.get(0, "value-99999"), "the newest values stay");
@@ -43,9 +43,9 @@ class ValueMemoryTest {
     void keepsAValueThatComesBackAcrossGenerations() {
         ValueMemory m = new ValueMemory(100);
         ValueMemory.Generation g = generation(m, "meta", "plan");
-        g.put(0, "hot", new String[] {"hot-key"});
+        g.put(0, "hot", new String[] {"hot-key"}, null);
         for (int i = 0; i < 1_000; i++) {
-            g.put(0, "cold-" + i, new String[] {"c"});
+            g.put(0, "cold-" + i, new String[] {"c"}, null);
             assertNotNull(g.get(0, "hot"), "after " + i + " other values");
         }
     }
@@ -56,7 +56,7 @@ class ValueMemoryTest {
         ValueMemory.Generation g = generation(m, "meta", "plan");
         String big = "x".repeat(4_000);
         for (int i = 0; i < 10; i++) {
-            g.put(0, big + i, new String[] {"k"});
+            g.put(0, big + i, new String[] {"k"}, null);
         }
         assertTrue(m.remembered() < 10, "a value of ~8 KiB weighs ~8: remembered " + m.remembered());
     }
@@ -65,7 +65,7 @@ class ValueMemoryTest {
     void forgetsEverythingWhenThePlanChangesAndKeepsItWhenOnlyTheMetaValueDoes() {
         ValueMemory m = new ValueMemory(100);
         ValueMemory.Generation g = generation(m, "meta-1", "plan-a");
-        g.put(0, "v", new String[] {"k"});
+        g.put(0, "v", new String[] {"k"}, null);
         ValueMemory.Generation samePlan = generation(m, "meta-2", "plan-a");
         assertNotNull(samePlan.get(0, "v"));
         ValueMemory.Generation otherPlan = generation(m, "meta-3", "plan-b");
@@ -77,7 +77,7 @@ class ValueMemoryTest {
     void remembersNothingAtSizeZero() {
         ValueMemory m = new ValueMemory(0);
         ValueMemory.Generation g = generation(m, "meta", "plan");
-        g.put(0, "v", new String[] {"k"});
+        g.put(0, "v", new String[] {"k"}, null);
         assertNull(g.get(0, "v"));
     }
 }
