@@ -22,6 +22,9 @@ import { startOpsServer, type Health } from './ops/http-server.js';
 import { AGENT_VERSION } from './ops/version.js';
 import { estimateBytes, MemcachedStore } from './store/memcached-writer.js';
 import { readSnapshot, removeStaleTemporaries, writeSnapshot } from './store/snapshot-file.js';
+import { RetroHunter, type HuntSummary } from './retro/hunter.js';
+import { RestSearchEngine, retroSecrets } from './retro/rest-engine.js';
+import { ensureRetroTemplates } from './retro/templates.js';
 import { SyncEngine, type CycleSummary } from './sync/engine.js';
 import { LiveQueue } from './sync/live-queue.js';
 import { IndicatorState } from './sync/state.js';
@@ -39,6 +42,8 @@ export interface OnceSummary {
   invalid_values: number;
   keys_written: number;
   memcached: { server: string; loaded: boolean }[];
+  /** With --retro-url: what the retro-hunt did before --once exited. */
+  retro?: HuntSummary & { queued: number };
 }
 
 /** The MISP client, the memcached store and the sync engine over an index, as the agent runs them. */
@@ -101,16 +106,79 @@ export class Agent {
   private nextCycleMs = 0;
   /** Unix seconds of the next expiry, or null (recomputed after every change to the index). */
   private nextExpiryS: number | null = null;
+  /** The retro-hunt (--retro-url), or null. */
+  private readonly hunter: RetroHunter | null = null;
+  private readonly searchEngine: RestSearchEngine | null = null;
+  /** The --retro-window of the last completed --retro-backfill (from the snapshot). */
+  private retroBackfilledDays: number | undefined;
 
   constructor(private readonly opts: AgentOptions, apiKey: string, private readonly log: Logger) {
     checkRunOptions(opts);
     for (const w of securityWarnings(opts)) log.warn(w.message, { code: w.code });
-    declareAgentMetrics(this.metrics, { version: AGENT_VERSION, servers: opts.memcached, kinds: INDICATOR_KINDS, zmq: opts.zmq !== undefined });
+    declareAgentMetrics(this.metrics, { version: AGENT_VERSION, servers: opts.memcached, kinds: INDICATOR_KINDS, zmq: opts.zmq !== undefined, retro: opts.retro !== null });
     const parts = syncParts(opts, apiKey, this.state, log, this.metrics);
     this.http = parts.http;
     this.client = parts.client;
     this.store = parts.store;
     this.engine = parts.engine;
+    if (opts.retro) {
+      for (const secret of retroSecrets(opts.retro)) log.addSecret(secret);
+      this.searchEngine = new RestSearchEngine(
+        {
+          urls: opts.retro.urls,
+          timeoutSeconds: opts.retro.timeout,
+          retries: 3,
+          userAgent: `misp-enrich-agent/${AGENT_VERSION}`,
+          maxResponseBytes: 256 * 1024 * 1024,
+          ...(opts.retro.apiKeyFile ? { apiKeyFile: opts.retro.apiKeyFile } : {}),
+          ...(opts.retro.user ? { user: opts.retro.user } : {}),
+          ...(opts.retro.passwordFile ? { passwordFile: opts.retro.passwordFile } : {}),
+          ...(opts.retro.caFile ? { caFile: opts.retro.caFile } : {}),
+        },
+        log,
+      );
+      this.hunter = new RetroHunter(opts.retro, this.searchEngine, this.state, this.client, opts.mispUrl, log, this.metrics);
+    }
+  }
+
+  /**
+   * The retro-hunt's start: reach the search engine, install the alerts index's templates where
+   * missing, start the workers. An engine that does not answer yet is said and retried by the
+   * hunts themselves: it never keeps the agent from loading memcached.
+   */
+  private async startRetro(): Promise<void> {
+    if (!this.hunter || !this.searchEngine || !this.opts.retro) return;
+    try {
+      await this.searchEngine.connect();
+      this.log.info(`retro-hunt on ${this.searchEngine.description}`, {
+        indices: this.opts.retro.indices,
+        alerts_index: this.opts.retro.alertsIndex,
+        window_days: this.opts.retro.windowDays,
+        match: this.opts.retro.match,
+      });
+      await ensureRetroTemplates(this.searchEngine, this.opts.retro.alertsIndex, this.log);
+    } catch (err) {
+      const e = asAgentError(err);
+      this.log.error(`retro-hunt: ${e.message}; hunts are retried`, { code: e.code });
+    }
+    this.hunter.start();
+  }
+
+  /**
+   * After a full sync: from now on every change is hunted, and --retro-backfill flags the whole
+   * set once (again only when --retro-window grew since the last backfill).
+   */
+  private afterFullSync(): void {
+    if (!this.opts.retro || !this.hunter) return;
+    this.engine.huntChanges = true;
+    const done = this.retroBackfilledDays;
+    if (this.opts.retro.backfill && (done === undefined || done < this.opts.retro.windowDays)) {
+      const n = this.state.markAllForHunt();
+      this.retroBackfilledDays = this.opts.retro.windowDays;
+      this.snapshotDirty = true;
+      this.log.info(`retro-hunt backfill: hunting the past ${this.opts.retro.windowDays} days of all ${n} stored indicators`, { indicators: n });
+    }
+    this.hunter.notify();
   }
 
   private async loadSnapshot(): Promise<void> {
@@ -124,6 +192,9 @@ export class Agent {
       if (!header) return;
       this.hasData = this.state.attributeCount > 0;
       this.fromSnapshot = true;
+      this.retroBackfilledDays = header.retro_backfilled_days;
+      // What changed in MISP while the agent was down is hunted: the snapshot is what it knew.
+      this.engine.huntChanges = this.opts.retro !== null;
       this.log.info(`loaded snapshot ${this.opts.snapshot}: ${this.state.attributeCount} attributes, ${this.state.keyCount} keys`, {
         attributes: this.state.attributeCount,
         keys: this.state.keyCount,
@@ -140,7 +211,11 @@ export class Agent {
     if (!this.opts.snapshot) return;
     const started = Date.now();
     try {
-      await writeSnapshot(this.opts.snapshot, this.state, { agentVersion: AGENT_VERSION, syncedAt: Math.floor(this.engine.lastSuccessMs / 1000) });
+      await writeSnapshot(this.opts.snapshot, this.state, {
+        agentVersion: AGENT_VERSION,
+        syncedAt: Math.floor(this.engine.lastSuccessMs / 1000),
+        ...(this.retroBackfilledDays !== undefined ? { retroBackfilledDays: this.retroBackfilledDays } : {}),
+      });
       this.lastSnapshotMs = Date.now();
       this.snapshotDirty = false;
       this.metrics.inc('snapshot_writes_total');
@@ -177,6 +252,14 @@ export class Agent {
       const s = await this.engine.fullSync();
       this.recordSummary(s);
       if (this.hasData || this.state.attributeCount > 0) await this.store.reloadWhereNeeded(this.state, this.engine.metaValue(), 'memory');
+      let retro: OnceSummary['retro'];
+      if (this.hunter) {
+        this.afterFullSync();
+        await this.startRetro();
+        await this.hunter.drained();
+        await this.hunter.stop();
+        retro = { ...this.hunter.totals, queued: this.state.huntPending };
+      }
       const failed = this.store.links.filter((l) => !l.up || l.needsReload);
       if (failed.length > 0) {
         throw new AgentError(ErrorCodes.MEMCACHED, `memcached ${failed.map((l) => l.address).join(', ')} did not take the full set`);
@@ -193,6 +276,7 @@ export class Agent {
         invalid_values: s.invalid_values,
         keys_written: s.keys_written,
         memcached: this.store.links.map((l) => ({ server: l.address, loaded: !l.needsReload })),
+        ...(retro ? { retro } : {}),
       };
     } finally {
       await this.close();
@@ -219,6 +303,7 @@ export class Agent {
       attributes: this.state.attributeCount,
       indicators: this.state.keyCount,
       memcached: this.store.links.map((l) => ({ server: l.address, up: l.up, loaded: !l.needsReload })),
+      ...(this.hunter ? { retro: { engine: this.searchEngine!.description, queued: this.state.huntPending, ...this.hunter.totals } } : {}),
     };
   }
 
@@ -239,6 +324,7 @@ export class Agent {
       });
     }
     if (this.opts.zmq) await this.openFeed(this.opts.zmq);
+    await this.startRetro();
     this.nextExpiryS = this.engine.nextExpiry();
     while (!this.stopping) {
       const now = Date.now();
@@ -266,7 +352,9 @@ export class Agent {
       const until = Math.min(this.nextCycleMs, this.nextExpiryS === null ? Infinity : this.nextExpiryS * 1000);
       await this.sleep(until - now);
     }
-    if (this.snapshotDirty) await this.saveSnapshot();
+    // The hunts in flight are aborted and flagged again, so the snapshot keeps them.
+    await this.hunter?.stop();
+    if (this.snapshotDirty || (this.hunter && this.state.huntPending > 0)) await this.saveSnapshot();
     await this.close();
   }
 
@@ -313,6 +401,7 @@ export class Agent {
       if (s.attributes.added + s.attributes.changed + s.attributes.removed > 0) this.snapshotDirty = true;
       const { mode: _m, ...fields } = s;
       this.log.info('live update applied', { announced: batch.attributes.length + batch.deleted.length + batch.events.size + batch.eventAttributes.length, ...fields });
+      this.hunter?.notify();
     } catch (err) {
       const e = asAgentError(err);
       this.metrics.inc('live_updates_total', { result: 'error' });
@@ -363,7 +452,10 @@ export class Agent {
       const s = full ? await this.engine.fullSync() : await this.engine.incrementalSync();
       this.hasData = true;
       this.lastError = null;
-      if (full) this.lastFullMs = started;
+      if (full) {
+        this.lastFullMs = started;
+        this.afterFullSync();
+      } else this.hunter?.notify();
       this.recordSummary(s);
       result = 'ok';
       const changed = s.attributes.added + s.attributes.changed + s.attributes.removed > 0;
@@ -410,6 +502,7 @@ export class Agent {
   }
 
   async close(): Promise<void> {
+    await this.hunter?.stop();
     this.feed?.close();
     this.feed = null;
     this.store.close();

@@ -123,6 +123,22 @@ export class MispClient {
     return ids.length === 0 ? [] : this.eventHeads({ eventid: [...ids] });
   }
 
+  /**
+   * The events' context as the filter fetches it (events/restSearch, metadata only): each event's
+   * `{"Event": {...}}` object by id; an event MISP does not return is absent.
+   */
+  async eventContexts(ids: readonly string[]): Promise<Map<string, unknown>> {
+    const out = new Map<string, unknown>();
+    if (ids.length === 0) return out;
+    const body = await this.http.json('POST', '/events/restSearch', { returnFormat: 'json', eventid: [...ids], metadata: true });
+    const list = Array.isArray(body) ? body : (body as { response?: unknown } | null)?.response;
+    for (const item of Array.isArray(list) ? list : []) {
+      const ev = (item as { Event?: { id?: unknown } } | null)?.Event;
+      if (ev && (typeof ev.id === 'string' || typeof ev.id === 'number')) out.set(String(ev.id), item);
+    }
+    return out;
+  }
+
   /** One decaying model with its parameters (DecayingModelController::view). */
   async decayingModel(id: string): Promise<unknown> {
     return this.http.json('GET', `/decayingModel/view/${encodeURIComponent(id)}`);

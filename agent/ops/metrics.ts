@@ -50,7 +50,20 @@ export const AGENT_METRICS = {
   live_updates_total: { type: 'counter', help: 'Batches of ZeroMQ changes applied, by result', labels: ['result'] },
 } as const satisfies Record<string, Declared>;
 
-export type MetricName = keyof typeof AGENT_METRICS;
+/** The retro-hunt's families, declared only when it runs (--retro-url). */
+export const RETRO_METRICS = {
+  retro_queue: { type: 'gauge', help: 'Attributes waiting for the retro-hunt' },
+  retro_lag_seconds: { type: 'gauge', help: 'Seconds since the retro-hunt last had nothing to do (0 while idle)' },
+  retro_attributes_hunted_total: { type: 'counter', help: 'Attributes whose past events the retro-hunt searched' },
+  retro_searches_total: { type: 'counter', help: 'Search requests of the retro-hunt' },
+  retro_candidates_total: { type: 'counter', help: 'Events the retro-hunt searches returned, before the filter\'s matching' },
+  retro_alerts_total: { type: 'counter', help: 'Retro-hunt alerts, by result: created, existing (written by an earlier hunt), failed', labels: ['result'] },
+  retro_capped_total: { type: 'counter', help: 'Indicators whose hunt stopped at --retro-max-hits' },
+  retro_errors_total: { type: 'counter', help: 'Failed retro-hunts (each retried later), by error code', labels: ['code'] },
+  retro_hunt_duration_seconds: { type: 'histogram', help: 'Duration of one retro-hunt batch', buckets: DURATION_BUCKETS },
+} as const satisfies Record<string, Declared>;
+
+export type MetricName = keyof typeof AGENT_METRICS | keyof typeof RETRO_METRICS;
 
 type Family = Counter<string> | Gauge<string> | Histogram<string>;
 
@@ -62,7 +75,13 @@ export class Metrics {
   private readonly replaced = new Map<string, Map<string, Labels>>();
 
   constructor(declared: Record<string, Declared> = AGENT_METRICS) {
+    this.declare(declared);
+  }
+
+  /** Registers more families (each once). */
+  declare(declared: Record<string, Declared>): void {
     for (const [name, d] of Object.entries(declared)) {
+      if (this.families.has(name)) continue;
       const common = { name: PREFIX + name, help: d.help, labelNames: [...(d.labels ?? [])], registers: [this.registry] };
       const metric =
         d.type === 'counter' ? new Counter(common) : d.type === 'gauge' ? new Gauge(common) : new Histogram({ ...common, buckets: [...(d.buckets ?? DURATION_BUCKETS)] });
@@ -152,6 +171,7 @@ export interface KnownSeries {
   servers: readonly string[];
   kinds: readonly string[];
   zmq: boolean;
+  retro?: boolean;
 }
 
 export function declareAgentMetrics(m: Metrics, known: KnownSeries): void {
@@ -171,5 +191,10 @@ export function declareAgentMetrics(m: Metrics, known: KnownSeries): void {
   if (known.zmq) {
     m.zero('zmq_gaps_total', product({ reason: ['reconnect', 'silence', 'heartbeat'] }));
     m.zero('live_updates_total', product({ result: ['ok', 'error'] }));
+  }
+  if (known.retro) {
+    m.declare(RETRO_METRICS);
+    m.zero('retro_alerts_total', product({ result: ['created', 'existing', 'failed'] }));
+    m.zero('retro_errors_total', [ErrorCodes.RETRO_UNREACHABLE, ErrorCodes.RETRO_AUTH, ErrorCodes.RETRO_HTTP, ErrorCodes.RETRO_WRITE].map((code) => ({ code })));
   }
 }

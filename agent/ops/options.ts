@@ -42,6 +42,22 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'decay-model', kind: 'list', help: "ids of the decaying models to score with (default: MISP's enabled models for each type)", default: [] },
   { name: 'zmq', kind: 'string', help: "MISP's ZeroMQ publisher, tcp://HOST:PORT: apply changes as MISP publishes them" },
   { name: 'zmq-heartbeat', kind: 'seconds', help: 'longest silence on the ZeroMQ feed before the agent reconnects and syncs (MISP is silent at most 10 s)', default: 30 },
+  { name: 'retro-url', kind: 'list', help: 'URL[,URL] of Elasticsearch or OpenSearch: hunt the events that came before each new indicator (retro-hunt; off when unset)', default: [] },
+  { name: 'retro-indices', kind: 'list', help: 'index patterns the retro-hunt searches (its alerts index is always left out)', default: ['misp-enrich-*', 'logs-*'] },
+  { name: 'retro-window', kind: 'int', help: 'days back the retro-hunt searches (never before an indicator\'s first_seen)', default: 30 },
+  { name: 'retro-alerts-index', kind: 'string', help: 'index the retro-hunt writes its alerts to', default: 'misp-enrich-retro' },
+  { name: 'retro-max-hits', kind: 'int', help: 'most alerts one indicator may raise in one hunt; past it the hunt of that indicator stops, counted', default: 10000 },
+  { name: 'retro-backfill', kind: 'boolean', help: 'hunt every stored indicator once (after installing, or after widening --retro-window); with --once, exit when done', default: false },
+  { name: 'retro-fields', kind: 'list', help: 'FIELD=DATATYPE[,...] the retro-hunt reads, as the filter\'s fields option (default: the filter\'s default fields)', default: [] },
+  { name: 'retro-match', kind: 'string', help: 'how events are found: keys (the filter\'s retro_keys), fields (the events\' own fields) or both', default: 'both' },
+  { name: 'retro-api-key-file', kind: 'string', help: 'file holding an Elasticsearch API key (the encoded form) for the retro-hunt' },
+  { name: 'retro-user', kind: 'string', help: 'user name for the retro-hunt (basic auth; the password from --retro-password-file)' },
+  { name: 'retro-password-file', kind: 'string', help: 'file holding the password of --retro-user' },
+  { name: 'retro-ca-file', kind: 'string', help: 'PEM file of CA certificates trusted for the search engine' },
+  { name: 'retro-batch-size', kind: 'int', help: 'indicators searched for in one query', default: 200 },
+  { name: 'retro-concurrency', kind: 'int', help: 'hunts in flight at once', default: 1 },
+  { name: 'retro-rate', kind: 'int', help: 'most search requests per second', default: 10 },
+  { name: 'retro-timeout', kind: 'seconds', help: 'timeout of one search engine request', default: 30 },
   { name: 'page-size', kind: 'int', help: 'attributes per restSearch page', default: 2000 },
   { name: 'timeout', kind: 'seconds', help: 'MISP request timeout in seconds', default: 60 },
   { name: 'retries', kind: 'int', help: 'retries of a failed MISP request (exponential backoff)', default: 3 },
@@ -94,6 +110,30 @@ export interface AgentOptions {
   memcachedTimeout: number;
   pipeline: number;
   logLevel: Level;
+  /** The retro-hunt's options; null when --retro-url is unset. */
+  retro: RetroOptions | null;
+}
+
+export type RetroMatch = 'keys' | 'fields' | 'both';
+
+export interface RetroOptions {
+  urls: string[];
+  indices: string[];
+  windowDays: number;
+  alertsIndex: string;
+  maxHits: number;
+  backfill: boolean;
+  /** FIELD ref → datatype, as the filter's fields option; null: the filter's defaults. */
+  fields: Record<string, string> | null;
+  match: RetroMatch;
+  apiKeyFile?: string;
+  user?: string;
+  passwordFile?: string;
+  caFile?: string;
+  batchSize: number;
+  concurrency: number;
+  rate: number;
+  timeout: number;
 }
 
 const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -301,6 +341,7 @@ function validate(v: Record<string, unknown>): AgentOptions {
     memcachedTimeout: v.memcachedTimeout as number,
     pipeline: v.pipeline as number,
     logLevel,
+    retro: retroOptions(v),
   };
   if (v.apiKeyFile) out.apiKeyFile = v.apiKeyFile as string;
   if (v.snapshot) out.snapshot = v.snapshot as string;
@@ -308,6 +349,76 @@ function validate(v: Record<string, unknown>): AgentOptions {
   if (v.proxy) out.proxy = v.proxy as string;
   if (zmq) out.zmq = zmq;
   if (v.metricsListen) out.metricsListen = parseHostPort(v.metricsListen as string, '--metrics-listen');
+  return out;
+}
+
+/** A legal index name or pattern (Elasticsearch's rules, lower case; * allowed in patterns). */
+const INDEX_NAME = /^[a-z0-9][a-z0-9_.+-]*$/;
+const INDEX_PATTERN = /^-?[a-z0-9*][a-z0-9_.+*-]*$/;
+
+function retroOptions(v: Record<string, unknown>): RetroOptions | null {
+  const urls = v.retroUrl as string[];
+  const given = ['retroApiKeyFile', 'retroUser', 'retroPasswordFile', 'retroCaFile'].filter((k) => v[k] !== undefined);
+  if (urls.length === 0) {
+    if (given.length > 0 || v.retroBackfill === true) throw configError(`--${given.length > 0 ? given[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) : 'retro-backfill'} needs --retro-url`);
+    return null;
+  }
+  for (const u of urls) {
+    let url: URL;
+    try {
+      url = new URL(u);
+    } catch {
+      throw configError(`--retro-url is not a URL: "${u}"`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw configError('--retro-url must be http:// or https://');
+    if (url.username || url.password) throw configError('--retro-url must not carry credentials (use --retro-user and --retro-password-file, or --retro-api-key-file)');
+  }
+  const indices = v.retroIndices as string[];
+  if (indices.length === 0 || indices.some((p) => !INDEX_PATTERN.test(p))) throw configError(`--retro-indices: expected index names or patterns, got "${indices.join(',')}"`);
+  const alertsIndex = v.retroAlertsIndex as string;
+  if (!INDEX_NAME.test(alertsIndex) || alertsIndex.length > 200) throw configError(`--retro-alerts-index: not an index name: "${alertsIndex}"`);
+  const match = v.retroMatch as string;
+  if (match !== 'keys' && match !== 'fields' && match !== 'both') throw configError('--retro-match must be keys, fields or both');
+  if (v.retroUser !== undefined && v.retroPasswordFile === undefined) throw configError('--retro-user needs --retro-password-file');
+  if (v.retroPasswordFile !== undefined && v.retroUser === undefined) throw configError('--retro-password-file needs --retro-user');
+  if (v.retroApiKeyFile !== undefined && v.retroUser !== undefined) throw configError('--retro-api-key-file and --retro-user exclude each other');
+  const windowDays = v.retroWindow as number;
+  if (windowDays < 1 || windowDays > 3650) throw configError('--retro-window must be from 1 to 3650 days');
+  for (const [name, min, max] of [['retroMaxHits', 1, 10_000_000], ['retroBatchSize', 1, 1000], ['retroConcurrency', 1, 16], ['retroRate', 1, 1000]] as const) {
+    const n = v[name] as number;
+    if (n < min || n > max) throw configError(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be from ${min} to ${max}`);
+  }
+  if ((v.retroTimeout as number) <= 0) throw configError('--retro-timeout must be greater than 0');
+  let fields: Record<string, string> | null = null;
+  const pairs = v.retroFields as string[];
+  if (pairs.length > 0) {
+    fields = {};
+    for (const pair of pairs) {
+      const eq = pair.lastIndexOf('=');
+      if (eq <= 0) throw configError(`--retro-fields: expected FIELD=DATATYPE, got "${pair}"`);
+      const field = pair.slice(0, eq).trim();
+      // "source.ip" or "[source][ip]": the filter's own references are bracketed.
+      fields[field.startsWith('[') ? field : field.split('.').map((s) => `[${s}]`).join('')] = pair.slice(eq + 1).trim();
+    }
+  }
+  const out: RetroOptions = {
+    urls: urls.map((u) => u.replace(/\/+$/, '')),
+    indices,
+    windowDays,
+    alertsIndex,
+    maxHits: v.retroMaxHits as number,
+    backfill: v.retroBackfill as boolean,
+    fields,
+    match,
+    batchSize: v.retroBatchSize as number,
+    concurrency: v.retroConcurrency as number,
+    rate: v.retroRate as number,
+    timeout: v.retroTimeout as number,
+  };
+  if (v.retroApiKeyFile !== undefined) out.apiKeyFile = v.retroApiKeyFile as string;
+  if (v.retroUser !== undefined) out.user = v.retroUser as string;
+  if (v.retroPasswordFile !== undefined) out.passwordFile = v.retroPasswordFile as string;
+  if (v.retroCaFile !== undefined) out.caFile = v.retroCaFile as string;
   return out;
 }
 

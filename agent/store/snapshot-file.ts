@@ -22,9 +22,11 @@ export interface SnapshotHeader {
   /** Unix seconds of the last successful sync with MISP when written. */
   synced_at: number;
   attributes: number;
+  /** The --retro-window (days) of the last completed --retro-backfill; absent: none yet. */
+  retro_backfilled_days?: number;
 }
 
-export async function writeSnapshot(path: string, state: IndicatorState, meta: { agentVersion: string; syncedAt: number }): Promise<void> {
+export async function writeSnapshot(path: string, state: IndicatorState, meta: { agentVersion: string; syncedAt: number; retroBackfilledDays?: number }): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     await fs.mkdir(dirname(path), { recursive: true });
@@ -40,6 +42,7 @@ export async function writeSnapshot(path: string, state: IndicatorState, meta: {
       written_at: new Date().toISOString(),
       synced_at: meta.syncedAt,
       attributes: state.attributeCount,
+      ...(meta.retroBackfilledDays !== undefined ? { retro_backfilled_days: meta.retroBackfilledDays } : {}),
     };
     let buf = JSON.stringify(header) + '\n';
     for (const r of state.records()) {
@@ -49,7 +52,8 @@ export async function writeSnapshot(path: string, state: IndicatorState, meta: {
       } else {
         const a = r.attribute;
         // decay and expires last: a snapshot written before they existed simply lacks them.
-        buf += JSON.stringify({ a: [a.uuid, a.type, a.category, a.value, a.toIds ? 1 : 0, a.event.id, a.timestamp, a.tags, a.firstSeen ?? null, a.lastSeen ?? null, a.decay ?? null, a.expires ?? null] }) + '\n';
+        // hunt last: 1 while the retro-hunt has yet to search for the attribute's events.
+        buf += JSON.stringify({ a: [a.uuid, a.type, a.category, a.value, a.toIds ? 1 : 0, a.event.id, a.timestamp, a.tags, a.firstSeen ?? null, a.lastSeen ?? null, a.decay ?? null, a.expires ?? null, r.hunt ? 1 : 0] }) + '\n';
       }
       if (buf.length > 1 << 20) {
         if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
@@ -122,7 +126,7 @@ export async function readSnapshot(path: string, state: IndicatorState): Promise
         if (published !== null) head.published = published;
         state.upsertEvent(head, dirty);
       } else if (Array.isArray(rec.a)) {
-        const [uuid, type, category, value, toIds, eventId, timestamp, tags, fs1, ls, decay, expires] = rec.a as [string, string, string, string, number, string, number, string[], string | null, string | null, DecaySummary | null | undefined, number | null | undefined];
+        const [uuid, type, category, value, toIds, eventId, timestamp, tags, fs1, ls, decay, expires, hunt] = rec.a as [string, string, string, string, number, string, number, string[], string | null, string | null, DecaySummary | null | undefined, number | null | undefined, number | undefined];
         const ev = state.eventIndex(eventId);
         if (ev === undefined) throw new Error(`attribute ${uuid} names unknown event ${eventId}`);
         const a: MispAttribute = { uuid, type, category, value, toIds: toIds === 1, deleted: false, timestamp, event: { id: eventId, uuid: '', info: '', tags: null }, tags };
@@ -130,7 +134,7 @@ export async function readSnapshot(path: string, state: IndicatorState): Promise
         if (ls !== null) a.lastSeen = ls;
         if (decay) a.decay = decay;
         if (typeof expires === 'number') a.expires = expires;
-        state.upsert(a, ev, pass, dirty);
+        if (state.upsert(a, ev, pass, dirty) !== 'invalid' && hunt === 1) state.markForHunt(uuid);
       }
       if (dirty.size > 10_000) dirty.clear();
     }

@@ -62,6 +62,12 @@ export class SyncEngine {
   cursor: number | null = null;
   /** Unix ms of the last successful sync with MISP (0: none yet). */
   lastSuccessMs = 0;
+  /**
+   * Flag what becomes matchable for the retro-hunt (--retro-url). Off for the very first full sync
+   * of an agent without a snapshot: everything in MISP is new to it then, and hunting all of it
+   * is what --retro-backfill is for.
+   */
+  huntChanges = false;
   private warninglist: WarninglistMatcher | null = null;
   private readonly decayModels: DecayModels;
 
@@ -123,7 +129,7 @@ export class SyncEngine {
     // MISP scored the page as it sent it: the time of reading is the time of the score.
     if (verdict === 'keep') verdict = this.expiry(a, Date.now() / 1000);
     if (verdict === 'keep') {
-      const r = this.state.upsert(a, ev, p.pass, p.dirty, p.touched ?? undefined, p.invalid);
+      const r = this.state.upsert(a, ev, p.pass, p.dirty, p.touched ?? undefined, p.invalid, this.huntChanges);
       if (r === 'invalid') p.summary.skipped.invalid = (p.summary.skipped.invalid ?? 0) + 1;
       else p.summary.attributes[r]++;
       return;

@@ -64,6 +64,8 @@ const TOIDS = 1;
 const LIVE = 2;
 const HAS_B = 4;
 const ODD_UUID = 8;
+/** The retro-hunt has yet to search for this attribute's events (agent/retro/). */
+const HUNT = 16;
 
 export type UpsertResult = 'added' | 'changed' | 'unchanged' | 'invalid';
 
@@ -139,6 +141,9 @@ export class IndicatorState {
   private readonly prefixes = new Map<string, number>();
   private readonly scratchUuid = new Uint8Array(16);
   private generation = 0;
+  /** Live slots flagged HUNT, and where the next takeForHunt() starts looking. */
+  private hunting = 0;
+  private huntCursor = 0;
 
   get attributeCount(): number {
     return this.live;
@@ -353,7 +358,11 @@ export class IndicatorState {
    * dirty; touched gets every key of the attribute (changed or not). An attribute whose value
    * yields no indicator is removed (and reported as invalid).
    */
-  upsert(a: MispAttribute, ev: number, pass: number, dirty: Set<string>, touched?: Set<string>, invalid?: { parts: number }): UpsertResult {
+  /**
+   * Stores or updates an attribute. With `hunt`, an attribute that is new here or whose value or
+   * type changed (so its keys may find other events) is flagged for the retro-hunt.
+   */
+  upsert(a: MispAttribute, ev: number, pass: number, dirty: Set<string>, touched?: Set<string>, invalid?: { parts: number }, hunt = false): UpsertResult {
     const found = mispIndicators(a.type, a.value);
     const existing = this.findUuid(a.uuid);
     if (found && invalid) invalid.parts += found.invalid;
@@ -362,6 +371,7 @@ export class IndicatorState {
       if (existing !== undefined) this.removeSlot(existing, dirty);
       return 'invalid';
     }
+    let rekeyed = existing === undefined;
     const typeId = this.strings.id(a.type);
     const catId = this.strings.id(a.category);
     const tagSet = this.tagSetId(a.tags);
@@ -378,6 +388,7 @@ export class IndicatorState {
         this.gen[s] = pass;
         return 'unchanged';
       }
+      rekeyed = this.typeId[s] !== typeId || !this.values.equals(this.valOff[s]!, this.valLen[s]!, a.value);
       this.unlinkAll(s, dirty);
     } else {
       s = this.alloc();
@@ -416,7 +427,52 @@ export class IndicatorState {
       this.link(inds[1]!.key, s, 1);
       dirty.add(inds[1]!.key);
     }
+    if (hunt && rekeyed) this.flagHunt(s);
     return existing === undefined ? 'added' : 'changed';
+  }
+
+  private flagHunt(s: number): void {
+    if ((this.flags[s]! & HUNT) !== 0) return;
+    this.flags[s] = this.flags[s]! | HUNT;
+    this.hunting++;
+  }
+
+  /** Attributes flagged for the retro-hunt. */
+  get huntPending(): number {
+    return this.hunting;
+  }
+
+  /** Flags an attribute for the retro-hunt (again); false when the agent does not hold it. */
+  markForHunt(uuid: string): boolean {
+    const s = this.findUuid(uuid);
+    if (s === undefined) return false;
+    this.flagHunt(s);
+    return true;
+  }
+
+  /** Flags every stored attribute for the retro-hunt (--retro-backfill); returns how many. */
+  markAllForHunt(): number {
+    for (let s = 0; s < this.top; s++) if (this.isLive(s)) this.flagHunt(s);
+    return this.hunting;
+  }
+
+  /**
+   * Up to max flagged attributes, as the filter would read them from memcached, with their flags
+   * cleared: the hunter owns them now and flags them again (markForHunt) if its search fails.
+   * Round-robin over the slots, so attributes flagged later still wait their turn.
+   */
+  takeForHunt(max: number): AttributeSummary[] {
+    const out: AttributeSummary[] = [];
+    if (this.hunting === 0 || this.top === 0) return out;
+    let s = this.huntCursor % this.top;
+    for (let seen = 0; seen < this.top && out.length < max; seen++, s = (s + 1) % this.top) {
+      if ((this.flags[s]! & (HUNT | LIVE)) !== (HUNT | LIVE)) continue;
+      this.flags[s] = this.flags[s]! & ~HUNT;
+      this.hunting--;
+      out.push(this.summary(s));
+    }
+    this.huntCursor = s;
+    return out;
   }
 
   /** Removes an attribute by uuid; false when the agent did not hold it. */
@@ -431,6 +487,8 @@ export class IndicatorState {
     this.unlinkAll(s, dirty);
     this.byUuid.delete(this.uuidHash[s]!, s);
     this.oddUuids.delete(s);
+    // Removed: never hunted (a later re-add flags it again).
+    if ((this.flags[s]! & HUNT) !== 0) this.hunting--;
     this.flags[s] = 0;
     this.values.release(this.valLen[s]!);
     this.valLen[s] = 0;
@@ -516,8 +574,8 @@ export class IndicatorState {
     return encodeSummary(slots.map((s) => this.summary(s)));
   }
 
-  /** Every stored attribute in snapshot form, events first. */
-  *records(): Generator<{ event: EventRecord } | { attribute: MispAttribute }> {
+  /** Every stored attribute in snapshot form, events first; `hunt` when it waits for the retro-hunt. */
+  *records(): Generator<{ event: EventRecord } | { attribute: MispAttribute; hunt: boolean }> {
     for (const event of this.events) yield { event };
     for (let s = 0; s < this.top; s++) {
       if (!this.isLive(s)) continue;
@@ -539,7 +597,7 @@ export class IndicatorState {
       const decay = this.decayOf(s);
       if (decay) a.decay = decay;
       if (this.expiresAt[s] !== 0) a.expires = this.expiresAt[s]!;
-      yield { attribute: a };
+      yield { attribute: a, hunt: (this.flags[s]! & HUNT) !== 0 };
     }
   }
 

@@ -1,3 +1,4 @@
+/// <reference path="./runtime-env.d.ts" />
 // The bundle's entry: what a host can call. esbuild makes this module the global
 // `MispEnrichCore`. Only strings cross the boundary (see protocol.ts), so hosts need no
 // knowledge of JS objects beyond calling these functions.

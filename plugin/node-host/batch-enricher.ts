@@ -5,7 +5,8 @@
 // and a failure of either port becomes a tag, never an exception. Used by specs, tools and the
 // demo's checks; the spec host runs it with in-memory ports.
 import type { CoreModule, EnricherHandle } from './core-loader.js';
-import { applyEdit, getField, setField } from './event-fields.js';
+import { eventValues } from '../core/enrich/event-values.js';
+import { applyEdit, getField, setField } from '../core/enrich/json-event.js';
 import type { ContextPort, KeyValuePort } from './ports.js';
 import { INVALID, NOTHING, ValueMemory, type Remembered } from './value-memory.js';
 import type {
@@ -131,11 +132,6 @@ export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
     const occurrences: Occurrence[] = [];
     const pending = new Map<string, Map<string, number>>();
     const add = (event: number, field: number, raw: string) => {
-      // UTF-16 units, as the Java shell's String.length().
-      if (raw.length > maxValueLength) {
-        stats.skipped_values++;
-        return;
-      }
       const datatype = info.fields[field]!.datatype;
       const known = remembered ? memory.get(datatype, raw) : undefined;
       if (known === undefined) {
@@ -145,26 +141,12 @@ export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
       }
       occurrences.push({ event, field, raw, keys: known?.keys, hunt: known?.hunt ?? null });
     };
+    const limits = { maxValueLength, maxValuesPerField };
     events.forEach((event, i) => {
-      info.fields.forEach((f, j) => {
-        const value = getField(event, f.ref);
-        if (value === null || value === undefined) return;
-        const items = Array.isArray(value) ? value : [value];
-        const seen = new Set<string>();
-        let n = 0;
-        for (const item of items) {
-          if (item === null || item === undefined) continue;
-          if (++n > maxValuesPerField) {
-            stats.skipped_values++;
-            continue;
-          }
-          if (typeof item !== 'string') stats.invalid_values++;
-          else if (!seen.has(item)) {
-            seen.add(item);
-            add(i, j, item);
-          }
-        }
-      });
+      const read = eventValues(info.fields.length, (j) => getField(event, info.fields[j]!.ref), limits);
+      stats.invalid_values += read.invalid;
+      stats.skipped_values += read.skipped;
+      for (const [j, raw] of read.values) add(i, j, raw);
     });
 
     if (pending.size > 0) {

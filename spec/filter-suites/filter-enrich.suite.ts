@@ -10,7 +10,7 @@ import { attribute, entriesFor } from '../support/summaries.js';
 import { seed } from '../plugin-java/harness.js';
 import type { FilterPipeline } from './pipeline.js';
 import { DEFAULT_FIELDS } from '../../plugin/core/config/default-fields.js';
-import { getField } from '../../plugin/node-host/event-fields.js';
+import { getField } from '../../plugin/core/enrich/json-event.js';
 import { huntKeys, type Datatype } from '../../plugin/core/ioc/index.js';
 
 /** The hunt keys retro_keys writes for an event: its values' hunt keys in field order, each once (TypeScript core in Node). */

@@ -1,7 +1,9 @@
-// Logstash field references ("[a][b]", or a bare top-level name) on plain JSON events: the Node
-// host's stand-in for Logstash's Event.getField / setField, used by specs, tools and the demo.
-import { parseFieldRef } from '../core/config/field-ref.js';
-import type { EventEdit } from '../core/protocol.js';
+// Logstash field references ("[a][b]", or a bare top-level name) on plain JSON events, and an
+// EventEdit applied to one: what Logstash's Event.getField / setField do, for hosts that hold
+// events as JSON (the Node host of specs and tools, the agent's retro-hunt writing its alerts).
+// The Java shell does the same through Logstash's own Event (EventIo.apply).
+import { parseFieldRef } from '../config/field-ref.js';
+import type { EventEdit } from '../protocol.js';
 
 function segmentsOf(ref: string): string[] {
   // The core validated every configured reference; anything else is taken as one name.

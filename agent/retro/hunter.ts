@@ -1,0 +1,314 @@
+// The retro-hunt: the events that came before an indicator, found when the indicator arrives.
+// The sync engine flags every attribute that becomes matchable (IndicatorState: new, or its value
+// or type changed; re-published, to_ids set, back from a warninglist or from decay all arrive as
+// new); the hunter takes flagged attributes in batches, searches the events of the window for them
+// (hunt-query.ts) in a point in time, page by page, keeps the events the filter would have matched
+// (hunt-match.ts) and writes one alert per (event, attribute) (alert.ts).
+//
+// It runs beside the sync loop and never holds it up: the loop only flags attributes (a bit in the
+// index) and wakes it. Its load on the cluster is bounded: --retro-batch-size indicators per
+// query, --retro-concurrency hunts at once, --retro-rate searches per second, a per-request
+// timeout, and per indicator at most --retro-max-hits alerts (the indicator is then dropped from
+// the query, counted and logged). A hunt that fails flags its attributes again and the hunter
+// backs off; the flags are in the snapshot, so a restarted agent resumes where it stopped, and
+// the alerts' ids make hunting an attribute twice write nothing twice.
+import type { AttributeSummary } from '../../plugin/core/ioc/index.js';
+import type { MispClient } from '../misp/client.js';
+import { AgentError, asAgentError, ErrorCodes } from '../ops/errors.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { RetroOptions } from '../ops/options.js';
+import type { IndicatorState } from '../sync/state.js';
+import { alertDocument, alertId, COPIED_FIELDS, publishedAt } from './alert.js';
+import { huntQueries, huntTargets, narrowedQuery, type HuntTarget } from './hunt-query.js';
+import { HuntMatcher, retroCore, type RetroCore, type Verified } from './hunt-match.js';
+import type { SearchEngine } from './search-engine.js';
+
+/** Events per search page. */
+const PAGE_SIZE = 500;
+const KEEP_ALIVE = '2m';
+const CONTEXT_TTL_MS = 300_000;
+const MAX_CONTEXTS = 10_000;
+/** Backoff after a failed hunt: from 5 s, doubling, up to 5 minutes. */
+const FIRST_BACKOFF_MS = 5_000;
+const MAX_BACKOFF_MS = 300_000;
+
+export interface HuntSummary {
+  attributes: number;
+  searches: number;
+  candidates: number;
+  alerts: number;
+  existing: number;
+  capped: number;
+  duration_ms: number;
+}
+
+/** A token bucket: at most `rate` takes per second, in bursts of at most `rate`. */
+class RateLimit {
+  private tokens: number;
+  private last = Date.now();
+  constructor(private readonly rate: number) {
+    this.tokens = rate;
+  }
+
+  async take(): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      this.tokens = Math.min(this.rate, this.tokens + ((now - this.last) / 1000) * this.rate);
+      this.last = now;
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, Math.ceil(((1 - this.tokens) / this.rate) * 1000)).unref());
+    }
+  }
+}
+
+export class RetroHunter {
+  private readonly core: RetroCore;
+  private readonly limit: RateLimit;
+  private readonly contexts = new Map<string, { at: number; context: unknown | null }>();
+  private stopping = false;
+  private idle: (() => void)[] = [];
+  private workers: Promise<void>[] = [];
+  private pauseUntil = 0;
+  private backoffMs = FIRST_BACKOFF_MS;
+  /** Unix ms since when flagged attributes have been waiting (0: none waits). */
+  private behindSince = 0;
+  private active = 0;
+  private readonly sourceFields: string[];
+  readonly totals: HuntSummary = { attributes: 0, searches: 0, candidates: 0, alerts: 0, existing: 0, capped: 0, duration_ms: 0 };
+
+  constructor(
+    private readonly opts: RetroOptions,
+    private readonly engine: SearchEngine,
+    private readonly state: IndicatorState,
+    private readonly client: MispClient,
+    mispUrl: string,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {
+    this.core = retroCore(opts.fields, mispUrl);
+    this.limit = new RateLimit(opts.rate);
+    this.sourceFields = [...new Set(['@timestamp', ...this.core.fields.map((f) => f.name), ...COPIED_FIELDS])];
+  }
+
+  get queued(): number {
+    return this.state.huntPending;
+  }
+
+  /** Starts the hunt workers; they wait for flagged attributes. */
+  start(): void {
+    for (let i = 0; i < this.opts.concurrency; i++) this.workers.push(this.work());
+    this.notify();
+  }
+
+  /** Something was flagged (or the hunter should look again): idle workers wake. */
+  notify(): void {
+    this.updateGauges();
+    const waiting = this.idle;
+    this.idle = [];
+    for (const w of waiting) w();
+  }
+
+  /** Stops the workers: the hunts in flight are aborted and their attributes flagged again. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.notify();
+    await this.engine.close();
+    await Promise.all(this.workers);
+    this.workers = [];
+  }
+
+  /** Resolves when nothing is flagged and no hunt is in flight (--once), or the hunter stops. */
+  async drained(): Promise<void> {
+    while (!this.stopping && (this.state.huntPending > 0 || this.active > 0)) {
+      await new Promise<void>((r) => this.idle.push(r));
+    }
+  }
+
+  private updateGauges(): void {
+    const pending = this.state.huntPending;
+    if (pending === 0 && this.active === 0) this.behindSince = 0;
+    else if (this.behindSince === 0) this.behindSince = Date.now();
+    this.metrics.set('retro_queue', pending);
+    this.metrics.set('retro_lag_seconds', this.behindSince === 0 ? 0 : (Date.now() - this.behindSince) / 1000);
+  }
+
+  private async work(): Promise<void> {
+    while (!this.stopping) {
+      const wait = this.pauseUntil - Date.now();
+      if (wait > 0) {
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, wait);
+          this.idle.push(() => {
+            clearTimeout(t);
+            r();
+          });
+        });
+        continue;
+      }
+      const batch = this.state.takeForHunt(this.opts.batchSize);
+      if (batch.length === 0) {
+        this.updateGauges();
+        await new Promise<void>((r) => this.idle.push(r));
+        continue;
+      }
+      this.active++;
+      try {
+        await this.hunt(batch);
+        this.backoffMs = FIRST_BACKOFF_MS;
+      } catch (err) {
+        // Flagged again, unless removed meanwhile: a later hunt does it (nothing is written twice).
+        for (const a of batch) this.state.markForHunt(a.uuid);
+        if (this.stopping) break;
+        const e = asAgentError(err);
+        this.metrics.inc('retro_errors_total', { code: e.code });
+        this.pauseUntil = Date.now() + this.backoffMs;
+        this.log.error(`retro-hunt of ${batch.length} indicators failed: ${e.message}; trying again in ${Math.round(this.backoffMs / 1000)} s`, {
+          code: e.code,
+          indicators: batch.length,
+        });
+        this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+      } finally {
+        this.active--;
+        // Others may wait for the queue to drain, or for this batch's backoff to end.
+        this.notify();
+      }
+    }
+  }
+
+  /** The MISP context of an attribute's event (cached a while; null when MISP did not give it). */
+  private async contextOf(eventId: string): Promise<unknown | null> {
+    const known = this.contexts.get(eventId);
+    if (known && Date.now() - known.at < CONTEXT_TTL_MS) return known.context;
+    let context: unknown | null = null;
+    try {
+      context = (await this.client.eventContexts([eventId])).get(eventId) ?? null;
+    } catch (err) {
+      this.log.warn(`retro-hunt: MISP event ${eventId}'s context could not be fetched: ${asAgentError(err).message}; alerts are written without it`, {
+        code: asAgentError(err).code,
+      });
+    }
+    if (this.contexts.size >= MAX_CONTEXTS) this.contexts.clear();
+    this.contexts.set(eventId, { at: Date.now(), context });
+    return context;
+  }
+
+  private async hunt(batch: AttributeSummary[]): Promise<void> {
+    const started = Date.now();
+    const now = Date.now();
+    const s: HuntSummary = { attributes: batch.length, searches: 0, candidates: 0, alerts: 0, existing: 0, capped: 0, duration_ms: 0 };
+    const targets = huntTargets(batch, now - this.opts.windowDays * 86_400_000);
+    const matcher = new HuntMatcher(this.core, targets);
+    const hits = new Map<HuntTarget, number>(targets.map((t) => [t, 0]));
+    const huntedAt = new Date(now).toISOString();
+    // Never its own alerts (nor an older alerts index of the same name with a suffix).
+    const pit = await this.engine.openPointInTime([...this.opts.indices, `-${this.opts.alertsIndex}*`], KEEP_ALIVE);
+    if (pit !== null) {
+      let pitId = pit;
+      try {
+        for (const group of huntQueries(targets, this.core.fields, this.opts.match, now)) {
+          const active = new Set(group.targets);
+          let query: Record<string, unknown> | null = group.query;
+          let after: unknown[] | undefined;
+          while (query && !this.stopping) {
+            await this.limit.take();
+            s.searches++;
+            this.metrics.inc('retro_searches_total');
+            const page = await this.engine.searchPage(pitId, KEEP_ALIVE, {
+              size: PAGE_SIZE,
+              query: { bool: { filter: [query], must_not: [{ term: { _index: this.opts.alertsIndex } }] } },
+              sort: [{ _shard_doc: 'asc' }],
+              _source: { includes: this.sourceFields },
+              track_total_hits: false,
+              ...(after ? { search_after: after } : {}),
+            });
+            pitId = page.pit;
+            if (page.hits.length === 0) break;
+            after = page.hits[page.hits.length - 1]!.sort;
+            s.candidates += page.hits.length;
+            this.metrics.inc('retro_candidates_total', {}, page.hits.length);
+            const capped = await this.alertPage(page.hits.map((h) => matcher.verify(h, active)), matcher, hits, huntedAt, s);
+            if (capped.length > 0) {
+              for (const t of capped) active.delete(t);
+              query = narrowedQuery([...active], this.core.fields, this.opts.match, now);
+            }
+            if (page.hits.length < PAGE_SIZE) break;
+          }
+        }
+      } finally {
+        await this.engine.closePointInTime(pitId);
+      }
+    }
+    if (this.stopping) throw new AgentError(ErrorCodes.RETRO_UNREACHABLE, 'the retro-hunt stopped');
+    s.duration_ms = Date.now() - started;
+    this.record(s, targets, hits);
+  }
+
+  /** Alerts for one page of verified candidates; returns the targets that reached the cap. */
+  private async alertPage(verified: Verified[], matcher: HuntMatcher, hits: Map<HuntTarget, number>, huntedAt: string, s: HuntSummary): Promise<HuntTarget[]> {
+    const byTarget = new Map<HuntTarget, Verified[]>();
+    for (const v of verified) for (const t of v.targets) byTarget.set(t, [...(byTarget.get(t) ?? []), v]);
+    const docs: { id: string; doc: unknown }[] = [];
+    const capped: HuntTarget[] = [];
+    for (const [target, events] of byTarget) {
+      const room = this.opts.maxHits - hits.get(target)!;
+      const taken = events.slice(0, Math.max(0, room));
+      const context = await this.contextOf(target.summary.event_id);
+      const edits = matcher.edits(target, taken, context, huntedAt);
+      const published = publishedAt(target.summary.timestamp, context);
+      let n = 0;
+      taken.forEach((v, i) => {
+        const edit = edits[i];
+        if (!edit) return;
+        n++;
+        docs.push({
+          id: alertId(v.hit.index, v.hit.id, target.summary.uuid),
+          doc: alertDocument({ hit: v.hit, edit, attributeUuid: target.summary.uuid, publishedMs: published, huntedAt, huntFields: this.core.fields.map((f) => f.name) }),
+        });
+      });
+      hits.set(target, hits.get(target)! + n);
+      if (events.length > taken.length || hits.get(target)! >= this.opts.maxHits) {
+        capped.push(target);
+        s.capped++;
+        this.metrics.inc('retro_capped_total');
+        this.log.warn(`retro-hunt: indicator ${target.summary.type} ${JSON.stringify(target.summary.value.slice(0, 200))} (attribute ${target.summary.uuid}) matched more than --retro-max-hits ${this.opts.maxHits} past events; its hunt stops there`, {
+          code: ErrorCodes.RETRO_CAP,
+          attribute: target.summary.uuid,
+          alerts: hits.get(target),
+        });
+      }
+    }
+    if (docs.length > 0) {
+      const r = await this.engine.createDocuments(this.opts.alertsIndex, docs);
+      s.alerts += r.created;
+      s.existing += r.existing;
+      this.metrics.inc('retro_alerts_total', { result: 'created' }, r.created);
+      this.metrics.inc('retro_alerts_total', { result: 'existing' }, r.existing);
+      if (r.failed > 0) {
+        this.metrics.inc('retro_alerts_total', { result: 'failed' }, r.failed);
+        throw new AgentError(ErrorCodes.RETRO_WRITE, `${r.failed} alerts were refused by ${this.opts.alertsIndex} (${r.firstError})`, { transient: true });
+      }
+    }
+    return capped;
+  }
+
+  private record(s: HuntSummary, targets: readonly HuntTarget[], hits: Map<HuntTarget, number>): void {
+    for (const k of ['attributes', 'searches', 'candidates', 'alerts', 'existing', 'capped', 'duration_ms'] as const) this.totals[k] += s[k];
+    this.metrics.inc('retro_attributes_hunted_total', {}, s.attributes);
+    this.metrics.observe('retro_hunt_duration_seconds', s.duration_ms / 1000);
+    for (const t of targets) {
+      const n = hits.get(t) ?? 0;
+      if (n > 0) {
+        this.log.info(`retro-hunt: ${t.summary.type} ${JSON.stringify(t.summary.value.slice(0, 200))} matched ${n} past events`, {
+          attribute: t.summary.uuid,
+          event_id: t.summary.event_id,
+          alerts: n,
+        });
+      }
+    }
+    this.log.info('retro-hunt done', { ...s, queued: this.state.huntPending });
+  }
+}

@@ -1,0 +1,32 @@
+// What the alerts index needs before its first alert: the component template misp-enrich (the
+// mappings of threat.enrichments and misp_enrich.*, shipped in docs/elasticsearch/) and the index
+// template misp-enrich-retro composed of it, pointed at the alerts index. Created where missing and
+// never replaced, so an admin's own versions stay as they are; without them an alert written into
+// a new index would map threat.enrichments as a plain object, which no query of the project reads.
+import componentTemplate from '../../docs/elasticsearch/component-template.json' with { type: 'json' };
+import retroTemplate from '../../docs/elasticsearch/retro-index-template.json' with { type: 'json' };
+import { asAgentError, ErrorCodes } from '../ops/errors.js';
+import type { Logger } from '../ops/logger.js';
+import type { SearchEngine } from './search-engine.js';
+
+export const COMPONENT_TEMPLATE = 'misp-enrich';
+export const RETRO_TEMPLATE = 'misp-enrich-retro';
+
+export async function ensureRetroTemplates(engine: SearchEngine, alertsIndex: string, log: Logger): Promise<void> {
+  const wanted: ['component' | 'index', string, unknown][] = [
+    ['component', COMPONENT_TEMPLATE, componentTemplate],
+    ['index', RETRO_TEMPLATE, { ...retroTemplate, index_patterns: [alertsIndex] }],
+  ];
+  for (const [kind, name, body] of wanted) {
+    try {
+      const r = await engine.createTemplate(kind, name, body);
+      if (r === 'created') log.info(`installed the ${kind} template ${name} for the retro-hunt's alerts`, { template: name });
+    } catch (err) {
+      const e = asAgentError(err);
+      log.warn(`could not install the ${kind} template ${name}: ${e.message}; install docs/elasticsearch/ by hand (README, "Elasticsearch and Kibana") before the first alert`, {
+        code: ErrorCodes.RETRO_TEMPLATE,
+      });
+      return;
+    }
+  }
+}
