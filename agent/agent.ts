@@ -103,6 +103,10 @@ export class Agent {
 
   constructor(private readonly opts: AgentOptions, apiKey: string, private readonly log: Logger) {
     checkRunOptions(opts);
+    // One sync then exit: a feed it would never read is a mistake to say, not to ignore.
+    if (opts.once && opts.zmq) {
+      throw new AgentError(ErrorCodes.CONFIG, "--once runs one full sync and exits, so it cannot follow --zmq; drop one of them (with zmq in the config file: --once --zmq='')");
+    }
     declareAgentMetrics(this.metrics);
     this.metrics.set('up', 1);
     const parts = syncParts(opts, apiKey, this.state, log, this.metrics);
@@ -220,7 +224,19 @@ export class Agent {
     };
   }
 
+  /**
+   * The long-running agent, until stop(). Whatever fails at start (the ops port, the ZeroMQ
+   * addon, ...) is thrown after everything opened so far is closed, so the process can exit.
+   */
   async run(): Promise<void> {
+    try {
+      await this.runLoop();
+    } finally {
+      await this.close();
+    }
+  }
+
+  private async runLoop(): Promise<void> {
     if (this.opts.metricsListen) {
       const { server, address } = await startOpsServer(this.opts.metricsListen, this.metrics, () => this.health(), this.log.redactor);
       this.opsServer = server;
@@ -264,7 +280,6 @@ export class Agent {
       await this.sleep(until - now);
     }
     if (this.snapshotDirty) await this.saveSnapshot();
-    await this.close();
   }
 
   /** Waits ms, or until something wakes the loop (a change, a gap, a stop). */
@@ -312,6 +327,10 @@ export class Agent {
       this.log.info('live update applied', { announced: batch.attributes.length + batch.deleted.length + batch.events.size + batch.eventAttributes.length, ...fields });
     } catch (err) {
       const e = asAgentError(err);
+      if (this.stopping) {
+        this.log.info('live update abandoned: the agent is stopping; the next start syncs in full');
+        return;
+      }
       this.metrics.inc('live_updates_total', { result: 'error' });
       this.log.error(`live update failed: ${e.message}; an incremental sync follows`, { code: e.code });
       this.syncWanted ??= 'live-failed';
@@ -339,8 +358,14 @@ export class Agent {
     this.updateGauges();
   }
 
+  /**
+   * Ends the loop after the current step. MISP requests in flight and retry waits are abandoned
+   * at once (a failed cycle keeps the last known-good set); run() then writes the snapshot if it
+   * changed, and closes everything.
+   */
   stop(): void {
     this.stopping = true;
+    this.http.abort();
     this.wake?.();
   }
 
@@ -386,6 +411,10 @@ export class Agent {
     } catch (err) {
       result = 'error';
       const e = asAgentError(err);
+      if (this.stopping) {
+        this.log.info(`${mode} sync abandoned: the agent is stopping; keeping the last known-good set in memcached`, { mode });
+        return;
+      }
       this.lastError = e;
       // The listing itself went through: the next full resync comes at its usual time, not at
       // every cycle, and incremental syncs go on meanwhile.

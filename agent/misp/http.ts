@@ -2,7 +2,8 @@
 // proxy), timeouts, JSON bodies, error classification into stable codes, and retry with
 // exponential backoff. Error messages name the method, path and status, and for network and TLS
 // failures the host:port and what to do about it; never headers, so the API key cannot leak
-// through them.
+// through them. abort() ends every request in flight and every backoff wait at once: the agent
+// stops within seconds, whatever MISP is doing.
 import { readFileSync } from 'node:fs';
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
 import { AgentError, ErrorCodes } from '../ops/errors.js';
@@ -51,6 +52,8 @@ function hostPort(url: URL): string {
 export class MispHttp {
   private readonly dispatcher: Dispatcher;
   private readonly target: Target;
+  /** Fires on abort(): every request in flight and every backoff wait ends at once. */
+  private readonly stopper = new AbortController();
   private closed = false;
 
   constructor(
@@ -92,6 +95,20 @@ export class MispHttp {
     await this.dispatcher.close().catch(() => undefined);
   }
 
+  /** Abandons every request in flight and every retry: the agent is stopping. */
+  abort(): void {
+    if (this.stopper.signal.aborted) return;
+    this.closed = true;
+    this.stopper.abort();
+    // destroy, not close: close would wait for the requests in flight to finish.
+    this.dispatcher.destroy().catch(() => undefined);
+  }
+
+  /** True once abort() was called: a failure now is the stop, not MISP. */
+  get aborted(): boolean {
+    return this.stopper.signal.aborted;
+  }
+
   /** POST (or GET when body is undefined) a JSON request and return the parsed JSON body. */
   async json(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
     return this.withRetries(method, path, async () => parseJson(await this.once(method, path, body), method, path));
@@ -117,12 +134,13 @@ export class MispHttp {
       try {
         return await attemptOnce();
       } catch (raw) {
+        if (this.aborted) throw new AgentError(ErrorCodes.MISP_UNREACHABLE, `MISP ${method} ${path} abandoned: the agent is stopping`, { cause: raw });
         const err = raw instanceof AgentError ? raw : classify(raw, method, path, this.target);
         this.metrics.inc('misp_errors_total', { code: err.code });
         if (!err.transient || attempt >= this.opts.retries || this.closed) throw err;
         const delay = backoff(this.opts.retryDelaySeconds, attempt);
         this.log.warn(`${err.message}; retrying in ${(delay / 1000).toFixed(1)} s`, { code: err.code, attempt: attempt + 1, retries: this.opts.retries });
-        await new Promise((r) => setTimeout(r, delay));
+        await sleep(delay, this.stopper.signal);
         attempt++;
       }
     }
@@ -140,8 +158,9 @@ export class MispHttp {
         'user-agent': this.opts.userAgent,
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      // A whole request may not exceed twice the per-phase timeout (a server trickling bytes).
-      signal: AbortSignal.timeout(Math.round(this.opts.timeoutSeconds * 2000)),
+      // A whole request may not exceed twice the per-phase timeout (a server trickling bytes),
+      // and none outlives a stop.
+      signal: AbortSignal.any([AbortSignal.timeout(Math.round(this.opts.timeoutSeconds * 2000)), this.stopper.signal]),
     });
     let text: string;
     try {
@@ -169,6 +188,20 @@ export function parseJson(text: string, method: string, path: string): unknown {
     // reflect the API key, and what it sent is not ours to print.
     throw new AgentError(ErrorCodes.MISP_MALFORMED, `MISP ${method} ${path} returned malformed JSON (${text.length} characters)`, { transient: true });
   }
+}
+
+/** Waits ms, or less when signal fires. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function backoff(baseSeconds: number, attempt: number): number {
