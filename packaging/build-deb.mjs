@@ -222,6 +222,8 @@ export function buildDeb(opts) {
 
   const outDir = resolve(opts.outDir);
   mkdirSync(outDir, { recursive: true });
+  // Each commit's build has a name of its own: an earlier build's .deb must not pass for this one.
+  for (const old of readdirSync(outDir)) if (old.startsWith(`${PACKAGE_NAME}_`) && old.endsWith('_amd64.deb')) rmSync(join(outDir, old));
   const deb = join(outDir, debFileName(opts.build.version));
   log(`building ${deb} with dpkg-deb (Depends: ${depends}, passwd)`);
   // gzip: readable by every dpkg in use, and quick on a 2-core machine for a 120 MB binary.

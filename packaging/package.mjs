@@ -41,7 +41,7 @@ try {
     throw new Error(`the executable is built for linux-x64 on linux-x64; this is ${process.platform}-${process.arch}`);
   }
   const sea = await buildSea({ outDir, workDir, log });
-  const made = [sea.executable];
+  const made = [sea.executable, sea.addon];
   if (!values['no-deb']) {
     const { deb } = buildDeb({
       executable: sea.executable,
