@@ -114,6 +114,10 @@ export class Agent {
 
   constructor(private readonly opts: AgentOptions, apiKey: string, private readonly log: Logger) {
     checkRunOptions(opts);
+    // One sync then exit: a feed it would never read is a mistake to say, not to ignore.
+    if (opts.once && opts.zmq) {
+      throw new AgentError(ErrorCodes.CONFIG, "--once runs one full sync and exits, so it cannot follow --zmq; drop one of them (with zmq in the config file: --once --zmq='')");
+    }
     for (const w of securityWarnings(opts)) log.warn(w.message, { code: w.code });
     declareAgentMetrics(this.metrics, { version: AGENT_VERSION, servers: opts.memcached, kinds: INDICATOR_KINDS, zmq: opts.zmq !== undefined, retro: opts.retro !== null });
     const parts = syncParts(opts, apiKey, this.state, log, this.metrics);
@@ -307,7 +311,19 @@ export class Agent {
     };
   }
 
+  /**
+   * The long-running agent, until stop(). Whatever fails at start (the ops port, the ZeroMQ
+   * addon, ...) is thrown after everything opened so far is closed, so the process can exit.
+   */
   async run(): Promise<void> {
+    try {
+      await this.runLoop();
+    } finally {
+      await this.close();
+    }
+  }
+
+  private async runLoop(): Promise<void> {
     if (this.opts.metricsListen) {
       this.metrics.withProcessMetrics();
       const { server, address } = await startOpsServer(this.opts.metricsListen, this.metrics, () => this.health(), this.log.redactor);
@@ -355,7 +371,6 @@ export class Agent {
     // The hunts in flight are aborted and flagged again, so the snapshot keeps them.
     await this.hunter?.stop();
     if (this.snapshotDirty || (this.hunter && this.state.huntPending > 0)) await this.saveSnapshot();
-    await this.close();
   }
 
   /** Waits ms, or until something wakes the loop (a change, a gap, a stop). */
@@ -404,6 +419,10 @@ export class Agent {
       this.hunter?.notify();
     } catch (err) {
       const e = asAgentError(err);
+      if (this.stopping) {
+        this.log.info('live update abandoned: the agent is stopping; the next start syncs in full');
+        return;
+      }
       this.metrics.inc('live_updates_total', { result: 'error' });
       this.log.error(`live update failed: ${e.message}; an incremental sync follows`, { code: e.code });
       this.syncWanted ??= 'live-failed';
@@ -431,8 +450,14 @@ export class Agent {
     this.updateGauges();
   }
 
+  /**
+   * Ends the loop after the current step. MISP requests in flight and retry waits are abandoned
+   * at once (a failed cycle keeps the last known-good set); run() then writes the snapshot if it
+   * changed, and closes everything.
+   */
   stop(): void {
     this.stopping = true;
+    this.http.abort();
     this.wake?.();
   }
 
@@ -481,6 +506,10 @@ export class Agent {
     } catch (err) {
       result = 'error';
       const e = asAgentError(err);
+      if (this.stopping) {
+        this.log.info(`${mode} sync abandoned: the agent is stopping; keeping the last known-good set in memcached`, { mode });
+        return;
+      }
       this.lastError = e;
       // The listing itself went through: the next full resync comes at its usual time, not at
       // every cycle, and incremental syncs go on meanwhile.

@@ -28,6 +28,14 @@ const EXIT: Partial<Record<ErrorCode, number>> = {
 /** The logger of the moment, so even a crash report goes through the redactor. */
 let current = createLogger();
 
+/**
+ * A stop abandons MISP requests at once and then writes the snapshot if it changed; past this
+ * deadline the process exits anyway (the unit's TimeoutStopSec is above it).
+ */
+const STOP_DEADLINE_MS = 15_000;
+/** After main() ends, what still holds the event loop open gets this long before the exit. */
+const EXIT_GRACE_MS = 2_000;
+
 async function main(): Promise<number> {
   let log = current;
   const envKey = process.env.MISP_API_KEY;
@@ -58,8 +66,12 @@ async function main(): Promise<number> {
     let signals = 0;
     const onSignal = (sig: string) => {
       if (++signals > 1) process.exit(130);
-      log.info(`received ${sig}; stopping after the current cycle`);
+      log.info(`received ${sig}; stopping (MISP requests in flight are abandoned, the last known-good set stays)`);
       agent.stop();
+      setTimeout(() => {
+        log.error(`still stopping ${STOP_DEADLINE_MS / 1000} s after ${sig}; exiting now`, { code: ErrorCodes.INTERNAL });
+        process.exit(1);
+      }, STOP_DEADLINE_MS).unref();
     };
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     process.on('SIGINT', () => onSignal('SIGINT'));
@@ -88,4 +100,7 @@ process.on('unhandledRejection', (err) => {
 
 main().then((code) => {
   process.exitCode = code;
+  // Everything main() opened is closed by now; a handle a library still holds (a socket being
+  // torn down, a timer) must not keep a finished or failed agent alive under systemd.
+  setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
 });

@@ -2,7 +2,11 @@
 // `npm run package`: the agent as installable artifacts for Logstash hosts without Node.js:
 //
 //   dist/package/misp-enrich-agent                  single executable, linux-x64 (Node built in)
-//   dist/package/misp-enrich-agent_<ver>_amd64.deb  the executable, systemd unit, config, user
+//   dist/package/zeromq.node                        its zeromq addon (also inside it), for --zmq
+//   dist/package/misp-enrich-agent.licenses/        THIRD-PARTY-NOTICES.txt
+//   dist/package/misp-enrich-agent_<ver>_amd64.deb  the executable, addon, systemd unit, config, user
+//
+// <ver> is the build version (packaging/build-version.mjs) with Debian revision 1.
 //
 // The pinned Node binary is fetched once from the npm registry and cached in .tmp/packaging/.
 // Options: --out DIR (default dist/package), --no-deb (the executable only), --help.
@@ -10,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildDeb } from './build-deb.mjs';
-import { buildSea, EXECUTABLE_NAME } from './build-sea.mjs';
+import { buildSea } from './build-sea.mjs';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 
@@ -37,11 +41,13 @@ try {
     throw new Error(`the executable is built for linux-x64 on linux-x64; this is ${process.platform}-${process.arch}`);
   }
   const sea = await buildSea({ outDir, workDir, log });
-  const made = [sea.executable];
+  const made = [sea.executable, sea.addon];
   if (!values['no-deb']) {
     const { deb } = buildDeb({
       executable: sea.executable,
-      licensesDir: join(outDir, `${EXECUTABLE_NAME}.licenses`),
+      addon: sea.addon,
+      components: sea.components,
+      build: sea.build,
       nodeVersion: sea.nodeVersion,
       outDir,
       workDir,

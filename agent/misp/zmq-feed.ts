@@ -33,12 +33,6 @@ export interface FeedOptions {
   decay: boolean;
 }
 
-/**
- * The module name in a variable keeps bundlers from pulling the native addon into a build that
- * cannot load it (the single executable): there --zmq fails at start with a coded message.
- */
-const ZEROMQ = 'zeromq';
-
 export class ZmqFeed {
   private socket: Subscriber | null = null;
   private watchdog: NodeJS.Timeout | null = null;
@@ -62,9 +56,12 @@ export class ZmqFeed {
   private async start(): Promise<void> {
     let zmq: typeof import('zeromq');
     try {
-      zmq = (await import(ZEROMQ)) as typeof import('zeromq');
+      // A plain import: the Node install resolves it from node_modules (dist/agent keeps every
+      // package external), and the single executable's bundle carries the package with a loader
+      // of its own for the native addon (packaging/sea-zeromq-addon.cjs).
+      zmq = await import('zeromq');
     } catch (err) {
-      throw new AgentError(ErrorCodes.ZMQ, `--zmq needs the zeromq module, which this build of the agent cannot load (${(err as Error).message})`);
+      throw new AgentError(ErrorCodes.ZMQ, `--zmq: cannot load the zeromq module and its native addon (${(err as Error).message})`);
     }
     const socket = new zmq.Subscriber({
       linger: 0,

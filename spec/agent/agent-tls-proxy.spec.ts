@@ -1,6 +1,9 @@
 // TLS and proxy, at the client level: MISP behind a real HTTPS front (a self-signed CA made with
 // openssl for this run, forwarding to misp-sim), and a real CONNECT proxy. Verification is on by
-// default, --ca-file trusts a private CA, --insecure works but says so, --proxy tunnels.
+// default, --ca-file trusts a private CA, --insecure works but says so, --proxy tunnels. Each
+// failure names the host:port it concerns and gives the hint that fits it: an unknown CA
+// (--ca-file), a certificate for other names (which names), an https:// URL on a port that speaks
+// plain HTTP, a refused connection.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
@@ -8,14 +11,17 @@ import { createServer as createHttpsServer } from 'node:https';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/memcached.js';
 import { API_KEY, listenOnLoopback } from './support/harness.js';
 import { useAgentWorld } from './support/world.js';
 
 describe('misp-enrich-agent TLS and proxy', () => {
   const world = useAgentWorld({ data: ['event-every-type.json'] });
   let https: Server;
+  let otherName: Server;
   let proxy: Server;
   let httpsUrl = '';
+  let otherNameUrl = '';
   let proxyUrl = '';
   const tunnels: string[] = [];
   /** --once against MISP behind the HTTPS front. */
@@ -39,6 +45,12 @@ describe('misp-enrich-agent TLS and proxy', () => {
       req.pipe(up);
     });
     httpsUrl = `https://127.0.0.1:${await listenOnLoopback(https)}`;
+    // A certificate from the same CA, for other names than the one the agent connects to.
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other.key', '-out', 'other.csr', '-subj', '/CN=misp.example.org');
+    execFileSync('sh', ['-c', 'printf "subjectAltName=DNS:misp.example.org,DNS:misp.internal\\n" > other.cnf'], { cwd: world.workDir });
+    ssl('x509', '-req', '-in', 'other.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'other.pem', '-days', '2', '-extfile', 'other.cnf');
+    otherName = createHttpsServer({ key: readFileSync(pki('other.key')), cert: readFileSync(pki('other.pem')) }, (_req, res) => res.writeHead(500).end());
+    otherNameUrl = `https://127.0.0.1:${await listenOnLoopback(otherName)}`;
     // A CONNECT proxy, as enterprise networks put in front of MISP.
     proxy = createHttpServer((_req, res) => res.writeHead(405).end());
     proxy.on('connect', (req, socket, head) => {
@@ -59,14 +71,58 @@ describe('misp-enrich-agent TLS and proxy', () => {
   afterAll(() => {
     https?.closeAllConnections?.();
     https?.close();
+    otherName?.closeAllConnections?.();
+    otherName?.close();
     proxy?.close();
   });
 
-  it('refuses a certificate it cannot verify, by default', async () => {
+  /** The last log line of a failed run: the coded message the administrator reads. */
+  const lastError = (stderr: string) => JSON.parse(stderr.trim().split('\n').at(-1)!) as { level: string; code: string; msg: string };
+
+  it('refuses a certificate it cannot verify, by default, naming the server and --ca-file', async () => {
     const r = await viaHttps('--retries', '0');
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('MISP_ENRICH_AGENT_MISP_TLS');
-    expect(r.stderr).toContain('--ca-file');
+    const e = lastError(r.stderr);
+    expect(e.code).toBe('MISP_ENRICH_AGENT_MISP_TLS');
+    expect(e.msg).toContain(new URL(httpsUrl).host);
+    expect(e.msg).toContain('--ca-file');
+  });
+
+  it('says which names a certificate holds when they are not the host of --misp-url (not --ca-file)', async () => {
+    const r = await world.once(['--retries', '0', '--ca-file', pki('ca.pem')], { mispUrl: otherNameUrl });
+    expect(r.code).toBe(3);
+    const e = lastError(r.stderr);
+    expect(e.code).toBe('MISP_ENRICH_AGENT_MISP_TLS');
+    expect(e.msg).toContain('misp.example.org, misp.internal');
+    expect(e.msg).toContain(`not for 127.0.0.1`);
+    expect(e.msg).toContain(new URL(otherNameUrl).host);
+    expect(e.msg).not.toContain('--ca-file');
+  });
+
+  it('says the port speaks plain HTTP when an https:// URL reaches an HTTP server (not --ca-file)', async () => {
+    const plain = new URL(world.sim.url);
+    const r = await world.once(['--retries', '0'], { mispUrl: `https://${plain.host}` });
+    expect(r.code).toBe(3);
+    const e = lastError(r.stderr);
+    expect(e.code).toBe('MISP_ENRICH_AGENT_MISP_TLS');
+    expect(e.msg).toContain(`${plain.host} does not speak TLS`);
+    expect(e.msg).toContain('plain HTTP');
+    expect(e.msg).not.toContain('--ca-file');
+  });
+
+  it('names host:port when MISP or the proxy refuses the connection, and never the API key', async () => {
+    const closed = await freePort();
+    let r = await world.once(['--retries', '0'], { mispUrl: `https://127.0.0.1:${closed}` });
+    expect(r.code).toBe(3);
+    let e = lastError(r.stderr);
+    expect(e.code).toBe('MISP_ENRICH_AGENT_MISP_UNREACHABLE');
+    expect(e.msg).toContain(`127.0.0.1:${closed} refused the connection`);
+    r = await viaHttps('--retries', '0', '--ca-file', pki('ca.pem'), '--proxy', `http://127.0.0.1:${closed}`);
+    expect(r.code).toBe(3);
+    e = lastError(r.stderr);
+    expect(e.code).toBe('MISP_ENRICH_AGENT_MISP_UNREACHABLE');
+    expect(e.msg).toContain(`the proxy 127.0.0.1:${closed} refused the connection`);
+    expect(r.stdout + r.stderr).not.toContain(API_KEY);
   });
 
   it('verifies against the CA given with --ca-file', async () => {

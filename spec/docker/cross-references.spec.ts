@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { LAYOUT } from '../../packaging/build-deb.mjs';
+import { debFileName, LAYOUT } from '../../packaging/build-deb.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
@@ -146,7 +146,8 @@ describe('the agent as installed', () => {
     expect(pkg.scripts.package).toBe('node packaging/package.mjs');
     const run = section('Run the agent on each Logstash host');
     expect(run).toContain('npm run package');
-    expect(run).toContain(`dist/package/misp-enrich-agent_${version}_amd64.deb`);
+    // A release build's name (a build from another commit carries +git.<n>.<sha> in it).
+    expect(run).toContain(`dist/package/${debFileName(version)}`);
     expect(run).toContain('dist/package/misp-enrich-agent`');
   });
 
