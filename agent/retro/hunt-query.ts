@@ -4,8 +4,9 @@
 //   keys    events the filter wrote with retro_keys: a `terms` query on misp_enrich.keys with the
 //           indicators' hunt terms, and a `prefix` query per network (ioc/hunt.ts). Exact: these
 //           find an event exactly when the filter would have matched it.
-//   fields  any event, by its own fields (indices the filter never saw, or wrote without
-//           retro_keys): addresses and networks as `terms` on the address fields (which take CIDR
+//   fields  events without hunt keys, by their own fields (indices the filter never saw, or wrote
+//           without retro_keys; with both, only in the indices holding such events, found by the
+//           missing marker key me1:retro): addresses and networks as `terms` on the address fields (which take CIDR
 //           notation), names, URLs, e-mail addresses and hashes as case-insensitive `regexp`
 //           queries that contain the canonical form and its Unicode spelling. This finds more
 //           than the filter would match (`notevil.example` for `evil.example`) and misses what
@@ -16,7 +17,7 @@
 // leaf clauses (engines refuse more than 1,024) and regexps of at most MAX_REGEXP characters
 // (index.max_regex_length is 1,000): a larger batch is split.
 import { toUnicode } from 'punycode/punycode.es6.js';
-import { huntTerm, mispIndicators, type AttributeSummary, type Datatype, type HuntTerm, type Indicator } from '../../plugin/core/ioc/index.js';
+import { HUNT_MARKER, huntTerm, mispIndicators, type AttributeSummary, type Datatype, type HuntTerm, type Indicator } from '../../plugin/core/ioc/index.js';
 import type { RetroMatch } from '../ops/options.js';
 
 export const KEYS_FIELD = 'misp_enrich.keys';
@@ -146,31 +147,50 @@ function fieldClauses(targets: readonly HuntTarget[], fields: readonly HuntField
   return out;
 }
 
-/** The query for these targets, or null when it would hold more than MAX_CLAUSES clauses. */
-function queryOf(targets: readonly HuntTarget[], fields: readonly HuntField[], match: RetroMatch, toMs: number): Clause | null {
-  const should = [...(match !== 'fields' ? keyClauses(targets) : []), ...(match !== 'keys' ? fieldClauses(targets, fields) : [])];
-  if (should.length > MAX_CLAUSES) return null;
-  const fromMs = Math.min(...targets.map((t) => t.fromMs));
+/** The window's range on @timestamp. */
+export function windowFilter(fromMs: number, toMs: number): Clause {
+  return { range: { '@timestamp': { gte: new Date(fromMs).toISOString(), lte: new Date(toMs).toISOString(), format: 'strict_date_optional_time' } } };
+}
+
+/**
+ * What one group of targets asks: by hunt keys (null with --retro-match fields), and by the
+ * events' own fields (null with --retro-match keys; with both, only events without the marker,
+ * which the filter did not write keys for).
+ */
+export interface HuntQuery {
+  targets: HuntTarget[];
+  keys: Clause | null;
+  fields: Clause | null;
+}
+
+function boolOf(filter: Clause, should: Clause[], mustNot: Clause[] = []): Clause {
+  return { bool: { filter: [filter], should, minimum_should_match: 1, ...(mustNot.length > 0 ? { must_not: mustNot } : {}) } };
+}
+
+/** The queries for these targets, or null when one would hold more than MAX_CLAUSES clauses. */
+function queryOf(targets: readonly HuntTarget[], fields: readonly HuntField[], match: RetroMatch, toMs: number): HuntQuery | null {
+  const range = windowFilter(Math.min(...targets.map((t) => t.fromMs)), toMs);
+  const byKeys = match !== 'fields' ? keyClauses(targets) : [];
+  const byFields = match !== 'keys' ? fieldClauses(targets, fields) : [];
+  if (byKeys.length > MAX_CLAUSES || byFields.length > MAX_CLAUSES) return null;
   return {
-    bool: {
-      filter: [{ range: { '@timestamp': { gte: new Date(fromMs).toISOString(), lte: new Date(toMs).toISOString(), format: 'strict_date_optional_time' } } }],
-      should: should.length > 0 ? should : [{ match_none: {} }],
-      minimum_should_match: 1,
-    },
+    targets: [...targets],
+    keys: byKeys.length > 0 ? boolOf(range, byKeys) : null,
+    fields: byFields.length > 0 ? boolOf(range, byFields, match === 'both' ? [{ term: { [KEYS_FIELD]: HUNT_MARKER } }] : []) : null,
   };
 }
 
-/** The targets in groups whose query fits the engine's limits, each with that query. */
-export function huntQueries(targets: readonly HuntTarget[], fields: readonly HuntField[], match: RetroMatch, toMs: number): { targets: HuntTarget[]; query: Clause }[] {
+/** The targets in groups whose queries fit the engine's limits. */
+export function huntQueries(targets: readonly HuntTarget[], fields: readonly HuntField[], match: RetroMatch, toMs: number): HuntQuery[] {
   if (targets.length === 0) return [];
   const query = queryOf(targets, fields, match, toMs);
-  if (query) return [{ targets: [...targets], query }];
+  if (query) return [query];
   if (targets.length === 1) throw new Error(`one indicator needs more than ${MAX_CLAUSES} clauses`);
   const half = Math.ceil(targets.length / 2);
   return [...huntQueries(targets.slice(0, half), fields, match, toMs), ...huntQueries(targets.slice(half), fields, match, toMs)];
 }
 
-/** The query of a group again, for the targets still hunted (those not capped). */
-export function narrowedQuery(targets: readonly HuntTarget[], fields: readonly HuntField[], match: RetroMatch, toMs: number): Clause | null {
-  return targets.length === 0 ? null : queryOf(targets, fields, match, toMs);
+/** Events the filter wrote no hunt keys for, in the window: what makes an index need the fields query. */
+export function unmarkedQuery(fromMs: number, toMs: number): Clause {
+  return { bool: { filter: [windowFilter(fromMs, toMs)], must_not: [{ term: { [KEYS_FIELD]: HUNT_MARKER } }] } };
 }

@@ -20,13 +20,12 @@ import type { Metrics } from '../ops/metrics.js';
 import type { RetroOptions } from '../ops/options.js';
 import type { IndicatorState } from '../sync/state.js';
 import { alertDocument, alertId, COPIED_FIELDS, publishedAt } from './alert.js';
-import { huntQueries, huntTargets, narrowedQuery, type HuntTarget } from './hunt-query.js';
+import { huntQueries, huntTargets, unmarkedQuery, type HuntTarget } from './hunt-query.js';
 import { HuntMatcher, retroCore, type RetroCore, type Verified } from './hunt-match.js';
 import type { SearchEngine } from './search-engine.js';
 
 /** Events per search page. */
 const PAGE_SIZE = 500;
-const KEEP_ALIVE = '2m';
 const CONTEXT_TTL_MS = 300_000;
 const MAX_CONTEXTS = 10_000;
 /** Backoff after a failed hunt: from 5 s, doubling, up to 5 minutes. */
@@ -40,8 +39,16 @@ export interface HuntSummary {
   alerts: number;
   existing: number;
   capped: number;
+  /** Indicators hunted again later because another of their query reached the cap. */
+  requeued: number;
   duration_ms: number;
+  /** Of duration_ms: waiting for the search engine's pages, matching them, writing the alerts. */
+  search_ms: number;
+  match_ms: number;
+  write_ms: number;
 }
+
+const ZERO: HuntSummary = { attributes: 0, searches: 0, candidates: 0, alerts: 0, existing: 0, capped: 0, requeued: 0, duration_ms: 0, search_ms: 0, match_ms: 0, write_ms: 0 };
 
 /** A token bucket: at most `rate` takes per second, in bursts of at most `rate`. */
 class RateLimit {
@@ -78,7 +85,7 @@ export class RetroHunter {
   private behindSince = 0;
   private active = 0;
   private readonly sourceFields: string[];
-  readonly totals: HuntSummary = { attributes: 0, searches: 0, candidates: 0, alerts: 0, existing: 0, capped: 0, duration_ms: 0 };
+  readonly totals: HuntSummary = { ...ZERO };
 
   constructor(
     private readonly opts: RetroOptions,
@@ -199,47 +206,28 @@ export class RetroHunter {
   private async hunt(batch: AttributeSummary[]): Promise<void> {
     const started = Date.now();
     const now = Date.now();
-    const s: HuntSummary = { attributes: batch.length, searches: 0, candidates: 0, alerts: 0, existing: 0, capped: 0, duration_ms: 0 };
+    const s: HuntSummary = { ...ZERO, attributes: batch.length };
     const targets = huntTargets(batch, now - this.opts.windowDays * 86_400_000);
     const matcher = new HuntMatcher(this.core, targets);
     const hits = new Map<HuntTarget, number>(targets.map((t) => [t, 0]));
     const huntedAt = new Date(now).toISOString();
     // Never its own alerts (nor an older alerts index of the same name with a suffix).
-    const pit = await this.engine.openPointInTime([...this.opts.indices, `-${this.opts.alertsIndex}*`], KEEP_ALIVE);
-    if (pit !== null) {
-      let pitId = pit;
-      try {
-        for (const group of huntQueries(targets, this.core.fields, this.opts.match, now)) {
-          const active = new Set(group.targets);
-          let query: Record<string, unknown> | null = group.query;
-          let after: unknown[] | undefined;
-          while (query && !this.stopping) {
-            await this.limit.take();
-            s.searches++;
-            this.metrics.inc('retro_searches_total');
-            const page = await this.engine.searchPage(pitId, KEEP_ALIVE, {
-              size: PAGE_SIZE,
-              query: { bool: { filter: [query], must_not: [{ term: { _index: this.opts.alertsIndex } }] } },
-              sort: [{ _shard_doc: 'asc' }],
-              _source: { includes: this.sourceFields },
-              track_total_hits: false,
-              ...(after ? { search_after: after } : {}),
-            });
-            pitId = page.pit;
-            if (page.hits.length === 0) break;
-            after = page.hits[page.hits.length - 1]!.sort;
-            s.candidates += page.hits.length;
-            this.metrics.inc('retro_candidates_total', {}, page.hits.length);
-            const capped = await this.alertPage(page.hits.map((h) => matcher.verify(h, active)), matcher, hits, huntedAt, s);
-            if (capped.length > 0) {
-              for (const t of capped) active.delete(t);
-              query = narrowedQuery([...active], this.core.fields, this.opts.match, now);
-            }
-            if (page.hits.length < PAGE_SIZE) break;
-          }
-        }
-      } finally {
-        await this.engine.closePointInTime(pitId);
+    const indices = [...this.opts.indices, `-${this.opts.alertsIndex}*`];
+    const groups = huntQueries(targets, this.core.fields, this.opts.match, now);
+    // The events' own fields are searched only where the filter wrote no hunt keys.
+    let unmarked: string[] | null = null;
+    if (this.opts.match === 'both' && groups.some((g) => g.fields)) {
+      await this.limit.take();
+      s.searches++;
+      unmarked = await this.engine.indicesWith(indices, unmarkedQuery(Math.min(...targets.map((t) => t.fromMs)), now));
+    }
+    for (const group of groups) {
+      const active = new Set(group.targets);
+      const scans: [string[], Record<string, unknown>][] = [];
+      if (group.keys) scans.push([indices, group.keys]);
+      if (group.fields && (unmarked === null || unmarked.length > 0)) scans.push([unmarked ?? indices, group.fields]);
+      for (const [where, query] of scans) {
+        if (this.stopping || !(await this.scanGroup(where, query, active, matcher, hits, huntedAt, s))) break;
       }
     }
     if (this.stopping) throw new AgentError(ErrorCodes.RETRO_UNREACHABLE, 'the retro-hunt stopped');
@@ -247,10 +235,57 @@ export class RetroHunter {
     this.record(s, targets, hits);
   }
 
+  /**
+   * One scan of a group's query: every page verified and alerted. False when an indicator reached
+   * the cap: the query still finds its events, page after page, so the scan stops, and the
+   * group's other indicators are hunted again without it (what they raised is not written twice).
+   */
+  private async scanGroup(indices: string[], query: Record<string, unknown>, active: Set<HuntTarget>, matcher: HuntMatcher, hits: Map<HuntTarget, number>,
+    huntedAt: string, s: HuntSummary): Promise<boolean> {
+    await this.limit.take();
+    let t = Date.now();
+    const scan = await this.engine.scan(indices, {
+      query: { bool: { filter: [query], must_not: [{ term: { _index: this.opts.alertsIndex } }] } },
+      source: this.sourceFields,
+      size: PAGE_SIZE,
+    });
+    try {
+      for (let first = true; !this.stopping; first = false) {
+        if (!first) await this.limit.take();
+        s.searches++;
+        this.metrics.inc('retro_searches_total');
+        const page = await scan.next();
+        s.search_ms += Date.now() - t;
+        if (page.length === 0) return true;
+        s.candidates += page.length;
+        this.metrics.inc('retro_candidates_total', {}, page.length);
+        const capped = await this.alertPage(page.map((h) => matcher.verify(h, active)), matcher, hits, huntedAt, s);
+        t = Date.now();
+        if (capped.length > 0) {
+          for (const c of capped) active.delete(c);
+          for (const other of active) this.state.markForHunt(other.summary.uuid);
+          s.requeued += active.size;
+          active.clear();
+          return false;
+        }
+      }
+      return true;
+    } finally {
+      await scan.close();
+    }
+  }
+
   /** Alerts for one page of verified candidates; returns the targets that reached the cap. */
   private async alertPage(verified: Verified[], matcher: HuntMatcher, hits: Map<HuntTarget, number>, huntedAt: string, s: HuntSummary): Promise<HuntTarget[]> {
+    const started = Date.now();
     const byTarget = new Map<HuntTarget, Verified[]>();
-    for (const v of verified) for (const t of v.targets) byTarget.set(t, [...(byTarget.get(t) ?? []), v]);
+    for (const v of verified) {
+      for (const t of v.targets) {
+        const list = byTarget.get(t);
+        if (list) list.push(v);
+        else byTarget.set(t, [v]);
+      }
+    }
     const docs: { id: string; doc: unknown }[] = [];
     const capped: HuntTarget[] = [];
     for (const [target, events] of byTarget) {
@@ -281,8 +316,11 @@ export class RetroHunter {
         });
       }
     }
+    const written = Date.now();
+    s.match_ms += written - started;
     if (docs.length > 0) {
       const r = await this.engine.createDocuments(this.opts.alertsIndex, docs);
+      s.write_ms += Date.now() - written;
       s.alerts += r.created;
       s.existing += r.existing;
       this.metrics.inc('retro_alerts_total', { result: 'created' }, r.created);
@@ -296,7 +334,7 @@ export class RetroHunter {
   }
 
   private record(s: HuntSummary, targets: readonly HuntTarget[], hits: Map<HuntTarget, number>): void {
-    for (const k of ['attributes', 'searches', 'candidates', 'alerts', 'existing', 'capped', 'duration_ms'] as const) this.totals[k] += s[k];
+    for (const k of Object.keys(ZERO) as (keyof HuntSummary)[]) this.totals[k] += s[k];
     this.metrics.inc('retro_attributes_hunted_total', {}, s.attributes);
     this.metrics.observe('retro_hunt_duration_seconds', s.duration_ms / 1000);
     for (const t of targets) {

@@ -13,7 +13,15 @@ import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
 import { AgentError, ErrorCodes } from '../ops/errors.js';
 import type { Logger } from '../ops/logger.js';
-import type { BulkResult, SearchEngine, SearchHit } from './search-engine.js';
+import type { BulkResult, Scan, SearchEngine, SearchHit } from './search-engine.js';
+
+/** How long the engine keeps a scan's context between two pages. */
+const KEEP_ALIVE = '2m';
+
+function hitsOf(r: { hits?: { hits?: unknown[] } }): SearchHit[] {
+  return ((r.hits?.hits ?? []) as { _index: string; _id: string; _source?: Record<string, unknown>; sort?: unknown[] }[])
+    .map((h) => ({ index: h._index, id: h._id, source: h._source ?? {}, sort: h.sort ?? [] }));
+}
 
 export interface RestEngineOptions {
   urls: string[];
@@ -103,43 +111,94 @@ export class RestSearchEngine implements SearchEngine {
     this.description = `${this.opensearch ? 'opensearch' : 'elasticsearch'} ${version}`;
   }
 
-  async openPointInTime(indices: readonly string[], keepAlive: string): Promise<string | null> {
+  /**
+   * Elasticsearch: a point in time and search_after on `_shard_doc`, its documented way to page
+   * consistently. OpenSearch (3.8 measured) takes `_shard_doc` as the bare Lucene doc id, with no
+   * shard in it, so search_after over several shards skips documents: there the scroll API pages
+   * instead, which keeps a cursor per shard over the same consistent view.
+   */
+  async scan(indices: readonly string[], request: { query: unknown; source: readonly string[]; size: number }): Promise<Scan> {
     const target = indices.map(encodeURIComponent).join(',');
-    const path = this.opensearch
-      ? `/${target}/_search/point_in_time?keep_alive=${keepAlive}&expand_wildcards=open`
-      : `/${target}/_pit?keep_alive=${keepAlive}&expand_wildcards=open&ignore_unavailable=true&allow_no_indices=true`;
-    const a = await this.send('POST', path, undefined, { accept404: true, accept400: this.opensearch });
-    // OpenSearch refuses a point in time over patterns that match no index (HTTP 400 or 404).
-    if (a.status === 404 || a.status === 400) return null;
-    const r = this.parse(a, `POST ${path}`) as { id?: string; pit_id?: string; _shards?: { total?: number } };
-    const id = r.pit_id ?? r.id ?? null;
-    if (!id) throw new AgentError(ErrorCodes.RETRO_HTTP, `POST ${path} answered no point-in-time id`);
-    return id;
+    const body = { size: request.size, query: request.query, _source: { includes: request.source } };
+    // A scroll counts its hits anyway (it refuses track_total_hits: false); a search need not.
+    return this.opensearch ? this.scroll(target, body) : this.pointInTime(target, { ...body, track_total_hits: false });
   }
 
-  async closePointInTime(id: string): Promise<void> {
-    if (this.closed) return;
-    const [path, body] = this.opensearch ? ['/_search/point_in_time', { pit_id: [id] }] : ['/_pit', { id }];
-    try {
-      await this.send('DELETE', path, body, { accept404: true, retries: 0 });
-    } catch (err) {
-      // It expires by itself after keep_alive.
-      this.log.debug(`could not close a point in time: ${(err as Error).message}`);
-    }
-  }
-
-  async searchPage(pit: string, keepAlive: string, body: Record<string, unknown>): Promise<{ hits: SearchHit[]; pit: string }> {
-    const r = this.parse(await this.call('POST', '/_search', { ...body, pit: { id: pit, keep_alive: keepAlive } }), 'POST /_search') as {
-      pit_id?: string;
-      hits?: { hits?: { _index: string; _id: string; _source?: Record<string, unknown>; sort?: unknown[] }[] };
-      _shards?: { failed?: number; failures?: { reason?: { reason?: string } }[] };
+  private async scroll(target: string, body: Record<string, unknown>): Promise<Scan> {
+    let first: unknown[] | null = null;
+    let id: string | null = null;
+    const page = (r: { _scroll_id?: string; hits?: { hits?: unknown[] } }) => {
+      this.checkShards(r, 'scroll');
+      id = r._scroll_id ?? id;
+      return hitsOf(r);
     };
-    if ((r._shards?.failed ?? 0) > 0) {
-      // A shard that failed would silently miss events: the hunt is tried again later instead.
-      throw new AgentError(ErrorCodes.RETRO_HTTP, `POST /_search: ${r._shards!.failed} shard(s) failed (${r._shards!.failures?.[0]?.reason?.reason ?? 'no reason given'})`, { transient: true });
+    const path = `/${target}/_search?scroll=${KEEP_ALIVE}&ignore_unavailable=true&allow_no_indices=true&expand_wildcards=open`;
+    first = page(this.parse(await this.call('POST', path, { ...body, sort: ['_doc'] }), `POST /${target}/_search`) as never);
+    return {
+      next: async () => {
+        if (first) {
+          const hits = first;
+          first = null;
+          return hits as SearchHit[];
+        }
+        if (!id) return [];
+        return page(this.parse(await this.call('POST', '/_search/scroll', { scroll: KEEP_ALIVE, scroll_id: id }), 'POST /_search/scroll') as never);
+      },
+      close: async () => {
+        if (id && !this.closed) await this.send('DELETE', '/_search/scroll', { scroll_id: [id] }, { accept404: true, retries: 0 }).catch(() => undefined);
+        id = null;
+      },
+    };
+  }
+
+  private async pointInTime(target: string, body: Record<string, unknown>): Promise<Scan> {
+    const path = `/${target}/_pit?keep_alive=${KEEP_ALIVE}&expand_wildcards=open&ignore_unavailable=true&allow_no_indices=true`;
+    const opened = this.parse(await this.call('POST', path), `POST /${target}/_pit`) as { id?: string };
+    let pit: string | null = opened.id ?? null;
+    if (!pit) throw new AgentError(ErrorCodes.RETRO_HTTP, `POST /${target}/_pit answered no point-in-time id`);
+    let after: unknown[] | undefined;
+    let done = false;
+    return {
+      next: async () => {
+        if (done || !pit) return [];
+        const r = this.parse(await this.call('POST', '/_search', {
+          ...body,
+          pit: { id: pit, keep_alive: KEEP_ALIVE },
+          sort: [{ _shard_doc: 'asc' }],
+          ...(after ? { search_after: after } : {}),
+        }), 'POST /_search') as { pit_id?: string; hits?: { hits?: unknown[] } };
+        this.checkShards(r, 'search');
+        pit = r.pit_id ?? pit;
+        const hits = hitsOf(r);
+        if (hits.length === 0) done = true;
+        else after = hits[hits.length - 1]!.sort;
+        return hits;
+      },
+      close: async () => {
+        if (pit && !this.closed) await this.send('DELETE', '/_pit', { id: pit }, { accept404: true, retries: 0 }).catch(() => undefined);
+        pit = null;
+      },
+    };
+  }
+
+  async indicesWith(indices: readonly string[], query: unknown): Promise<string[]> {
+    const target = indices.map(encodeURIComponent).join(',');
+    const r = this.parse(await this.call('POST', `/${target}/_search?ignore_unavailable=true&allow_no_indices=true&expand_wildcards=open`, {
+      size: 0,
+      query,
+      track_total_hits: false,
+      aggs: { indices: { terms: { field: '_index', size: 10_000 } } },
+    }), `POST /${target}/_search`) as { aggregations?: { indices?: { buckets?: { key: string }[] } } };
+    this.checkShards(r, 'search');
+    return (r.aggregations?.indices?.buckets ?? []).map((b) => b.key);
+  }
+
+  /** A shard that failed would silently miss events: the hunt is tried again later instead. */
+  private checkShards(r: unknown, what: string): void {
+    const shards = (r as { _shards?: { failed?: number; failures?: { reason?: { reason?: string } }[] } })._shards;
+    if ((shards?.failed ?? 0) > 0) {
+      throw new AgentError(ErrorCodes.RETRO_HTTP, `${what}: ${shards!.failed} shard(s) failed (${shards!.failures?.[0]?.reason?.reason ?? 'no reason given'})`, { transient: true });
     }
-    const hits = (r.hits?.hits ?? []).map((h) => ({ index: h._index, id: h._id, source: h._source ?? {}, sort: h.sort ?? [] }));
-    return { hits, pit: r.pit_id ?? pit };
   }
 
   async createDocuments(index: string, docs: readonly { id: string; doc: unknown }[]): Promise<BulkResult> {

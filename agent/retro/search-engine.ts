@@ -20,19 +20,26 @@ export interface BulkResult {
   firstError?: string;
 }
 
+/** A search paged through in a consistent view of the indices, from its first page to its last. */
+export interface Scan {
+  /** The next page; empty when there is no more. */
+  next(): Promise<SearchHit[]>;
+  /** Frees the engine's context (also when the scan was not read to its end). */
+  close(): Promise<void>;
+}
+
 export interface SearchEngine {
   /** "opensearch 3.8.0", "elasticsearch 9.1.2": known after connect(). */
   readonly description: string;
-  /** Reaches the engine and learns which one it is (its point-in-time API differs). */
+  /** Reaches the engine and learns which one it is (they page differently). */
   connect(): Promise<void>;
   /**
-   * A point in time over these index names and patterns (a leading "-" excludes); null when no
-   * index matches, so there is nothing to search.
+   * Every event of these index names and patterns (a leading "-" excludes) that `query` finds,
+   * page by page, each page at most `size` events with the `_source` fields asked for.
    */
-  openPointInTime(indices: readonly string[], keepAlive: string): Promise<string | null>;
-  closePointInTime(id: string): Promise<void>;
-  /** One page of a search in a point in time; the engine may hand back a newer id to use next. */
-  searchPage(pit: string, keepAlive: string, body: Record<string, unknown>): Promise<{ hits: SearchHit[]; pit: string }>;
+  scan(indices: readonly string[], request: { query: unknown; source: readonly string[]; size: number }): Promise<Scan>;
+  /** The indices among these names and patterns holding events that `query` finds. */
+  indicesWith(indices: readonly string[], query: unknown): Promise<string[]>;
   /** Creates documents under their ids; an id that exists is left as it is (counted as existing). */
   createDocuments(index: string, docs: readonly { id: string; doc: unknown }[]): Promise<BulkResult>;
   /** Creates a component or index template unless one of that name exists (never replaces one). */

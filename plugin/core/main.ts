@@ -7,7 +7,7 @@ import { BatchMatch } from './enrich/batch-match.js';
 import { LEGACY_MISS } from './enrich/legacy-output.js';
 import { valueKeys } from './enrich/value-keys.js';
 import { CoreError } from './errors.js';
-import { candidateProbes, isDatatype, META_KEY } from './ioc/index.js';
+import { candidateProbes, HUNT_MARKER, isDatatype, META_KEY } from './ioc/index.js';
 import type { EnricherInfo, FinishRequest, KeysRequest, MatchRequest, MatchResponse } from './protocol.js';
 
 /** One enricher per host thread (GraalJS Context): at most one batch between match and finish. */
@@ -43,7 +43,7 @@ function describe(config: EnricherConfig): EnricherInfo {
         ? { append: [], set: [[`${config.target}[hit]`, LEGACY_MISS]], tags: [], matched: false }
         : null,
     lookup_failed: { append: [], set: [], tags: [...config.tagOnFailure], matched: false },
-    retro_keys: config.retroKeys ? RETRO_KEYS_FIELD : null,
+    retro_keys: config.retroKeys ? { field: RETRO_KEYS_FIELD, marker: HUNT_MARKER } : null,
   };
 }
 

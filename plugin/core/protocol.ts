@@ -36,10 +36,10 @@ export interface EnricherInfo {
   /** Applied to every event that needed a lookup when no key-value server could answer. */
   lookup_failed: EventEdit;
   /**
-   * With retro_keys: the field to set, on every event with a value that has hunt keys, to the
-   * union of its values' hunt keys (KeysResponse.hunt), in field order, each once. Null when off.
+   * With retro_keys: the field to set on every event (`field`), to `marker` followed by the union
+   * of its values' hunt keys (KeysResponse.hunt), in field order, each once. Null when off.
    */
-  retro_keys: string | null;
+  retro_keys: { field: string; marker: string } | null;
 }
 
 export interface KeysRequest {

@@ -100,8 +100,7 @@ export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
           const edit = edits.get(i);
           if (edit) applyEdit(event, edit);
           if (edit?.matched) matched.push(i);
-          const hunt = huntKeys.get(i);
-          if (hunt && info.retro_keys) setField(event, info.retro_keys, hunt);
+          if (info.retro_keys) setField(event, info.retro_keys.field, [info.retro_keys.marker, ...(huntKeys.get(i) ?? [])]);
         });
         return { ...outcome, matched };
       } catch (err) {

@@ -57,7 +57,7 @@ describe('batch enricher: core + Node host + real memcached', () => {
     await enricher.close();
   });
 
-  it('with retro_keys, writes every event\'s hunt keys to [misp_enrich][keys], hit or not, remembered or new', async () => {
+  it('with retro_keys, writes every event\'s hunt keys to [misp_enrich][keys] after the marker me1:retro, hit or not, remembered or new', async () => {
     const enricher = createNodeEnricher({ core, options: { fetch_context: false, retro_keys: true }, kv: memcachedKv({ servers: [mc.address] }) });
     const events: Record<string, any>[] = [
       { source: { ip: '192.0.2.1' }, dns: { question: { name: 'A.Benign.example.' } } },
@@ -69,11 +69,12 @@ describe('batch enricher: core + Node host + real memcached', () => {
       const batch = structuredClone(events);
       const out = await enricher.enrich(batch);
       expect(out.matched).toEqual([1]);
-      expect(batch[0]!.misp_enrich.keys).toEqual([v4('192.0.2.1'), 'me1:domain:a.benign.example', 'me1:domain:benign.example', 'me1:hostname:a.benign.example']);
+      expect(batch[0]!.misp_enrich.keys).toEqual(['me1:retro', v4('192.0.2.1'), 'me1:domain:a.benign.example', 'me1:domain:benign.example', 'me1:hostname:a.benign.example']);
       // Field order (source.ip before destination.ip), each key once, beside the hit's own fields.
-      expect(batch[1]!.misp_enrich.keys).toEqual([v4('192.0.2.1'), v4('203.0.113.9')]);
+      expect(batch[1]!.misp_enrich.keys).toEqual(['me1:retro', v4('192.0.2.1'), v4('203.0.113.9')]);
       expect(batch[1]!.threat.enrichments).toHaveLength(1);
-      expect(batch[2]).toEqual(events[2]);
+      // An event without a configured field is marked as seen all the same.
+      expect(batch[2]).toEqual({ ...events[2], misp_enrich: { keys: ['me1:retro'] } });
     }
     await enricher.close();
     // Off by default: nothing is written.

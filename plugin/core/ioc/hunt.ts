@@ -14,6 +14,13 @@ import { parseIp, type IpValue } from './ip.js';
 import { KEY_PREFIX } from './keys.js';
 import { candidateProbes, type Indicator, type PrefixPlan } from './normalize.js';
 
+/**
+ * Written with the hunt keys of every event the filter saw with retro_keys, values or not: the
+ * hunt searches the events' own fields only where this key is missing (indices the filter never
+ * saw, or saw without retro_keys), and by hunt keys everywhere else.
+ */
+export const HUNT_MARKER = `${KEY_PREFIX}retro`;
+
 /** No network probes: the hunt finds networks by bit-string prefix instead. */
 const NO_NETWORKS: PrefixPlan = { v4: [], v6: [] };
 

@@ -248,29 +248,26 @@ public final class BatchEnricher {
         }
 
         /**
-         * retro_keys: sets each event's field info.retroKeys() to the hunt keys of its values, in
-         * field order, each once (what the core answered; nothing is computed here). Returns the
-         * number of events that refused the field.
+         * retro_keys: sets every event's field info.retroKeys() to the marker, then the hunt keys of
+         * its values, in field order, each once (what the core answered; nothing is computed
+         * here). Returns the number of events that refused the field.
          */
         int writeHuntKeys(FilterMatchListener listener) {
             int failures = 0;
-            int from = 0;
-            while (from < occurrences.size()) {
-                int event = occurrences.get(from).event;
+            int at = 0;
+            for (int event = 0; event < batch.size(); event++) {
                 Set<String> keys = new java.util.LinkedHashSet<>();
-                int to = from;
-                for (; to < occurrences.size() && occurrences.get(to).event == event; to++) {
-                    String[] h = occurrences.get(to).hunt;
+                keys.add(info.retroMarker());
+                // Occurrences are in event order.
+                for (; at < occurrences.size() && occurrences.get(at).event == event; at++) {
+                    String[] h = occurrences.get(at).hunt;
                     if (h != null) {
                         java.util.Collections.addAll(keys, h);
                     }
                 }
-                from = to;
-                if (!keys.isEmpty()) {
-                    Map<String, Object> edit = Map.of("set", List.of(List.of(info.retroKeys(), new ArrayList<>(keys))));
-                    if (!apply(batch.get(event), edit, listener)) {
-                        failures++;
-                    }
+                Map<String, Object> edit = Map.of("set", List.of(List.of(info.retroKeys(), new ArrayList<>(keys))));
+                if (!apply(batch.get(event), edit, listener)) {
+                    failures++;
                 }
             }
             return failures;

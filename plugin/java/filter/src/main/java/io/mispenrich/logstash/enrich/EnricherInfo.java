@@ -9,11 +9,11 @@ import io.mispenrich.logstash.json.Json;
 /**
  * What the core said about itself once, at start-up (EnricherInfo in plugin/core/protocol.ts): the
  * fields to read and their datatypes, the meta key, and the edits for events that did not match
- * or could not be looked up, and where retro_keys writes an event's hunt keys (null when off). The
- * Java side never interprets a datatype: it only groups values by it.
+ * or could not be looked up, and where retro_keys writes an event's hunt keys, after which marker
+ * (both null when off). The Java side never interprets a datatype: it only groups values by it.
  */
 public record EnricherInfo(List<String> fieldRefs, List<String> datatypes, String metaKey,
-                           Map<String, Object> unmatched, Map<String, Object> lookupFailed, String retroKeys) {
+                           Map<String, Object> unmatched, Map<String, Object> lookupFailed, String retroKeys, String retroMarker) {
 
     @SuppressWarnings("unchecked")
     public static EnricherInfo parse(String json) {
@@ -27,6 +27,7 @@ public record EnricherInfo(List<String> fieldRefs, List<String> datatypes, Strin
         }
         return new EnricherInfo(List.copyOf(refs), List.copyOf(datatypes), (String) info.get("meta_key"),
                 (Map<String, Object>) info.get("unmatched"), (Map<String, Object>) info.get("lookup_failed"),
-                info.get("retro_keys") instanceof String ref ? ref : null);
+                info.get("retro_keys") instanceof Map<?, ?> r && r.get("field") instanceof String f ? f : null,
+                info.get("retro_keys") instanceof Map<?, ?> r && r.get("marker") instanceof String m ? m : null);
     }
 }
