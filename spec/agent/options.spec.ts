@@ -54,18 +54,47 @@ describe('agent options', () => {
   });
 
   it('accepts every declared option as a flag, an environment variable and a file key', () => {
+    /** A valid value of each option whose generic one would not be, and what it needs beside it. */
+    const special: Record<string, { value: string; needs?: string[] }> = {
+      memcached: { value: '127.0.0.1:1' },
+      types: { value: 'md5' },
+      'metrics-listen': { value: '127.0.0.1:1' },
+      proxy: { value: 'http://proxy.example:3128' },
+      'log-level': { value: 'warn' },
+      'retro-url': { value: 'https://es.example:9200', needs: [] },
+      'retro-indices': { value: 'logs-x', needs: ['--retro-url', 'https://es.example:9200'] },
+      'retro-alerts-index': { value: 'alerts-x', needs: ['--retro-url', 'https://es.example:9200'] },
+      'retro-fields': { value: 'source.ip=ip', needs: ['--retro-url', 'https://es.example:9200'] },
+      'retro-match': { value: 'keys', needs: ['--retro-url', 'https://es.example:9200'] },
+      'retro-concurrency': { value: '3', needs: ['--retro-url', 'https://es.example:9200'] },
+      'retro-user': { value: 'hunter', needs: ['--retro-url', 'https://es.example:9200', '--retro-password-file', '/tmp/p'] },
+      'retro-password-file': { value: '/tmp/x', needs: ['--retro-url', 'https://es.example:9200', '--retro-user', 'u'] },
+    };
     for (const spec of OPTION_SPECS) {
       if (spec.name === 'config' || spec.name === 'misp-url') continue;
-      const value = spec.kind === 'boolean' ? 'true' : spec.kind === 'list' ? (spec.name === 'memcached' ? '127.0.0.1:1' : spec.name === 'types' ? 'md5' : 'x') : spec.kind === 'string' ? (spec.name === 'metrics-listen' ? '127.0.0.1:1' : spec.name === 'proxy' ? 'http://proxy.example:3128' : spec.name === 'log-level' ? 'warn' : '/tmp/x') : spec.kind === 'fraction' ? '0.25' : '400';
+      const generic = spec.kind === 'boolean' ? 'true' : spec.kind === 'list' ? 'x' : spec.kind === 'string' ? '/tmp/x' : spec.kind === 'fraction' ? '0.25' : '400';
+      const value = special[spec.name]?.value ?? generic;
+      const argv = [...base, ...(special[spec.name]?.needs ?? (spec.name.startsWith('retro-') ? ['--retro-url', 'https://es.example:9200'] : []))];
       const env = `MISP_ENRICH_${spec.name.toUpperCase().replace(/-/g, '_')}`;
       const key = spec.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
       const file = join(dir, `${spec.name}.json`);
-      writeFileSync(file, JSON.stringify({ [key]: spec.kind === 'list' ? [value] : spec.kind === 'boolean' ? true : spec.kind === 'string' ? value : spec.kind === 'fraction' ? 0.25 : 400 }));
-      const a = parseOptions([...base, `--${spec.name}`, ...(spec.kind === 'boolean' ? [] : [value])], {}).options as unknown as Record<string, unknown>;
-      const b = parseOptions(base, { [env]: value }).options as unknown as Record<string, unknown>;
-      const c = parseOptions([...base, '--config', file], {}).options as unknown as Record<string, unknown>;
-      expect(b[key], `${env}`).toEqual(a[key]);
-      expect(c[key], `config key ${key}`).toEqual(a[key]);
+      const typed = spec.kind === 'list' ? value.split(',') : spec.kind === 'boolean' ? true : spec.kind === 'string' ? value : Number(value);
+      writeFileSync(file, JSON.stringify({ [key]: typed }));
+      const a = parseOptions([...argv, `--${spec.name}`, ...(spec.kind === 'boolean' ? [] : [value])], {}).options;
+      const b = parseOptions(argv, { [env]: value }).options;
+      const c = parseOptions([...argv, '--config', file], {}).options;
+      // The option took effect: the options differ from those without it (unless it is its default).
+      // (--retro-user and --retro-password-file need each other: without one there is nothing to compare.)
+      const without = (() => {
+        try {
+          return parseOptions(argv, {}).options;
+        } catch {
+          return null;
+        }
+      })();
+      if (without && JSON.stringify(spec.default) !== JSON.stringify(typed)) expect(a, `--${spec.name} changes nothing`).not.toEqual(without);
+      expect(b, env).toEqual(a);
+      expect(c, `config key ${key}`).toEqual(a);
     }
   });
 
