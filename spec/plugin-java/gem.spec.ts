@@ -76,7 +76,7 @@ describe('the gem', () => {
     const rb = readFileSync(join(dir, 'data/lib/logstash/filters/misp_enrich.rb'), 'utf8');
     expect(rb).toContain('class LogStash::Filters::MispEnrich < LogStash::Filters::Base');
     expect(rb).toContain("config_name 'misp_enrich'");
-    expect(rb).toMatch(/def self\.javaClass\s+Java::IoMispenrichLogstash::MispEnrich\.java_class/);
+    expect(rb).toMatch(/def self\.javaClass\s[\s\S]*?Java::IoMispenrichLogstash::MispEnrich\.java_class\s+end/);
     const jarsRb = readFileSync(join(dir, `data/lib/${NAME}_jars.rb`), 'utf8');
     expect(jarsRb).toContain(`require_jar('io.mispenrich', '${NAME}', version)`);
     expect(readFileSync(join(dir, 'data/VERSION'), 'utf8').trim()).toBe(VERSION);

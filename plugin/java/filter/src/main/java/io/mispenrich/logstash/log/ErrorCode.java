@@ -36,7 +36,9 @@ public enum ErrorCode {
     /** memcached holds no agent's meta key. */
     NO_AGENT_DATA,
     /** Sightings could not be sent to MISP. */
-    SIGHTINGS;
+    SIGHTINGS,
+    /** No writable, private directory for GraalJS's native resources could be set up (warning). */
+    RESOURCE_CACHE;
 
     /** What every code starts with. */
     public static final String PREFIX = "MISP_ENRICH_";
