@@ -50,7 +50,23 @@ describe('the gem', () => {
   });
 
   it('carries the Logstash plugin metadata', () => {
-    expect(spec.metadata).toEqual({ logstash_plugin: 'true', logstash_group: 'filter', java_plugin: 'true' });
+    expect(spec.metadata).toMatchObject({ logstash_plugin: 'true', logstash_group: 'filter', java_plugin: 'true' });
+  });
+
+  // The gemspec's MISP_ENRICH_HOME: a placeholder under the reserved .invalid domain until the
+  // project names a public repository; every URL of the gem derives from the same home.
+  it('names its home, source, changelog and docs under one repository URL, and a contact address', () => {
+    const home: string = spec.homepage;
+    expect(home).toMatch(/^https:\/\/[^/]+\/\S+$/);
+    expect(spec.metadata.source_code_uri).toBe(home);
+    expect(spec.metadata.changelog_uri).toBe(`${home}/blob/main/CHANGELOG.md`);
+    expect(spec.metadata.documentation_uri).toBe(`${home}/blob/main/docs/index.asciidoc`);
+    expect(existsSync('CHANGELOG.md') && existsSync('docs/index.asciidoc')).toBe(true);
+    const email = Array.isArray(spec.email) ? spec.email[0] : spec.email;
+    expect(email).toMatch(/^[^@\s]+@[^@\s]+$/);
+    // A placeholder is one on purpose: the same .invalid domain for the home and the address.
+    const homeHost = new URL(home).hostname;
+    if (homeHost.endsWith('.invalid')) expect(email.split('@')[1]).toBe(homeHost);
   });
 
   it('depends at run time on logstash-core-plugin-api and jar-dependencies', () => {
