@@ -35,5 +35,9 @@ Gem::Specification.new do |s|
   }
 
   s.add_runtime_dependency 'logstash-core-plugin-api', '>= 1.60', '<= 2.99'
+  # The jar's classes are built for Java 21: Logstash 9 bundles JDK 21 and needs it, Logstash 8
+  # runs on JDK 17, where they cannot load. So `logstash-plugin install` refuses Logstash < 9
+  # (lib/logstash/filters/misp_enrich.rb also checks the JVM when Logstash loads the plugin).
+  s.add_runtime_dependency 'logstash-core', '>= 9.0.0'
   s.add_runtime_dependency 'jar-dependencies'
 end

@@ -18,6 +18,17 @@ let spec: any;
 let files: string[];
 let jarEntries: string[];
 
+/** Compares dotted numeric versions: negative, 0 or positive. */
+function compareVersions(a: string, b: string): number {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
 function walk(root: string, at = root): string[] {
   return readdirSync(at).flatMap((n) => {
     const p = join(at, n);
@@ -69,9 +80,20 @@ describe('the gem', () => {
     if (homeHost.endsWith('.invalid')) expect(email.split('@')[1]).toBe(homeHost);
   });
 
-  it('depends at run time on logstash-core-plugin-api and jar-dependencies', () => {
-    const runtime = spec.dependencies.filter((d: any) => d.type === ':runtime').map((d: any) => d.name).sort();
-    expect(runtime).toEqual(['jar-dependencies', 'logstash-core-plugin-api']);
+  it('depends at run time on logstash-core-plugin-api, jar-dependencies and logstash-core 9 or newer', () => {
+    const runtime = spec.dependencies.filter((d: any) => d.type === ':runtime');
+    expect(runtime.map((d: any) => d.name).sort()).toEqual(['jar-dependencies', 'logstash-core', 'logstash-core-plugin-api']);
+  });
+
+  // Logstash 9 bundles JDK 21 and requires it; Logstash 8 runs on JDK 17, where the jar's Java 21
+  // classes cannot load: `logstash-plugin install` must refuse Logstash 8.
+  it('refuses Logstash 8.x (JDK 17) and accepts every 9.x', () => {
+    const core = spec.dependencies.find((d: any) => d.name === 'logstash-core');
+    const reqs: [string, string][] = core.requirement.requirements.map((r: any) => [r[0], r[1].version]);
+    expect(reqs).toEqual([['>=', '9.0.0']]);
+    const satisfies = (v: string) => reqs.every(([op, want]) => op === '>=' && compareVersions(v, want) >= 0);
+    expect(['8.19.4', '8.17.0', '7.17.29'].filter(satisfies)).toEqual([]);
+    expect(['9.0.0', '9.6.0', '9.10.1'].every(satisfies)).toBe(true);
   });
 
   it('holds exactly one jar, under vendor/jar-dependencies/<group path>/<name>/<version>/, named <gem>-<version>.jar', () => {
@@ -92,7 +114,8 @@ describe('the gem', () => {
     const rb = readFileSync(join(dir, 'data/lib/logstash/filters/misp_enrich.rb'), 'utf8');
     expect(rb).toContain('class LogStash::Filters::MispEnrich < LogStash::Filters::Base');
     expect(rb).toContain("config_name 'misp_enrich'");
-    expect(rb).toMatch(/def self\.javaClass\s[\s\S]*?Java::IoMispenrichLogstash::MispEnrich\.java_class\s+end/);
+    // The Java version is checked before the jar's class is touched (it cannot load on Java < 21).
+    expect(rb).toMatch(/def self\.javaClass\s+ensure_java_version!\s[\s\S]*?Java::IoMispenrichLogstash::MispEnrich\.java_class\s+end/);
     const jarsRb = readFileSync(join(dir, `data/lib/${NAME}_jars.rb`), 'utf8');
     expect(jarsRb).toContain(`require_jar('io.mispenrich', '${NAME}', version)`);
     expect(readFileSync(join(dir, 'data/VERSION'), 'utf8').trim()).toBe(VERSION);
