@@ -1,7 +1,7 @@
 // The MISP context port's contract (plugin/node-host/ports.ts ContextPort, the Java shell's
 // ports/ContextPort): the cases every implementation must pass, written once. Each
 // implementation's spec runs mispContextPortContract() with an adapter (spec/node-host/misp-context
-// for undici in Node, spec/contracts/misp-context-fetcher for the Java HttpClient in the packaged
+// for undici in Node, spec/contracts/misp-context-fetcher for the Java MispExchange in the packaged
 // jar).
 //
 // MISP is misp-sim over real HTTP, with its own faults (500s, cut-off and malformed bodies);

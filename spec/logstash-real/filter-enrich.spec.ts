@@ -10,7 +10,7 @@ import { attribute, entriesFor } from '../support/summaries.js';
 import { seed } from '../plugin-java/harness.js';
 import { CASES, expectEveryDatatypeMatched, hitEvent, MISSES } from '../support/datatype-cases.js';
 import { filterEnrichSuite } from '../filter-suites/filter-enrich.suite.js';
-import { assertRealBuilt, describeOnLogstash, onLogstash, runReal } from './support/real-logstash.js';
+import { assertRealBuilt, describeOnLogstash, describeOnLogstashLoaders, runReal } from './support/real-logstash.js';
 
 /** The plugin's own metrics, as docs/index.asciidoc lists them (Logstash adds name and events). */
 const PLUGIN_METRICS = ['lookups', 'hits', 'matched', 'fetches', 'failures', 'new_values', 'skipped_values', 'core_calls', 'batch_time'];
@@ -56,4 +56,4 @@ describeOnLogstash('misp_enrich on Logstash\'s classes, real memcached', () => {
   });
 });
 
-describeOnLogstash('misp_enrich on Logstash\'s classes, real memcached: the shared filter suite', () => filterEnrichSuite(onLogstash));
+describeOnLogstashLoaders('misp_enrich on Logstash\'s classes, real memcached: the shared filter suite', filterEnrichSuite);

@@ -1,7 +1,7 @@
 // Hostile peers (a MISP or memcached that misbehaves, events built to cost) on Logstash's own
-// classes: Logstash's Event keeps what it keeps of a lone surrogate, its metrics hold the counts
-// (spec/filter-suites/hostile-peers.suite.ts).
+// classes, under both pipeline.plugin_classloaders settings: Logstash's Event keeps what it keeps
+// of a lone surrogate, its metrics hold the counts (spec/filter-suites/hostile-peers.suite.ts).
 import { hostilePeersSuite } from '../filter-suites/hostile-peers.suite.js';
-import { describeOnLogstash, onLogstash } from './support/real-logstash.js';
+import { describeOnLogstashLoaders } from './support/real-logstash.js';
 
-describeOnLogstash('hostile peers, on Logstash\'s classes', () => hostilePeersSuite(onLogstash));
+describeOnLogstashLoaders('hostile peers, on Logstash\'s classes', hostilePeersSuite);

@@ -1,6 +1,6 @@
 // MISP context for hits on Logstash's own classes, four pipeline workers sharing one fetch
-// (spec/filter-suites/misp-context.suite.ts).
+// (spec/filter-suites/misp-context.suite.ts), under both pipeline.plugin_classloaders settings.
 import { mispContextSuite } from '../filter-suites/misp-context.suite.js';
-import { describeOnLogstash, onLogstash } from './support/real-logstash.js';
+import { describeOnLogstashLoaders } from './support/real-logstash.js';
 
-describeOnLogstash('MISP context through events/restSearch, on Logstash\'s classes', () => mispContextSuite(onLogstash));
+describeOnLogstashLoaders('MISP context through events/restSearch, on Logstash\'s classes', mispContextSuite);

@@ -18,6 +18,17 @@ let spec: any;
 let files: string[];
 let jarEntries: string[];
 
+/** Compares dotted numeric versions: negative, 0 or positive. */
+function compareVersions(a: string, b: string): number {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
 function walk(root: string, at = root): string[] {
   return readdirSync(at).flatMap((n) => {
     const p = join(at, n);
@@ -50,12 +61,39 @@ describe('the gem', () => {
   });
 
   it('carries the Logstash plugin metadata', () => {
-    expect(spec.metadata).toEqual({ logstash_plugin: 'true', logstash_group: 'filter', java_plugin: 'true' });
+    expect(spec.metadata).toMatchObject({ logstash_plugin: 'true', logstash_group: 'filter', java_plugin: 'true' });
   });
 
-  it('depends at run time on logstash-core-plugin-api and jar-dependencies', () => {
-    const runtime = spec.dependencies.filter((d: any) => d.type === ':runtime').map((d: any) => d.name).sort();
-    expect(runtime).toEqual(['jar-dependencies', 'logstash-core-plugin-api']);
+  // The gemspec's MISP_ENRICH_HOME: a placeholder under the reserved .invalid domain until the
+  // project names a public repository; every URL of the gem derives from the same home.
+  it('names its home, source, changelog and docs under one repository URL, and a contact address', () => {
+    const home: string = spec.homepage;
+    expect(home).toMatch(/^https:\/\/[^/]+\/\S+$/);
+    expect(spec.metadata.source_code_uri).toBe(home);
+    expect(spec.metadata.changelog_uri).toBe(`${home}/blob/main/CHANGELOG.md`);
+    expect(spec.metadata.documentation_uri).toBe(`${home}/blob/main/docs/index.asciidoc`);
+    expect(existsSync('CHANGELOG.md') && existsSync('docs/index.asciidoc')).toBe(true);
+    const email = Array.isArray(spec.email) ? spec.email[0] : spec.email;
+    expect(email).toMatch(/^[^@\s]+@[^@\s]+$/);
+    // A placeholder is one on purpose: the same .invalid domain for the home and the address.
+    const homeHost = new URL(home).hostname;
+    if (homeHost.endsWith('.invalid')) expect(email.split('@')[1]).toBe(homeHost);
+  });
+
+  it('depends at run time on logstash-core-plugin-api, jar-dependencies and logstash-core 9 or newer', () => {
+    const runtime = spec.dependencies.filter((d: any) => d.type === ':runtime');
+    expect(runtime.map((d: any) => d.name).sort()).toEqual(['jar-dependencies', 'logstash-core', 'logstash-core-plugin-api']);
+  });
+
+  // Logstash 9 bundles JDK 21 and requires it; Logstash 8 runs on JDK 17, where the jar's Java 21
+  // classes cannot load: `logstash-plugin install` must refuse Logstash 8.
+  it('refuses Logstash 8.x (JDK 17) and accepts every 9.x', () => {
+    const core = spec.dependencies.find((d: any) => d.name === 'logstash-core');
+    const reqs: [string, string][] = core.requirement.requirements.map((r: any) => [r[0], r[1].version]);
+    expect(reqs).toEqual([['>=', '9.0.0']]);
+    const satisfies = (v: string) => reqs.every(([op, want]) => op === '>=' && compareVersions(v, want) >= 0);
+    expect(['8.19.4', '8.17.0', '7.17.29'].filter(satisfies)).toEqual([]);
+    expect(['9.0.0', '9.6.0', '9.10.1'].every(satisfies)).toBe(true);
   });
 
   it('holds exactly one jar, under vendor/jar-dependencies/<group path>/<name>/<version>/, named <gem>-<version>.jar', () => {
@@ -76,7 +114,8 @@ describe('the gem', () => {
     const rb = readFileSync(join(dir, 'data/lib/logstash/filters/misp_enrich.rb'), 'utf8');
     expect(rb).toContain('class LogStash::Filters::MispEnrich < LogStash::Filters::Base');
     expect(rb).toContain("config_name 'misp_enrich'");
-    expect(rb).toMatch(/def self\.javaClass\s+Java::IoMispenrichLogstash::MispEnrich\.java_class/);
+    // The Java version is checked before the jar's class is touched (it cannot load on Java < 21).
+    expect(rb).toMatch(/def self\.javaClass\s+ensure_java_version!\s[\s\S]*?Java::IoMispenrichLogstash::MispEnrich\.java_class\s+end/);
     const jarsRb = readFileSync(join(dir, `data/lib/${NAME}_jars.rb`), 'utf8');
     expect(jarsRb).toContain(`require_jar('io.mispenrich', '${NAME}', version)`);
     expect(readFileSync(join(dir, 'data/VERSION'), 'utf8').trim()).toBe(VERSION);

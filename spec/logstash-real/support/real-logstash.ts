@@ -85,6 +85,21 @@ export const onLogstash: FilterPipeline = {
   metric: (r, name) => r.report?.metrics?.[name] as number | undefined,
 };
 
+/** The same under pipeline.plugin_classloaders: true: the jar in its own PluginClassLoader. */
+export const onLogstashPluginClassloaders: FilterPipeline = {
+  ...onLogstash,
+  run: (opts) => runReal({ ...opts, pluginClassloaders: true }),
+};
+
+/**
+ * Runs a filter suite on Logstash's classes under both of Logstash's ways of loading a Java plugin
+ * (pipeline.plugin_classloaders false, the default, and true), each in a describe of its own.
+ */
+export function describeOnLogstashLoaders(name: string, suite: (pipeline: FilterPipeline) => void): void {
+  describeOnLogstash(`${name} (pipeline.plugin_classloaders: false)`, () => suite(onLogstash));
+  describeOnLogstash(`${name} (pipeline.plugin_classloaders: true)`, () => suite(onLogstashPluginClassloaders));
+}
+
 export interface RealStart {
   ok: boolean;
   /** The exception chain of a failed start, outermost first. */

@@ -25,6 +25,7 @@ import io.mispenrich.logstash.enrich.EnricherInfo;
 import io.mispenrich.logstash.enrich.ValueMemory;
 import io.mispenrich.logstash.graaljs.CoreException;
 import io.mispenrich.logstash.graaljs.CoreRuntime;
+import io.mispenrich.logstash.graaljs.ResourceCache;
 import io.mispenrich.logstash.json.Json;
 import io.mispenrich.logstash.kv.MemcachedMultiGet;
 import io.mispenrich.logstash.log.Log4jLog;
@@ -96,6 +97,13 @@ public class MispEnrich implements Filter {
         boolean talksToMisp = settings.misp().fetchContext() || settings.sightings().enabled();
         javax.net.ssl.SSLContext ssl = talksToMisp ? TlsContexts.forMisp(settings.tls()) : null;
         javax.net.ssl.SSLParameters sslParameters = ssl == null ? null : TlsContexts.parameters(ssl, settings.tls());
+        // Before the first polyglot Engine of this JVM: Truffle reads its resource cache location once.
+        ResourceCache.Choice cache = ResourceCache.prepare(MispEnrich.class.getPackage().getImplementationVersion());
+        if (cache.failed()) {
+            logger.warn(ErrorCode.RESOURCE_CACHE.say("{}"), cache.how());
+        } else if (cache.dir() != null) {
+            logger.info("GraalJS resource cache: {} ({})", cache.dir(), cache.how());
+        }
         CoreRuntime rt;
         try {
             rt = new CoreRuntime(Json.write(settings.coreOptions()), line -> logger.info("core: {}", line));

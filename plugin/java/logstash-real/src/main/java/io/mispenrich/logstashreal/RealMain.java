@@ -32,9 +32,12 @@ import io.mispenrich.runner.RunnerExit.StartupFailure;
  * java -cp target/classes:$(cat target/classpath.txt) io.mispenrich.logstashreal.RealMain \
  *      --plugin-jar JAR --settings FILE --input FILE|- --output FILE|-
  *      [--workers N] [--batch-size N] [--report FILE] [--log-level LEVEL]
- *      [--plugin-classloaders true|false] [--pipeline-id ID]
+ *      [--plugin-classloaders true|false] [--pipeline-id ID] [--path-data DIR]
  * java ... RealMain --plugin-jar JAR --start-only SETTINGS_LIST.json --report FILE
  * </pre>
+ * {@code --path-data} stands in for what the gem's Ruby file (lib/logstash/filters/misp_enrich.rb)
+ * does when Logstash loads the plugin: it hands Logstash's path.data setting to the Java side as
+ * the system property {@value #PATH_DATA_PROPERTY} (the compiled jar holds no Ruby).
  * {@code --start-only} starts (and closes) the filter once per settings object of a JSON array,
  * in one JVM, as many pipelines would: the report holds {"starts": [{"ok", "error"}]}, and
  * stderr a line "misp-enrich-real: start N" before what start N logged.
@@ -44,6 +47,7 @@ public final class RealMain {
 
     static final String PLUGIN_NAME = "misp_enrich";
     static final String LOG_LEVEL_PROPERTY = "misp_enrich.real.log_level";
+    static final String PATH_DATA_PROPERTY = "misp_enrich.path.data";
 
     private RealMain() {
     }
@@ -59,12 +63,15 @@ public final class RealMain {
         }
         // Read by src/main/resources/log4j2.properties: set before anything logs.
         System.setProperty(LOG_LEVEL_PROPERTY, args.getOrDefault("log-level", "info").toUpperCase(Locale.ROOT));
+        if (args.containsKey("path-data")) {
+            System.setProperty(PATH_DATA_PROPERTY, args.get("path-data"));
+        }
         RunnerExit.exit("misp-enrich-real", () -> run(args), RealMain::describe);
     }
 
     private static Map<String, String> parseArgs(String[] argv) {
         Set<String> valued = Set.of("plugin-jar", "settings", "input", "output", "workers", "batch-size", "report", "log-level",
-                "plugin-classloaders", "pipeline-id", "start-only");
+                "plugin-classloaders", "pipeline-id", "start-only", "path-data");
         Map<String, String> out = new LinkedHashMap<>();
         for (int i = 0; i < argv.length; i++) {
             String a = argv[i];

@@ -36,7 +36,14 @@ public enum ErrorCode {
     /** memcached holds no agent's meta key. */
     NO_AGENT_DATA,
     /** Sightings could not be sent to MISP. */
-    SIGHTINGS;
+    SIGHTINGS,
+    /** No writable, private directory for GraalJS's native resources could be set up (warning). */
+    RESOURCE_CACHE,
+    /**
+     * The JVM is older than Java 21. Raised by the gem's Ruby file (lib/logstash/filters/misp_enrich.rb)
+     * before the Java class is loaded, since a class built for 21 cannot even load on an older JVM.
+     */
+    JAVA_VERSION;
 
     /** What every code starts with. */
     public static final String PREFIX = "MISP_ENRICH_";

@@ -1,11 +1,8 @@
 package io.mispenrich.logstash.misp;
 
 import io.mispenrich.logstash.log.ErrorCode;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,13 +10,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -45,9 +40,10 @@ import io.mispenrich.logstash.ports.ContextPort;
  * out as ONE events/restSearch request. A failure is cached too, briefly, so a MISP outage costs
  * one timeout per {@link #FAILURE_TTL} rather than one per batch.
  *
- * <p>Every exchange is bounded: misp_timeout for the whole of it, headers and body (a server
- * that sends headers and then nothing, or trickles bytes, is cut off and counted as a failure),
- * and misp_max_response_bytes for the body.
+ * <p>Every exchange is bounded ({@link MispExchange}): misp_timeout for the whole of it, headers
+ * and body (a server that sends headers and then nothing, or trickles bytes, is cut off and
+ * counted as a failure), and misp_max_response_bytes for the body. The exchanges run on two
+ * daemon threads of their own.
  */
 public final class MispContextFetcher implements ContextPort {
 
@@ -57,37 +53,26 @@ public final class MispContextFetcher implements ContextPort {
     private record Fetched(String event) {
     }
 
-    private final URI endpoint;
-    private final String apiKey;
+    private final URL endpoint;
     private final Duration timeout;
     private final ExecutorService executor;
-    private final HttpClient http;
+    private final MispExchange http;
     private final AsyncLoadingCache<String, Fetched> cache;
     private final Consumer<String> warn;
     private final Runnable onRequest;
-    private final long maxResponseBytes;
-    /** Cancels exchanges that run past the timeout (HttpClient's own only covers the headers). */
-    private final ScheduledExecutorService deadlines;
 
     /**
      * @param warn      receives failure messages (never the API key)
      * @param onRequest called once per request sent to MISP (the fetches metric)
      */
     public MispContextFetcher(Settings.Misp misp, SSLContext ssl, SSLParameters sslParameters, Consumer<String> warn, Runnable onRequest) {
-        URI mispUrl = misp.url();
-        String apiKey = misp.apiKey().getPassword();
-        long timeoutMs = misp.timeoutMs();
         long cacheSize = misp.contextCacheSize();
-        long maxResponseBytes = misp.maxResponseBytes();
-        this.endpoint = URI.create(MispHttp.baseUrl(mispUrl) + "/events/restSearch");
-        this.apiKey = apiKey;
-        this.timeout = Duration.ofMillis(timeoutMs);
+        this.http = new MispExchange(misp, ssl, sslParameters, "misp-enrich-http-deadline");
+        this.endpoint = http.url("/events/restSearch");
+        this.timeout = Duration.ofMillis(misp.timeoutMs());
         this.warn = warn;
         this.onRequest = onRequest;
-        this.maxResponseBytes = maxResponseBytes;
         this.executor = Executors.newFixedThreadPool(2, MispHttp.daemonThreads("misp-enrich-http"));
-        this.deadlines = Executors.newSingleThreadScheduledExecutor(MispHttp.daemonThreads("misp-enrich-http"));
-        this.http = MispHttp.client(misp, ssl, sslParameters, executor);
         Duration ttl = Duration.ofMillis(misp.contextCacheTtlMs());
         Duration failureTtl = ttl.compareTo(FAILURE_TTL) < 0 ? ttl : FAILURE_TTL;
         this.cache = Caffeine.newBuilder()
@@ -136,40 +121,44 @@ public final class MispContextFetcher implements ContextPort {
         public CompletableFuture<? extends Map<? extends String, ? extends Fetched>> asyncLoadAll(
                 Set<? extends String> ids, java.util.concurrent.Executor ex) {
             List<String> list = new ArrayList<>(ids);
-            onRequest.run();
-            HttpRequest request = HttpRequest.newBuilder(endpoint)
-                    .timeout(timeout)
-                    .header("Authorization", apiKey)
-                    .header("Accept", "application/json")
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(requestBody(list), StandardCharsets.UTF_8))
-                    .build();
-            CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(request, LimitedBody.handler(maxResponseBytes));
-            ScheduledFuture<?> deadline = deadlines.schedule(() -> exchange.cancel(true), timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return exchange
-                    .handle((response, error) -> {
-                        deadline.cancel(false);
-                        Map<String, Fetched> result = new HashMap<>();
-                        Map<String, String> events = Map.of();
-                        if (error instanceof CancellationException || (error != null && error.getCause() instanceof CancellationException)) {
-                            warn.accept(ErrorCode.FETCH.say("events/restSearch did not complete within misp_timeout; cut off"));
-                        } else if (error != null) {
-                            warn.accept(ErrorCode.FETCH.say("events/restSearch failed: ") + describe(error));
-                        } else if (response.statusCode() != 200) {
-                            warn.accept(ErrorCode.FETCH.say("events/restSearch answered HTTP ") + response.statusCode());
-                        } else {
-                            try {
-                                events = eventsById(response.body());
-                            } catch (RuntimeException e) {
-                                warn.accept(ErrorCode.FETCH.say("events/restSearch answered something other than JSON events"));
-                            }
-                        }
-                        for (String id : list) {
-                            result.put(id, new Fetched(events.get(id)));
-                        }
-                        return result;
-                    });
+            try {
+                return CompletableFuture.supplyAsync(() -> load(list), executor);
+            } catch (RejectedExecutionException e) {
+                // closed: nothing is fetched any more
+                Map<String, Fetched> none = new HashMap<>();
+                for (String id : list) {
+                    none.put(id, new Fetched(null));
+                }
+                return CompletableFuture.completedFuture(none);
+            }
         }
+    }
+
+    /** One events/restSearch request for these ids, on an exchange thread; never throws. */
+    private Map<String, Fetched> load(List<String> list) {
+        onRequest.run();
+        Map<String, String> events = Map.of();
+        try {
+            MispExchange.Response response = http.post(endpoint, requestBody(list), true);
+            if (response.status() != 200) {
+                warn.accept(ErrorCode.FETCH.say("events/restSearch answered HTTP ") + response.status());
+            } else {
+                try {
+                    events = eventsById(response.body());
+                } catch (RuntimeException e) {
+                    warn.accept(ErrorCode.FETCH.say("events/restSearch answered something other than JSON events"));
+                }
+            }
+        } catch (MispExchange.CutOff e) {
+            warn.accept(ErrorCode.FETCH.say("events/restSearch did not complete within misp_timeout; cut off"));
+        } catch (IOException | RuntimeException e) {
+            warn.accept(ErrorCode.FETCH.say("events/restSearch failed: ") + describe(e));
+        }
+        Map<String, Fetched> result = new HashMap<>();
+        for (String id : list) {
+            result.put(id, new Fetched(events.get(id)));
+        }
+        return result;
     }
 
     private static String describe(Throwable t) {
@@ -206,16 +195,10 @@ public final class MispContextFetcher implements ContextPort {
     @Override
     public void close() {
         cache.synchronous().invalidateAll();
-        http.shutdownNow();
-        try {
-            http.awaitTermination(Duration.ofSeconds(5));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        deadlines.shutdownNow();
+        // Disconnects what is in flight first, so the exchange threads are free to stop.
+        http.close();
         executor.shutdownNow();
         try {
-            deadlines.awaitTermination(5, TimeUnit.SECONDS);
             executor.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -144,9 +144,10 @@ public final class TlsContexts {
     }
 
     /**
-     * ssl_verification_mode => none: neither the chain nor the host name is checked. An extended
-     * trust manager that accepts everything also switches off the JDK's endpoint identification,
-     * without touching the JVM-wide HttpClient properties other plugins rely on.
+     * ssl_verification_mode => none: neither the chain nor the host name is checked. The host
+     * name is checked by the trust manager (MispExchange asks for endpoint identification on every
+     * socket): an extended trust manager that accepts everything skips it, without touching the
+     * JVM-wide HTTPS defaults (hostname verifier, socket factory) other plugins rely on.
      */
     private static final class TrustEverything extends X509ExtendedTrustManager {
         @Override

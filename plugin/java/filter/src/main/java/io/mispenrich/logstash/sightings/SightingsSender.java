@@ -1,10 +1,8 @@
 package io.mispenrich.logstash.sightings;
 
 import io.mispenrich.logstash.log.ErrorCode;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.IOException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -13,19 +11,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
 import io.mispenrich.logstash.config.Settings;
+import io.mispenrich.logstash.misp.MispExchange;
 import io.mispenrich.logstash.misp.MispHttp;
 import io.mispenrich.logstash.json.Json;
 
@@ -75,30 +70,25 @@ public final class SightingsSender implements AutoCloseable {
 
     private enum Result { SENT, RETRY, REFUSED }
 
-    private final String base;
-    private final String apiKey;
     private final Duration timeout;
     private final Settings.Sightings config;
     private final SightingTally tally;
     private final Counters counters;
     private final Consumer<String> warn;
-    private final ExecutorService httpThreads;
-    private final HttpClient http;
+    private final MispExchange http;
     private final ScheduledExecutorService scheduler;
     /** Touched only by the scheduler's thread, and by close() once that thread has stopped. */
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
 
     public SightingsSender(Settings.Misp misp, Settings.Sightings config, SSLContext ssl, SSLParameters sslParameters,
                            SightingTally tally, Counters counters, Consumer<String> warn) {
-        this.base = MispHttp.baseUrl(misp.url());
-        this.apiKey = misp.apiKey().getPassword();
         this.timeout = Duration.ofMillis(misp.timeoutMs());
         this.config = config;
         this.tally = tally;
         this.counters = counters;
         this.warn = warn;
-        this.httpThreads = Executors.newSingleThreadExecutor(MispHttp.daemonThreads("misp-enrich-sightings-http"));
-        this.http = MispHttp.client(misp, ssl, sslParameters, httpThreads);
+        // The exchanges run on the scheduler's thread; this one only cuts them off at misp_timeout.
+        this.http = new MispExchange(misp, ssl, sslParameters, "misp-enrich-sightings-deadline");
         this.scheduler = Executors.newSingleThreadScheduledExecutor(MispHttp.daemonThreads("misp-enrich-sightings"));
         long every = config.intervalMs();
         scheduler.scheduleWithFixedDelay(this::report, every, every, TimeUnit.MILLISECONDS);
@@ -171,34 +161,22 @@ public final class SightingsSender implements AutoCloseable {
 
     private Result post(Request r) {
         counters.request();
-        HttpRequest request;
+        URL url;
         try {
-            request = HttpRequest.newBuilder(URI.create(base + "/sightings/bulkSaveSightings/" + encode(r.eventId())))
-                    .timeout(timeout)
-                    .header("Authorization", apiKey)
-                    .header("Accept", "application/json")
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(r.body(), StandardCharsets.UTF_8))
-                    .build();
+            url = http.url("/sightings/bulkSaveSightings/" + encode(r.eventId()));
         } catch (IllegalArgumentException e) {
             warn.accept(ErrorCode.SIGHTINGS.say("cannot address MISP event ") + r.eventId() + "; its sightings are dropped");
             return Result.REFUSED;
         }
-        CompletableFuture<HttpResponse<Void>> exchange = http.sendAsync(request, HttpResponse.BodyHandlers.discarding());
         int status;
         try {
-            // The whole exchange, body included, within misp_timeout (HttpClient's own covers the headers only).
-            status = exchange.get(timeout.toMillis(), TimeUnit.MILLISECONDS).statusCode();
-        } catch (InterruptedException e) {
-            exchange.cancel(true);
-            Thread.currentThread().interrupt();
-            return Result.RETRY;
-        } catch (TimeoutException e) {
-            exchange.cancel(true);
+            // The whole exchange, body included, within misp_timeout (MispExchange cuts it off).
+            status = http.post(url, r.body(), false).status();
+        } catch (MispExchange.CutOff e) {
             warn.accept(ErrorCode.SIGHTINGS.say("sightings/bulkSaveSightings did not answer within misp_timeout (attempt ") + (r.attempts() + 1) + " of " + MAX_ATTEMPTS + ")");
             return Result.RETRY;
-        } catch (ExecutionException e) {
-            warn.accept(ErrorCode.SIGHTINGS.say("sightings/bulkSaveSightings failed: ") + e.getCause() + " (attempt " + (r.attempts() + 1) + " of " + MAX_ATTEMPTS + ")");
+        } catch (IOException | RuntimeException e) {
+            warn.accept(ErrorCode.SIGHTINGS.say("sightings/bulkSaveSightings failed: ") + e + " (attempt " + (r.attempts() + 1) + " of " + MAX_ATTEMPTS + ")");
             return Result.RETRY;
         }
         if (status >= 200 && status < 300) {
@@ -248,8 +226,7 @@ public final class SightingsSender implements AutoCloseable {
                 counters.dropped(r.sightings());
             }
             queue.clear();
-            http.shutdownNow();
-            httpThreads.shutdownNow();
+            http.close();
         }
     }
 }
