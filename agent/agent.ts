@@ -24,7 +24,6 @@ import { estimateBytes, MemcachedStore } from './store/memcached-writer.js';
 import { readSnapshot, removeStaleTemporaries, writeSnapshot } from './store/snapshot-file.js';
 import { RetroHunter, type HuntSummary } from './retro/hunter.js';
 import { RestSearchEngine, retroSecrets } from './retro/rest-engine.js';
-import { ensureRetroTemplates } from './retro/templates.js';
 import { SyncEngine, type CycleSummary } from './sync/engine.js';
 import { LiveQueue } from './sync/live-queue.js';
 import { IndicatorState } from './sync/state.js';
@@ -146,26 +145,12 @@ export class Agent {
   }
 
   /**
-   * The retro-hunt's start: reach the search engine, install the alerts index's templates where
-   * missing, start the workers. An engine that does not answer yet is said and retried by the
-   * hunts themselves: it never keeps the agent from loading memcached.
+   * The retro-hunt's workers: they reach the search engine and install the alerts index's
+   * templates before their first hunt, so an engine that does not answer yet never keeps the
+   * agent from loading memcached.
    */
-  private async startRetro(): Promise<void> {
-    if (!this.hunter || !this.searchEngine || !this.opts.retro) return;
-    try {
-      await this.searchEngine.connect();
-      this.log.info(`retro-hunt on ${this.searchEngine.description}`, {
-        indices: this.opts.retro.indices,
-        alerts_index: this.opts.retro.alertsIndex,
-        window_days: this.opts.retro.windowDays,
-        match: this.opts.retro.match,
-      });
-      await ensureRetroTemplates(this.searchEngine, this.opts.retro.alertsIndex, this.log);
-    } catch (err) {
-      const e = asAgentError(err);
-      this.log.error(`retro-hunt: ${e.message}; hunts are retried`, { code: e.code });
-    }
-    this.hunter.start();
+  private startRetro(): void {
+    this.hunter?.start();
   }
 
   /**
@@ -259,7 +244,7 @@ export class Agent {
       let retro: OnceSummary['retro'];
       if (this.hunter) {
         this.afterFullSync();
-        await this.startRetro();
+        this.startRetro();
         await this.hunter.drained();
         await this.hunter.stop();
         retro = { ...this.hunter.totals, queued: this.state.huntPending };
@@ -340,7 +325,7 @@ export class Agent {
       });
     }
     if (this.opts.zmq) await this.openFeed(this.opts.zmq);
-    await this.startRetro();
+    this.startRetro();
     this.nextExpiryS = this.engine.nextExpiry();
     while (!this.stopping) {
       const now = Date.now();

@@ -23,6 +23,7 @@ import { alertDocument, alertId, COPIED_FIELDS, publishedAt } from './alert.js';
 import { huntQueries, huntTargets, unmarkedQuery, type HuntTarget } from './hunt-query.js';
 import { HuntMatcher, retroCore, type RetroCore, type Verified } from './hunt-match.js';
 import type { SearchEngine } from './search-engine.js';
+import { ensureRetroTemplates } from './templates.js';
 
 /** Events per search page. */
 const PAGE_SIZE = 500;
@@ -84,6 +85,8 @@ export class RetroHunter {
   /** Unix ms since when flagged attributes have been waiting (0: none waits). */
   private behindSince = 0;
   private active = 0;
+  /** Connected to the engine, and the alerts index's templates seen to (once, before the first hunt). */
+  private ready = false;
   private readonly sourceFields: string[];
   readonly totals: HuntSummary = { ...ZERO };
 
@@ -163,12 +166,14 @@ export class RetroHunter {
         continue;
       }
       this.active++;
+      const uuids = batch.map((a) => a.uuid);
       try {
         await this.hunt(batch);
+        this.state.finishHunt(uuids, true);
         this.backoffMs = FIRST_BACKOFF_MS;
       } catch (err) {
-        // Flagged again, unless removed meanwhile: a later hunt does it (nothing is written twice).
-        for (const a of batch) this.state.markForHunt(a.uuid);
+        // Waiting again, unless removed meanwhile: a later hunt does it (nothing is written twice).
+        this.state.finishHunt(uuids, false);
         if (this.stopping) break;
         const e = asAgentError(err);
         this.metrics.inc('retro_errors_total', { code: e.code });
@@ -203,7 +208,25 @@ export class RetroHunter {
     return context;
   }
 
+  /**
+   * The engine reached and the alerts index's templates in place, before the first hunt (and
+   * again after a failure to reach it): an engine down at start is waited for like any other.
+   */
+  private async prepare(): Promise<void> {
+    if (this.ready) return;
+    await this.engine.connect();
+    this.log.info(`retro-hunt on ${this.engine.description}`, {
+      indices: this.opts.indices,
+      alerts_index: this.opts.alertsIndex,
+      window_days: this.opts.windowDays,
+      match: this.opts.match,
+    });
+    await ensureRetroTemplates(this.engine, this.opts.alertsIndex, this.log);
+    this.ready = true;
+  }
+
   private async hunt(batch: AttributeSummary[]): Promise<void> {
+    await this.prepare();
     const started = Date.now();
     const now = Date.now();
     const s: HuntSummary = { ...ZERO, attributes: batch.length };

@@ -1,6 +1,7 @@
 // What the alerts index needs before its first alert: the component template misp-enrich (the
-// mappings of threat.enrichments and misp_enrich.*, shipped in docs/elasticsearch/) and the index
-// template misp-enrich-retro composed of it, pointed at the alerts index. Created where missing and
+// mappings of threat.enrichments and misp_enrich.*, shipped in docs/elasticsearch/) and an index
+// template composed of it (docs/elasticsearch/retro-index-template.json), named after the alerts
+// index and pointed at it. Created where missing and
 // never replaced, so an admin's own versions stay as they are; without them an alert written into
 // a new index would map threat.enrichments as a plain object, which no query of the project reads.
 import componentTemplate from '../../docs/elasticsearch/component-template.json' with { type: 'json' };
@@ -10,12 +11,13 @@ import type { Logger } from '../ops/logger.js';
 import type { SearchEngine } from './search-engine.js';
 
 export const COMPONENT_TEMPLATE = 'misp-enrich';
-export const RETRO_TEMPLATE = 'misp-enrich-retro';
 
 export async function ensureRetroTemplates(engine: SearchEngine, alertsIndex: string, log: Logger): Promise<void> {
   const wanted: ['component' | 'index', string, unknown][] = [
     ['component', COMPONENT_TEMPLATE, componentTemplate],
-    ['index', RETRO_TEMPLATE, { ...retroTemplate, index_patterns: [alertsIndex] }],
+    // Named after the alerts index (misp-enrich-retro by default), so an agent given another
+    // alerts index creates the template that index needs instead of finding another one there.
+    ['index', alertsIndex, { ...retroTemplate, index_patterns: [alertsIndex] }],
   ];
   for (const [kind, name, body] of wanted) {
     try {

@@ -66,6 +66,8 @@ const HAS_B = 4;
 const ODD_UUID = 8;
 /** The retro-hunt has yet to search for this attribute's events (agent/retro/). */
 const HUNT = 16;
+/** A hunt of this attribute is under way: written to the snapshot as waiting, until it ends. */
+const HUNTING = 32;
 
 export type UpsertResult = 'added' | 'changed' | 'unchanged' | 'invalid';
 
@@ -457,9 +459,10 @@ export class IndicatorState {
   }
 
   /**
-   * Up to max flagged attributes, as the filter would read them from memcached, with their flags
-   * cleared: the hunter owns them now and flags them again (markForHunt) if its search fails.
-   * Round-robin over the slots, so attributes flagged later still wait their turn.
+   * Up to max flagged attributes, as the filter would read them from memcached, now under way:
+   * no longer waiting, but written to the snapshot as waiting until finishHunt() says how the
+   * hunt ended, so an agent killed in the middle of it hunts them again. Round-robin over the
+   * slots, so attributes flagged later still wait their turn.
    */
   takeForHunt(max: number): AttributeSummary[] {
     const out: AttributeSummary[] = [];
@@ -467,12 +470,22 @@ export class IndicatorState {
     let s = this.huntCursor % this.top;
     for (let seen = 0; seen < this.top && out.length < max; seen++, s = (s + 1) % this.top) {
       if ((this.flags[s]! & (HUNT | LIVE)) !== (HUNT | LIVE)) continue;
-      this.flags[s] = this.flags[s]! & ~HUNT;
+      this.flags[s] = (this.flags[s]! & ~HUNT) | HUNTING;
       this.hunting--;
       out.push(this.summary(s));
     }
     this.huntCursor = s;
     return out;
+  }
+
+  /** A hunt of these attributes ended; when it failed, those still stored wait again. */
+  finishHunt(uuids: readonly string[], ok: boolean): void {
+    for (const uuid of uuids) {
+      const s = this.findUuid(uuid);
+      if (s === undefined) continue;
+      this.flags[s] = this.flags[s]! & ~HUNTING;
+      if (!ok) this.flagHunt(s);
+    }
   }
 
   /** Removes an attribute by uuid; false when the agent did not hold it. */
@@ -597,7 +610,7 @@ export class IndicatorState {
       const decay = this.decayOf(s);
       if (decay) a.decay = decay;
       if (this.expiresAt[s] !== 0) a.expires = this.expiresAt[s]!;
-      yield { attribute: a, hunt: (this.flags[s]! & HUNT) !== 0 };
+      yield { attribute: a, hunt: (this.flags[s]! & (HUNT | HUNTING)) !== 0 };
     }
   }
 

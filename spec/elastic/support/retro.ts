@@ -25,13 +25,16 @@ export async function installTemplates(url: string): Promise<void> {
 
 /**
  * `count` events of the demo stream (DNS, proxy, firewall, EDR, mail), each with a `seq`, spread
- * evenly over the `days` days before now (the newest a day old), plus the spec's own extra events.
+ * evenly over the `days` days before now, from an hour after the start of that window (so the
+ * oldest is still in a hunt's window of `days` days for an hour) to an hour ago, plus the spec's
+ * own extra events.
  */
 export function pastEvents(count: number, days: number, extra: Record<string, unknown>[] = [], seed = 20261204): Json[] {
   const stream = generateStream(loadDemoDataset(), { count, seed }).map((s) => s.event);
   const all = [...stream, ...extra];
-  const start = Date.now() - days * DAY;
-  const step = ((days - 1) * DAY) / all.length;
+  const HOUR = 3_600_000;
+  const start = Date.now() - days * DAY + HOUR;
+  const step = (days * DAY - 2 * HOUR) / all.length;
   return all.map((e, i) => ({ ...e, '@timestamp': new Date(start + i * step).toISOString(), seq: i }));
 }
 
