@@ -6,7 +6,7 @@
 // alert is written exactly when, and as, the filter would have enriched the event.
 import { parseFieldRef } from '../../plugin/core/config/field-ref.js';
 import { DEFAULT_VALUE_LIMITS, eventValues } from '../../plugin/core/enrich/event-values.js';
-import { encodeMeta, encodeSummary, huntKeys, IP_BITS_PREFIX, parseIp, type Datatype } from '../../plugin/core/ioc/index.js';
+import { encodeMeta, encodeSummary, huntKeys, parseIp, type Datatype } from '../../plugin/core/ioc/index.js';
 import { createEnricher, type EnricherHandle } from '../../plugin/core/main.js';
 import type { EnricherInfo, EventChange, FinishResponse, MatchResponse } from '../../plugin/core/protocol.js';
 import { AgentError, ErrorCodes } from '../ops/errors.js';
@@ -48,24 +48,24 @@ export interface Verified {
 /** Finds, among a page of candidates, the events each target really matches. */
 export class HuntMatcher {
   private readonly exact = new Map<string, HuntTarget[]>();
-  private readonly prefixes = new Map<string, HuntTarget[]>();
-  /** Lengths of the network prefixes in the batch, per bit-string header. */
-  private readonly prefixLengths = new Map<string, Set<number>>();
+  /** Each network's [first, last] key with the targets it stands for. */
+  private readonly ranges: { gte: string; lte: string; targets: HuntTarget[] }[] = [];
   /** Hunt keys of each (datatype, value) already seen in this hunt. */
   private readonly keysOf = new Map<string, string[]>();
 
   constructor(private readonly core: RetroCore, targets: readonly HuntTarget[]) {
     for (const t of targets) {
       for (const term of t.terms) {
-        const [map, text] = 'term' in term ? [this.exact, term.term] : [this.prefixes, term.prefix];
-        const list = map.get(text) ?? [];
-        if (!list.includes(t)) list.push(t);
-        map.set(text, list);
-        if ('prefix' in term) {
-          const header = term.prefix.startsWith(IP_BITS_PREFIX[4]) ? IP_BITS_PREFIX[4] : IP_BITS_PREFIX[6];
-          const lengths = this.prefixLengths.get(header) ?? new Set<number>();
-          lengths.add(term.prefix.length);
-          this.prefixLengths.set(header, lengths);
+        if ('term' in term) {
+          const list = this.exact.get(term.term) ?? [];
+          if (!list.includes(t)) list.push(t);
+          this.exact.set(term.term, list);
+        } else {
+          const [gte, lte] = term.range;
+          const known = this.ranges.find((r) => r.gte === gte && r.lte === lte);
+          if (known) {
+            if (!known.targets.includes(t)) known.targets.push(t);
+          } else this.ranges.push({ gte, lte, targets: [t] });
         }
       }
     }
@@ -93,10 +93,8 @@ export class HuntMatcher {
     for (const [f, raw] of values) {
       for (const key of this.huntKeysOf(fields[f]!.datatype, raw)) {
         add(this.exact.get(key));
-        for (const [header, lengths] of this.prefixLengths) {
-          if (!key.startsWith(header)) continue;
-          for (const len of lengths) if (len <= key.length) add(this.prefixes.get(key.slice(0, len)));
-        }
+        // The same test the engine's range query makes (ioc/hunt.ts huntTermFinds).
+        for (const r of this.ranges) if (key >= r.gte && key <= r.lte) add(r.targets);
       }
     }
     const at = eventTime(hit.source);

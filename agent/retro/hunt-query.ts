@@ -2,7 +2,7 @@
 // window that may carry one of them. Two ways, one query (--retro-match):
 //
 //   keys    events the filter wrote with retro_keys: a `terms` query on misp_enrich.keys with the
-//           indicators' hunt terms, and a `prefix` query per network (ioc/hunt.ts). Exact: these
+//           indicators' hunt terms, and a `range` query per network (ioc/hunt.ts). Exact: these
 //           find an event exactly when the filter would have matched it.
 //   fields  events without hunt keys, by their own fields (indices the filter never saw, or wrote
 //           without retro_keys; with both, only in the indices holding such events, found by the
@@ -14,7 +14,9 @@
 //
 // Either way the query only proposes candidates: hunt-match.ts keeps an event only when the
 // filter's own code, on the event's own values, matches it. A query holds at most MAX_CLAUSES
-// leaf clauses (engines refuse more than 1,024) and regexps of at most MAX_REGEXP characters
+// clauses as Lucene counts them (engines refuse more than 1,024; a `terms` query on an address
+// field becomes one clause per address or network, measured on OpenSearch 3.8, while `terms` on a
+// keyword and a regexp stay one) and regexps of at most MAX_REGEXP characters
 // (index.max_regex_length is 1,000): a larger batch is split.
 import { toUnicode } from 'punycode/punycode.es6.js';
 import { HUNT_MARKER, huntTerm, mispIndicators, type AttributeSummary, type Datatype, type HuntTerm, type Indicator } from '../../plugin/core/ioc/index.js';
@@ -89,11 +91,16 @@ type Clause = Record<string, unknown>;
 
 function keyClauses(targets: readonly HuntTarget[]): Clause[] {
   const terms = new Set<string>();
-  const prefixes = new Set<string>();
-  for (const t of targets) for (const term of t.terms) ('term' in term ? terms : prefixes).add('term' in term ? term.term : term.prefix);
+  const ranges = new Map<string, [string, string]>();
+  for (const t of targets) {
+    for (const term of t.terms) {
+      if ('term' in term) terms.add(term.term);
+      else ranges.set(term.range.join(' '), term.range);
+    }
+  }
   const out: Clause[] = [];
   if (terms.size > 0) out.push({ terms: { [KEYS_FIELD]: [...terms] } });
-  for (const p of prefixes) out.push({ prefix: { [KEYS_FIELD]: p } });
+  for (const [gte, lte] of ranges.values()) out.push({ range: { [KEYS_FIELD]: { gte, lte } } });
   return out;
 }
 
@@ -167,12 +174,24 @@ function boolOf(filter: Clause, should: Clause[], mustNot: Clause[] = []): Claus
   return { bool: { filter: [filter], should, minimum_should_match: 1, ...(mustNot.length > 0 ? { must_not: mustNot } : {}) } };
 }
 
+/** Lucene's count of a clause: a `terms` query on an address field is one clause per value. */
+function weight(clauses: readonly Clause[], ipFields: ReadonlySet<string>): number {
+  let n = 0;
+  for (const c of clauses) {
+    const terms = c.terms as Record<string, unknown[]> | undefined;
+    const field = terms ? Object.keys(terms)[0]! : null;
+    n += field !== null && ipFields.has(field) ? terms![field]!.length : 1;
+  }
+  return n;
+}
+
 /** The queries for these targets, or null when one would hold more than MAX_CLAUSES clauses. */
 function queryOf(targets: readonly HuntTarget[], fields: readonly HuntField[], match: RetroMatch, toMs: number): HuntQuery | null {
   const range = windowFilter(Math.min(...targets.map((t) => t.fromMs)), toMs);
   const byKeys = match !== 'fields' ? keyClauses(targets) : [];
   const byFields = match !== 'keys' ? fieldClauses(targets, fields) : [];
-  if (byKeys.length > MAX_CLAUSES || byFields.length > MAX_CLAUSES) return null;
+  const ipFields = new Set(fields.filter((f) => f.datatype === 'ip').map((f) => f.name));
+  if (weight(byKeys, ipFields) > MAX_CLAUSES || weight(byFields, ipFields) > MAX_CLAUSES) return null;
   return {
     targets: [...targets],
     keys: byKeys.length > 0 ? boolOf(range, byKeys) : null,

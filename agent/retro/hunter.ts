@@ -246,16 +246,52 @@ export class RetroHunter {
     }
     for (const group of groups) {
       const active = new Set(group.targets);
-      const scans: [string[], Record<string, unknown>][] = [];
-      if (group.keys) scans.push([indices, group.keys]);
-      if (group.fields && (unmarked === null || unmarked.length > 0)) scans.push([unmarked ?? indices, group.fields]);
-      for (const [where, query] of scans) {
-        if (this.stopping || !(await this.scanGroup(where, query, active, matcher, hits, huntedAt, s))) break;
+      const parts: ['keys' | 'fields', string[]][] = [];
+      if (group.keys) parts.push(['keys', indices]);
+      if (group.fields && (unmarked === null || unmarked.length > 0)) parts.push(['fields', unmarked ?? indices]);
+      for (const [part, where] of parts) {
+        if (this.stopping || !(await this.scanPart(part, where, group.targets, now, active, matcher, hits, huntedAt, s))) break;
       }
     }
     if (this.stopping) throw new AgentError(ErrorCodes.RETRO_UNREACHABLE, 'the retro-hunt stopped');
     s.duration_ms = Date.now() - started;
     this.record(s, targets, hits);
+  }
+
+  /**
+   * One part (keys or fields) of a group's query, scanned. An engine may refuse a query that
+   * Lucene expands past its clause limit (a regexp on a `wildcard` field becomes one clause per
+   * n-gram, a case-insensitive one per letter case: how far depends on the mapping, unknown here):
+   * then the group is split in two and each half scanned, down to a single indicator, which is
+   * left out with an error if even it cannot be asked.
+   */
+  private async scanPart(part: 'keys' | 'fields', where: string[], targets: HuntTarget[], now: number, active: Set<HuntTarget>, matcher: HuntMatcher,
+    hits: Map<HuntTarget, number>, huntedAt: string, s: HuntSummary): Promise<boolean> {
+    const mine = targets.filter((t) => active.has(t));
+    const query = huntQueries(mine, this.core.fields, this.opts.match, now).map((g) => g[part]);
+    try {
+      for (const q of query) {
+        if (q && !(await this.scanGroup(where, q, active, matcher, hits, huntedAt, s))) return false;
+      }
+      return true;
+    } catch (err) {
+      const e = asAgentError(err);
+      if (!/too many( nested)? clauses|maxClauseCount|too_complex|TooComplexToDeterminize|max_determinized_states|regex.*length/i.test(e.message)) throw err;
+      if (mine.length === 1) {
+        this.metrics.inc('retro_errors_total', { code: e.code });
+        this.log.error(`retro-hunt: ${mine[0]!.summary.type} ${JSON.stringify(mine[0]!.summary.value.slice(0, 200))} cannot be searched by ${part}: ${e.message}`, {
+          code: e.code,
+          attribute: mine[0]!.summary.uuid,
+        });
+        return true;
+      }
+      const half = Math.ceil(mine.length / 2);
+      this.log.debug(`retro-hunt: a query of ${mine.length} indicators was too large for the engine; splitting it`, { part });
+      for (const halfTargets of [mine.slice(0, half), mine.slice(half)]) {
+        if (!(await this.scanPart(part, where, halfTargets, now, active, matcher, hits, huntedAt, s))) return false;
+      }
+      return true;
+    }
   }
 
   /**

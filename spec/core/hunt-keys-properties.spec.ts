@@ -103,11 +103,13 @@ describe('retro-hunt keys', () => {
     );
   });
 
-  it('writes an address as one bit-string key, found by its own indicator and by each network containing it', () => {
-    expect(huntKeys('ip', '192.0.2.130')).toEqual([`me1:ipb4:${'11000000' + '00000000' + '00000010' + '10000010'}`]);
+  it('writes an address as one fixed-width hex key, found by its own indicator and by the range of each network containing it', () => {
+    expect(huntKeys('ip', '192.0.2.130')).toEqual(['me1:ipx4:c0000282']);
     expect(huntKeys('domain', '::ffff:192.0.2.130')).toEqual(huntKeys('ip', '192.0.2.130'));
-    expect(huntTerm(normalizeIndicator('ip', '192.0.2.128/25')!)).toEqual({ prefix: `me1:ipb4:${'11000000' + '00000000' + '00000010' + '1'}` });
-    expect(huntTerm(normalizeIndicator('ip', '2001:db8::/32')!)).toEqual({ prefix: `me1:ipb6:${'0010000000000001' + '0000110110111000'}` });
+    expect(huntTerm(normalizeIndicator('ip', '192.0.2.128/25')!)).toEqual({ range: ['me1:ipx4:c0000280', 'me1:ipx4:c00002ff'] });
+    expect(huntTerm(normalizeIndicator('ip', '0.0.0.0/0')!)).toEqual({ range: ['me1:ipx4:00000000', 'me1:ipx4:ffffffff'] });
+    expect(huntTerm(normalizeIndicator('ip', '2001:db8::/33')!)).toEqual({ range: [`me1:ipx6:20010db8${'0'.repeat(24)}`, `me1:ipx6:20010db87fff${'f'.repeat(20)}`] });
+    expect(huntKeys('ip', '2001:db8::1')).toEqual([`me1:ipx6:20010db8${'0'.repeat(23)}1`]);
     expect(huntKeys('domain', 'A.Evil.Example.')).toEqual(['me1:domain:a.evil.example', 'me1:domain:evil.example', 'me1:hostname:a.evil.example']);
     expect(huntTerm(normalizeIndicator('domain', 'evil.example')!)).toEqual({ term: 'me1:domain:evil.example' });
   });

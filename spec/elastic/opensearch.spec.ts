@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrichedDemo, type EnrichedDemo } from './support/enriched-demo.js';
 import { flattenMapping } from './support/mapping.js';
-import { osRequest, prepareLauncher, startOpenSearch, type OpenSearchNode } from './support/opensearch.js';
+import { osRequest, prepareLauncher, startOpenSearch, type OpenSearchNode } from '../../tools/opensearch.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const readJson = (p: string) => JSON.parse(readFileSync(join(ROOT, p), 'utf8'));

@@ -13,7 +13,7 @@ import { ErrorCodes } from '../../agent/ops/errors.js';
 import { huntKeys, HUNT_MARKER } from '../../plugin/core/ioc/index.js';
 import { listenOnLoopback, until, writeEvent } from '../agent/support/harness.js';
 import { useAgentWorld } from '../agent/support/world.js';
-import { osRequest, prepareLauncher, startOpenSearch, type OpenSearchNode } from './support/opensearch.js';
+import { osRequest, prepareLauncher, startOpenSearch, type OpenSearchNode } from '../../tools/opensearch.js';
 import { alertsByPair, installTemplates } from './support/retro.js';
 
 type Json = Record<string, any>;

@@ -12,7 +12,7 @@ import { ErrorCodes } from '../../agent/ops/errors.js';
 import { keysOf, until, writeEvent } from '../agent/support/harness.js';
 import { useAgentWorld } from '../agent/support/world.js';
 import { freePort, startMemcached } from '../support/memcached.js';
-import { osRequest, prepareLauncher, startOpenSearch, type OpenSearchNode } from './support/opensearch.js';
+import { osRequest, prepareLauncher, startOpenSearch, type OpenSearchNode } from '../../tools/opensearch.js';
 import {
   alertsByPair, COMPONENT, DEMO_EVENT_FILES, demoEventNow, enrichedPairs, indexEvents, installTemplates, pastEvents, throughFilter,
 } from './support/retro.js';

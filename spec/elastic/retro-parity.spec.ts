@@ -12,7 +12,7 @@ import { normalizeIndicator } from '../../plugin/core/ioc/index.js';
 import { API_KEY, until, writeEvent } from '../agent/support/harness.js';
 import type { AgentProc } from '../agent/support/agent-process.js';
 import { useAgentWorld } from '../agent/support/world.js';
-import { osRequest, prepareLauncher, startOpenSearch, type OpenSearchNode } from './support/opensearch.js';
+import { osRequest, prepareLauncher, startOpenSearch, type OpenSearchNode } from '../../tools/opensearch.js';
 import {
   alertsByPair, comparable, DEMO_EVENT_FILES, demoEventNow, enrichedPairs, indexEvents, installTemplates, pastEvents, restamp, throughFilter,
 } from './support/retro.js';

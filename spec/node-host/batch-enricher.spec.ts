@@ -64,7 +64,7 @@ describe('batch enricher: core + Node host + real memcached', () => {
       { destination: { ip: '203.0.113.9' }, source: { ip: '192.0.2.1' } },
       { message: 'no configured field' },
     ];
-    const v4 = (a: string) => `me1:ipb4:${a.split('.').map((o) => Number(o).toString(2).padStart(8, '0')).join('')}`;
+    const v4 = (a: string) => `me1:ipx4:${a.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join('')}`;
     for (let round = 0; round < 2; round++) {
       const batch = structuredClone(events);
       const out = await enricher.enrich(batch);

