@@ -54,6 +54,7 @@ async function main(): Promise<number> {
     log = createLogger({ level: opts.logLevel });
     current = log;
     if (envKey) log.addSecret(envKey);
+    for (const note of parsed.notes) log.info(note);
     const apiKey = readApiKey(opts, process.env);
     log.addSecret(apiKey);
     const agent = new Agent(opts, apiKey, log);

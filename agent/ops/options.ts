@@ -249,12 +249,14 @@ export interface ParsedCommandLine {
   options: AgentOptions;
   help: boolean;
   version: boolean;
+  /** What the agent should say at start about how it read its options. */
+  notes: string[];
 }
 
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedCommandLine {
   const flags = parseArgv(argv);
   if (flags.get('help') === true || flags.get('version') === true) {
-    return { options: undefined as unknown as AgentOptions, help: flags.get('help') === true, version: flags.get('version') === true };
+    return { options: undefined as unknown as AgentOptions, help: flags.get('help') === true, version: flags.get('version') === true, notes: [] };
   }
   const configPath = (flags.get('config') as string | undefined) ?? env[envName('config')];
   const file = configPath ? readConfigFile(configPath) : new Map<string, Raw>();
@@ -267,7 +269,15 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
     else v = spec.default;
     values[camel(spec.name)] = v;
   }
-  return { options: validate(values), help: false, version: false };
+  // --once syncs once and exits: a feed configured for the long-running agent (in the config file
+  // or the environment) is not followed then, and said so; --zmq given with --once on the same
+  // command line is a contradiction the agent refuses (Agent).
+  const notes: string[] = [];
+  if (values.once === true && values.zmq && !flags.has('zmq')) {
+    notes.push(`--once: the ZeroMQ feed of the configuration (${String(values.zmq)}) is not followed by a one-shot sync`);
+    values.zmq = undefined;
+  }
+  return { options: validate(values), help: false, version: false, notes };
 }
 
 function validate(v: Record<string, unknown>): AgentOptions {

@@ -164,6 +164,19 @@ describe('agent options', () => {
     expect(readApiKey(parseOptions([...base, '--api-key-file', keyFile], {}).options, { MISP_API_KEY: 'ignored' })).toBe('file-key-abcdef');
   });
 
+  it('runs --once without following a ZeroMQ feed of the configuration, and says so; --zmq with --once on one command line is left to the agent to refuse', () => {
+    const file = join(dir, 'with-zmq.json');
+    writeFileSync(file, JSON.stringify({ zmq: 'tcp://misp.example:50000' }));
+    const fromFile = parseOptions([...base, '--config', file, '--once'], {});
+    expect(fromFile.options.zmq).toBeUndefined();
+    expect(fromFile.notes).toEqual([expect.stringContaining('tcp://misp.example:50000')]);
+    const fromEnv = parseOptions([...base, '--once'], { MISP_ENRICH_ZMQ: 'tcp://misp.example:50000' });
+    expect(fromEnv.options.zmq).toBeUndefined();
+    // Without --once the feed is followed; with both flags the contradiction reaches the agent.
+    expect(parseOptions([...base, '--config', file], {}).options.zmq).toBe('tcp://misp.example:50000');
+    expect(parseOptions([...base, '--once', '--zmq', 'tcp://misp.example:50000'], {}).options.zmq).toBe('tcp://misp.example:50000');
+  });
+
   it('documents every option in agent/README.md, and the example config is valid', () => {
     const readme = readFileSync(join(ROOT, 'agent/README.md'), 'utf8');
     for (const spec of OPTION_SPECS) {

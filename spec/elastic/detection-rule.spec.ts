@@ -18,6 +18,11 @@ const lines = readFileSync(join(ROOT, 'docs/kibana/misp-enrich-detection-rule.nd
 const rules = lines.filter((l) => !('exported_count' in l));
 const summary = lines.find((l) => 'exported_count' in l);
 const mapped = flattenMapping(JSON.parse(readFileSync(join(ROOT, 'docs/elasticsearch/component-template.json'), 'utf8')).template.mappings.properties);
+/** The retro-hunt alerts index: the component template and the alerts' own template. */
+const retroMapped = flattenMapping(JSON.parse(readFileSync(join(ROOT, 'docs/elasticsearch/retro-index-template.json'), 'utf8')).template.mappings.properties, '', undefined, new Map(mapped));
+const toRegExp = (p: string) => new RegExp(`^${p.replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`);
+/** Whether a rule's index list (with Elasticsearch's "-pattern" exclusions) reads an index. */
+const reads = (index: string[], target: string) => index.some((p) => !p.startsWith('-') && toRegExp(p).test(target)) && !index.some((p) => p.startsWith('-') && toRegExp(p.slice(1)).test(target));
 
 const severity = { enum: ['low', 'medium', 'high', 'critical'] };
 const strings = { type: 'array', items: { type: 'string' } };
@@ -68,16 +73,17 @@ const ruleSchema = {
 const noEcs = ecsLoadFailure();
 
 describe('the Kibana Security detection rule (docs/kibana/misp-enrich-detection-rule.ndjson)', () => {
-  it('is an export file of one rule in the import format, with its export summary', () => {
+  it('is an export file of two rules in the import format, with its export summary', () => {
     const ajv = new Ajv({ allErrors: true, strict: true });
     const validate = ajv.compile(ruleSchema);
-    expect(rules).toHaveLength(1);
+    expect(rules).toHaveLength(2);
+    expect(new Set(rules.map((r) => r.rule_id)).size).toBe(2);
     for (const r of rules) expect(validate(r), ajv.errorsText(validate.errors)).toBe(true);
     expect(lines.at(-1)).toBe(summary);
     expect(summary).toMatchObject({ exported_count: rules.length, exported_rules_count: rules.length, missing_rules: [], missing_rules_count: 0 });
   });
 
-  const [rule] = rules;
+  const [rule, retro] = rules;
 
   it('raises one alert per enriched event, from the indices the pipelines write', () => {
     // One query on a root field: each matching event is one alert (a nested hit count is not).
@@ -85,8 +91,9 @@ describe('the Kibana Security detection rule (docs/kibana/misp-enrich-detection-
     const field = mapped.get(rule.query.split(' ')[0]);
     expect(field?.type).toBe('keyword');
     expect(field?.nestedIn).toBeUndefined();
-    const patterns = (rule.index as string[]).map((p) => new RegExp(`^${p.replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`));
-    for (const target of ['misp-enrich-2026.11.22', 'logs-generic-default']) expect(patterns.some((p) => p.test(target)), target).toBe(true);
+    for (const target of ['misp-enrich-2026.11.22', 'logs-generic-default']) expect(reads(rule.index, target), target).toBe(true);
+    // The retro-hunt's alerts are the other rule's: never an alert of an alert.
+    expect(reads(rule.index, 'misp-enrich-retro')).toBe(false);
     // Enough alerts per run for a busy interval; Kibana's default cap is 1,000.
     expect(rule.max_signals).toBeGreaterThanOrEqual(100);
     for (const f of rule.required_fields) expect(mapped.get(f.name)?.type, f.name).toBe(f.type);
@@ -101,6 +108,19 @@ describe('the Kibana Security detection rule (docs/kibana/misp-enrich-detection-
     for (const m of rule.severity_mapping) expect(ECS_CONFIDENCE).toContain(m.value);
     // The default severity is the one of everything else (Not Specified, None).
     expect(rule.severity).toBe('low');
+  });
+
+  it('has a second rule for the retro-hunt\'s alerts: one alert per alert document, on its index alone, with the same severities', () => {
+    expect(retro.name).toContain('retro-hunt');
+    expect(reads(retro.index, 'misp-enrich-retro')).toBe(true);
+    expect(reads(retro.index, 'misp-enrich-2026.11.22')).toBe(false);
+    for (const field of [...retro.query.matchAll(/([a-z_.]+) :/g)].map((m) => m[1]!)) {
+      expect(retroMapped.get(field)?.type, field).toBe('keyword');
+      expect(retroMapped.get(field)?.nestedIn, field).toBeUndefined();
+    }
+    expect(retro.severity_mapping).toEqual(rule.severity_mapping);
+    expect(retroMapped.get(retro.timestamp_override)?.type).toBe('date');
+    for (const f of retro.required_fields) expect(retroMapped.get(f.name)?.type, f.name).toBe(f.type);
   });
 
   it.skipIf(noEcs !== null)('maps values of ECS\'s confidence vocabulary', () => {

@@ -17,6 +17,16 @@ const objects = readFileSync(join(ROOT, 'docs/kibana/misp-enrich-dashboard.ndjso
 const mapped = flattenMapping(JSON.parse(readFileSync(join(ROOT, 'docs/elasticsearch/component-template.json'), 'utf8')).template.mappings.properties);
 const indexTemplate = JSON.parse(readFileSync(join(ROOT, 'docs/elasticsearch/index-template.json'), 'utf8'));
 for (const [path, def] of Object.entries(indexTemplate.template.mappings.properties as Record<string, { type: string }>)) mapped.set(path, { path, type: def.type, params: {} });
+/** The retro-hunt alerts index's fields: the component template and the alerts' own template. */
+const retroMapped = flattenMapping(JSON.parse(readFileSync(join(ROOT, 'docs/elasticsearch/retro-index-template.json'), 'utf8')).template.mappings.properties, '', undefined, new Map(mapped));
+const RETRO_VIEW = 'misp-enrich-retro-data-view';
+const mappingOf = (lensObject: Json) => (lensObject.references.some((r: Json) => r.id === RETRO_VIEW) ? retroMapped : mapped);
+const toRegExp = (p: string) => new RegExp(`^${p.trim().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+/** Whether a data view's title (Elasticsearch's patterns, with "-pattern" exclusions) covers an index. */
+const covers = (title: string, target: string) => {
+  const parts = title.split(',').map((p) => p.trim());
+  return parts.some((p) => !p.startsWith('-') && toRegExp(p).test(target)) && !parts.some((p) => p.startsWith('-') && toRegExp(p.slice(1)).test(target));
+};
 
 type Json = Record<string, any>;
 const byId = new Map<string, Json>(objects.map((o) => [o.id, o]));
@@ -141,7 +151,7 @@ function kqlFields(query: string): string[] {
 describe('Kibana saved objects (docs/kibana/misp-enrich-dashboard.ndjson)', () => {
   it('is NDJSON of saved objects in the import format, one data view, Lens visualizations and a dashboard', () => {
     for (const o of objects) check(savedObject, o, o.id);
-    expect(objects.filter((o) => o.type === 'index-pattern')).toHaveLength(1);
+    expect(objects.filter((o) => o.type === 'index-pattern').map((o) => o.id)).toEqual(['misp-enrich-data-view', RETRO_VIEW]);
     expect(objects.filter((o) => o.type === 'dashboard')).toHaveLength(1);
     expect(objects.filter((o) => o.type === 'lens').length).toBeGreaterThanOrEqual(5);
     expect(objects.filter((o) => o.type === 'visualization')).toHaveLength(0);
@@ -154,12 +164,18 @@ describe('Kibana saved objects (docs/kibana/misp-enrich-dashboard.ndjson)', () =
     }
   });
 
-  it('has a data view over the indices and data streams the README\'s pipelines write', () => {
-    const dv = objects.find((o) => o.type === 'index-pattern')!;
+  it('has a data view over the indices and data streams the README\'s pipelines write, and one over the retro-hunt\'s alerts', () => {
+    const dv = byId.get('misp-enrich-data-view')!;
     check(dataView, dv.attributes, dv.id);
-    const patterns = (dv.attributes.title as string).split(',').map((p) => new RegExp(`^${p.trim().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
-    for (const target of ['misp-enrich-2026.11.22', 'logs-generic-default', 'logs-misp_enrich-default']) expect(patterns.some((p) => p.test(target)), target).toBe(true);
+    for (const target of ['misp-enrich-2026.11.22', 'logs-generic-default', 'logs-misp_enrich-default']) expect(covers(dv.attributes.title, target), target).toBe(true);
+    // The alerts are not events: the events' panels never count them.
+    expect(covers(dv.attributes.title, 'misp-enrich-retro')).toBe(false);
     expect(mapped.get(dv.attributes.timeFieldName)?.type).toBe('date');
+    const retro = byId.get(RETRO_VIEW)!;
+    check(dataView, retro.attributes, retro.id);
+    expect(covers(retro.attributes.title, 'misp-enrich-retro')).toBe(true);
+    expect(covers(retro.attributes.title, 'misp-enrich-2026.11.22')).toBe(false);
+    expect(retroMapped.get(retro.attributes.timeFieldName)?.type).toBe('date');
   });
 
   it('has Lens visualizations whose layers, columns and references agree', () => {
@@ -168,7 +184,9 @@ describe('Kibana saved objects (docs/kibana/misp-enrich-dashboard.ndjson)', () =
       const { layers } = o.attributes.state.datasourceStates.formBased;
       const columnIds = new Set<string>();
       for (const [layerId, layer] of Object.entries(layers) as [string, Json][]) {
-        expect(o.references, `${o.id}: reference of layer ${layerId}`).toContainEqual({ type: 'index-pattern', id: 'misp-enrich-data-view', name: `indexpattern-datasource-layer-${layerId}` });
+        const view = o.references.find((r: Json) => r.name === `indexpattern-datasource-layer-${layerId}`);
+        expect(view, `${o.id}: reference of layer ${layerId}`).toMatchObject({ type: 'index-pattern' });
+        expect(['misp-enrich-data-view', RETRO_VIEW], o.id).toContain(view.id);
         expect([...layer.columnOrder].sort(), o.id).toEqual(Object.keys(layer.columns).sort());
         for (const [id, col] of Object.entries(layer.columns) as [string, Json][]) {
           columnIds.add(id);
@@ -178,7 +196,7 @@ describe('Kibana saved objects (docs/kibana/misp-enrich-dashboard.ndjson)', () =
       // Every column id the visualization names exists.
       const named = JSON.stringify(o.attributes.state.visualization).match(/"(?:xAccessor|splitAccessor|columnId|accessor)":"([^"]+)"|"(?:accessors|primaryGroups|metrics)":\[([^\]]*)\]/g) ?? [];
       for (const chunk of named) for (const id of chunk.match(/"([^"]+)"/g)!.slice(1)) expect(columnIds.has(id.slice(1, -1)), `${o.id}: ${id}`).toBe(true);
-      for (const field of kqlFields(o.attributes.state.query.query)) expect(mapped.has(field), `${o.id}: query field ${field}`).toBe(true);
+      for (const field of kqlFields(o.attributes.state.query.query)) expect(mappingOf(o).has(field), `${o.id}: query field ${field}`).toBe(true);
     }
   });
 
@@ -187,7 +205,7 @@ describe('Kibana saved objects (docs/kibana/misp-enrich-dashboard.ndjson)', () =
       for (const layer of Object.values(o.attributes.state.datasourceStates.formBased.layers) as Json[]) {
         for (const col of Object.values(layer.columns) as Json[]) {
           if (col.sourceField === '___records___') continue;
-          const field = mapped.get(col.sourceField);
+          const field = mappingOf(o).get(col.sourceField);
           expect(field, `${o.id}: ${col.sourceField}`).toBeDefined();
           expect(field!.nestedIn, `${o.id}: ${col.sourceField} is inside ${field!.nestedIn}`).toBeUndefined();
           expect(['keyword', 'ip', 'date', 'long', 'boolean'], `${o.id}: ${col.sourceField}`).toContain(field!.type);

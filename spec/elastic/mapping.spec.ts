@@ -61,6 +61,34 @@ describe.skipIf(noEcs !== null)('the component template against ECS', () => {
   });
 });
 
+describe.skipIf(noEcs !== null)('the retro-hunt alerts index\'s template against ECS', () => {
+  const RETRO = JSON.parse(readFileSync(join(ROOT, 'docs/elasticsearch/retro-index-template.json'), 'utf8'));
+  const own = flattenMapping(RETRO.template.mappings.properties);
+
+  it('gives the event fields an alert copies ECS\'s types, and documents its own', () => {
+    const ecs = ecsFlat()!;
+    for (const field of own.values()) {
+      if (field.type === 'object') continue;
+      const def = ecs[field.path];
+      if (def) {
+        expect(field.type, field.path).toBe(def.type);
+        expect(field.ignore_above, `${field.path} ignore_above`).toBe(def.ignore_above);
+        for (const multi of def.multi_fields ?? []) expect(own.get(multi.flat_name)?.type, multi.flat_name).toBe(multi.type);
+      } else if (!ecsMultiField(ecs, field.path)) {
+        expect(field.path, `${field.path} is neither ECS nor the alert's own`).toMatch(/^misp_enrich\.retro\./);
+        expect(README, `${field.path} in docs/elasticsearch/README.md`).toContain(`\`${field.path}\``);
+      }
+    }
+    // Composed of the component template, above the daily indices' template that also matches it.
+    expect(RETRO.composed_of).toEqual(['misp-enrich']);
+    expect(RETRO.priority).toBeGreaterThan(JSON.parse(readFileSync(join(ROOT, 'docs/elasticsearch/index-template.json'), 'utf8')).priority);
+  });
+});
+
+function ecsMultiField(ecs: NonNullable<ReturnType<typeof ecsFlat>>, path: string): boolean {
+  return Object.values(ecs).some((d) => (d.multi_fields ?? []).some((m) => m.flat_name === path));
+}
+
 describe('the component template against the filter', () => {
   it('maps every field the filter reads by default', () => {
     for (const ref of Object.keys(DEFAULT_FIELDS)) {
