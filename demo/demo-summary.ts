@@ -2,6 +2,7 @@
 // output agrees with the stream's known answers event by event.
 import type { DemoEvent } from './demo-stream.js';
 import type { LiveUpdateReport } from './live-update.js';
+import type { RetroHuntReport } from './retro-hunt.js';
 
 export interface DemoSummary {
   events_in: number;
@@ -19,6 +20,7 @@ export interface DemoSummary {
   agent?: unknown;
   /** The ZeroMQ part: an indicator added in MISP, seen by the next event. */
   live_update?: LiveUpdateReport;
+  retro_hunt?: RetroHuntReport;
   output_file: string;
   samples: unknown[];
 }
@@ -111,9 +113,20 @@ function liveUpdate(l: LiveUpdateReport): string {
   ].join('\n');
 }
 
+function retroHunt(r: RetroHuntReport): string {
+  return [
+    'retro-hunt (past events in OpenSearch):',
+    `  added in MISP today  ${r.indicator}`,
+    `  found in             ${r.alerts} of ${r.past_events_indexed} past events (${r.past_events} carry it), one alert each in ${r.alerts_index}`,
+    `  alerts written       ${r.alerts_after_ms} ms after the change in MISP`,
+    `  MISP knew it         up to ${r.latest_known_after_days} days after the event\n`,
+  ].join('\n');
+}
+
 export function formatSummary(s: DemoSummary): string {
   const ka = s.known_answers;
-  const verdict = ka.wrong_events === 0 && s.events_in === s.events_out && s.order_preserved && (s.live_update?.filter_matched ?? true) ? 'OK' : 'MISMATCH';
+  const retroOk = s.retro_hunt ? s.retro_hunt.alerts === s.retro_hunt.past_events && s.retro_hunt.past_events > 0 : true;
+  const verdict = ka.wrong_events === 0 && s.events_in === s.events_out && s.order_preserved && (s.live_update?.filter_matched ?? true) && retroOk ? 'OK' : 'MISMATCH';
   return [
     `\nmisp-enrich demo — ${verdict}\n`,
     `events in / out      ${s.events_in} / ${s.events_out} (order ${s.order_preserved ? 'preserved' : 'NOT preserved'})`,
@@ -125,6 +138,7 @@ export function formatSummary(s: DemoSummary): string {
     table('hits by field', s.hits_by_field),
     table('hits by MISP event', s.hits_by_misp_event),
     ...(s.live_update ? [liveUpdate(s.live_update)] : []),
+    ...(s.retro_hunt ? [retroHunt(s.retro_hunt)] : []),
     table('timings (ms)', s.timings_ms),
     `enriched events written to ${s.output_file}\n`,
     `a few enriched events, whole:`,

@@ -16,6 +16,7 @@ import { loadDemoDataset } from './demo-dataset.js';
 import { formatSummary, summarize } from './demo-summary.js';
 import { generateStream } from './demo-stream.js';
 import { showLiveUpdate } from './live-update.js';
+import { showRetroHunt } from './retro-hunt.js';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const USAGE = 'usage: npm run demo -- [--json] [--events N] [--workers N] [--out DIR]';
@@ -54,7 +55,7 @@ const outDir = resolve(opts.out);
 const started = Date.now();
 const timings: Record<string, number> = {};
 let stage = 0;
-const STAGES = 7;
+const STAGES = 8;
 function progress(msg: string): void {
   process.stderr.write(`[${++stage}/${STAGES}] ${msg}\n`);
 }
@@ -174,13 +175,32 @@ async function main(): Promise<number> {
       track: (child) => others.add(child),
     }),
   );
+  progress('retro-hunt: a domain added to MISP today is found in last week\'s logs (OpenSearch, in-process)');
+  const retro = await timed('retro_hunt', () =>
+    showRetroHunt(
+      {
+        root: ROOT,
+        dataDir,
+        mispUrl,
+        apiKey,
+        memcached: memcached!.address,
+        zmqEndpoint: `tcp://127.0.0.1:${zmqPort}`,
+        outDir,
+        run: (command, argv) => run(command, argv),
+        track: (child) => others.add(child),
+      },
+      stream.map((e) => e.event),
+    ),
+  );
   timings.total = Date.now() - started;
   const summary = summarize(stream, output, timings, outputFile);
   summary.agent = agentSummary;
   summary.live_update = live;
+  summary.retro_hunt = retro;
   if (asJson) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else process.stdout.write(formatSummary(summary));
-  const ok = summary.known_answers.wrong_events === 0 && summary.events_in === summary.events_out && summary.order_preserved && live.filter_matched;
+  const ok = summary.known_answers.wrong_events === 0 && summary.events_in === summary.events_out && summary.order_preserved && live.filter_matched &&
+    retro.alerts === retro.past_events && retro.past_events > 0;
   return ok ? 0 : 1;
 }
 
