@@ -152,7 +152,8 @@ export class RestSearchEngine implements SearchEngine {
   }
 
   private async pointInTime(target: string, body: Record<string, unknown>): Promise<Scan> {
-    const path = `/${target}/_pit?keep_alive=${KEEP_ALIVE}&expand_wildcards=open&ignore_unavailable=true&allow_no_indices=true`;
+    // (Elasticsearch's _pit takes no allow_no_indices: patterns matching nothing give an empty point in time.)
+    const path = `/${target}/_pit?keep_alive=${KEEP_ALIVE}&expand_wildcards=open&ignore_unavailable=true`;
     const opened = this.parse(await this.call('POST', path), `POST /${target}/_pit`) as { id?: string };
     let pit: string | null = opened.id ?? null;
     if (!pit) throw new AgentError(ErrorCodes.RETRO_HTTP, `POST /${target}/_pit answered no point-in-time id`);

@@ -85,7 +85,7 @@ async function alertPairs(url: string, index: string): Promise<Set<string>> {
   let after: unknown[] | undefined;
   for (;;) {
     const r = await osRequest<Json>(url, 'POST', `/${index}/_search`, {
-      size: 10_000, sort: [{ _id: 'asc' }], _source: ['misp_enrich.retro'], ...(after ? { search_after: after } : {}),
+      size: 10_000, sort: [{ 'misp_enrich.retro.source.index': 'asc' }, { 'misp_enrich.retro.source.id': 'asc' }, { 'misp_enrich.retro.attribute.uuid': 'asc' }], _source: ['misp_enrich.retro'], ...(after ? { search_after: after } : {}),
     }).catch(() => ({ hits: { hits: [] } }));
     const hits = r.hits.hits as Json[];
     if (hits.length === 0) return out;

@@ -81,7 +81,7 @@ export async function alertsByPair(url: string, index = 'misp-enrich-retro'): Pr
   for (;;) {
     const r = await osRequest<Json>(url, 'POST', `/${index}/_search`, {
       size: 5_000,
-      sort: [{ _id: 'asc' }],
+      sort: [{ 'misp_enrich.retro.source.index': 'asc' }, { 'misp_enrich.retro.source.id': 'asc' }, { 'misp_enrich.retro.attribute.uuid': 'asc' }],
       ...(after ? { search_after: after } : {}),
     }).catch((err: Error) => (/index_not_found/.test(err.message) ? { hits: { hits: [] } } : Promise.reject(err)));
     const hits = r.hits.hits as Json[];
