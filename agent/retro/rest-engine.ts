@@ -230,6 +230,16 @@ export class RestSearchEngine implements SearchEngine {
     throw new AgentError(ErrorCodes.RETRO_TEMPLATE, `PUT ${path} failed with HTTP ${a.status}: ${reasonOf(a.text)}`);
   }
 
+  async ensureIndex(index: string): Promise<Record<string, unknown>> {
+    const path = `/${encodeURIComponent(index)}`;
+    const created = await this.send('PUT', path, undefined, { accept400: true });
+    if (created.status === 400 && !/already.exists/i.test(created.text)) {
+      throw new AgentError(ErrorCodes.RETRO_HTTP, `PUT ${path} failed with HTTP 400: ${reasonOf(created.text)}`);
+    }
+    const r = this.parse(await this.call('GET', `${path}/_mapping`), `GET ${path}/_mapping`) as Record<string, { mappings?: { properties?: Record<string, unknown> } }>;
+    return Object.values(r)[0]?.mappings?.properties ?? {};
+  }
+
   async refresh(index: string): Promise<void> {
     await this.call('POST', `/${encodeURIComponent(index)}/_refresh?ignore_unavailable=true`);
   }

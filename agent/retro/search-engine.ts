@@ -44,6 +44,8 @@ export interface SearchEngine {
   createDocuments(index: string, docs: readonly { id: string; doc: unknown }[]): Promise<BulkResult>;
   /** Creates a component or index template unless one of that name exists (never replaces one). */
   createTemplate(kind: 'component' | 'index', name: string, body: unknown): Promise<'created' | 'exists'>;
+  /** Creates the index where missing (its templates apply then) and answers its mapping's properties. */
+  ensureIndex(index: string): Promise<Record<string, unknown>>;
   /** Makes what was written searchable now (specs, --once). */
   refresh(index: string): Promise<void>;
   /** Aborts what is in flight; every later call fails at once. */

@@ -31,4 +31,26 @@ export async function ensureRetroTemplates(engine: SearchEngine, alertsIndex: st
       return;
     }
   }
+  // Another template of a higher priority can win over ours for the alerts index: said now,
+  // before alerts land in an index no query of the project can read.
+  try {
+    const mapping = await engine.ensureIndex(alertsIndex);
+    const typeOf = (path: string): string | undefined => {
+      let props: Record<string, unknown> | undefined = mapping;
+      let node: { type?: string; properties?: Record<string, unknown> } | undefined;
+      for (const segment of path.split('.')) {
+        node = props?.[segment] as typeof node;
+        props = node?.properties;
+      }
+      return node?.type;
+    };
+    const wrong = [['threat.enrichments', 'nested'], ['misp_enrich.retro.source.id', 'keyword']].filter(([path, type]) => typeOf(path!) !== type);
+    if (wrong.length > 0) {
+      log.warn(`the alerts index ${alertsIndex} is not mapped as docs/elasticsearch/retro-index-template.json says (${wrong.map(([p, t]) => `${p} should be ${t}`).join(', ')}): another index template of a higher priority matches it; give ours a higher priority or the alerts another index name`, {
+        code: ErrorCodes.RETRO_TEMPLATE,
+      });
+    }
+  } catch (err) {
+    log.warn(`could not check the alerts index ${alertsIndex}: ${asAgentError(err).message}`, { code: ErrorCodes.RETRO_TEMPLATE });
+  }
 }

@@ -103,6 +103,20 @@ describe('the retro-hunt in operation (real agents, misp-sim, memcached, OpenSea
     });
   });
 
+  describe('an alerts index another template maps', () => {
+    const world = useAgentWorld({ data: demoData });
+
+    it('says so with MISP_ENRICH_AGENT_RETRO_TEMPLATE before the first alert, and still writes the alerts', async () => {
+      // An admin's template of a higher priority that matches the alerts index first.
+      await osRequest(node.url, 'PUT', '/_index_template/shadow', { index_patterns: ['retro-shadow*'], priority: 900, template: { mappings: { dynamic: true } } });
+      const r = await world.once(['--retro-url', node.url, '--retro-backfill', '--retro-rate', '200', '--retro-alerts-index', 'retro-shadow']);
+      expect(r.code, r.stderr).toBe(0);
+      const warning = r.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Json).find((l) => l.code === ErrorCodes.RETRO_TEMPLATE);
+      expect(warning?.msg).toMatch(/retro-shadow is not mapped as .*threat\.enrichments should be nested/);
+      expect((JSON.parse(r.stdout) as Json).retro.alerts).toBeGreaterThan(0);
+    });
+  });
+
   describe('an agent killed in the middle of a hunt', () => {
     const world = useAgentWorld({ data: demoData });
 
