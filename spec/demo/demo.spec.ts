@@ -36,6 +36,12 @@ describe('npm run demo', () => {
     expect(summary.misses_unchanged + summary.matched_events).toBe(3000);
     for (const d of DATATYPES) expect(summary.hits_by_datatype[d], d).toBeGreaterThan(0);
     expect(summary.output_file).toBe(join(out, 'enriched.ndjson'));
+    // The retro-hunt stage: every past event carrying the indicator added today got one alert,
+    // holding the filter's own enrichment and how late MISP knew.
+    expect(summary.retro_hunt.past_events).toBeGreaterThan(0);
+    expect(summary.retro_hunt.alerts).toBe(summary.retro_hunt.past_events);
+    expect(summary.retro_hunt.alert.threat.enrichments[0].indicator.name).toBe(summary.retro_hunt.indicator);
+    expect(summary.retro_hunt.alert.misp_enrich.retro.lateness_seconds).toBeGreaterThan(0);
     expect(processesMentioning(join(ROOT, 'demo/misp-data'))).toEqual([]);
   }, 300_000);
 });
