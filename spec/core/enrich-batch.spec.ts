@@ -325,10 +325,12 @@ describe('the protocol', () => {
     expect(info).toEqual({
       fields: [{ ref: '[a]', datatype: 'ip' }, { ref: '[b][c]', datatype: 'url' }],
       meta_key: 'me1:meta',
+      retro_keys: null,
       unmatched: { append: [], set: [['[misp][hit]', 'none']], tags: [], matched: false },
       lookup_failed: { append: [], set: [], tags: ['_misp_enrich_lookup_failure'], matched: false },
     });
     expect(JSON.parse(core.createEnricher('{}').describe()).unmatched).toBeNull();
+    expect(JSON.parse(core.createEnricher('{"retro_keys":true}').describe()).retro_keys).toEqual({ field: '[misp_enrich][keys]', marker: 'me1:retro' });
   });
 
   it('refuses finish without a match waiting for contexts, and malformed requests', () => {

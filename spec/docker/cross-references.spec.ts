@@ -84,9 +84,9 @@ describe('where events go: pipelines, templates, data view, rule', () => {
 
   it('the README installs the component template under the name the index template composes, from the shipped files', () => {
     const es = section('Elasticsearch and Kibana');
-    const component = /_component_template\/([\w-]+)"[^\n]*\n[^\n]*@docs\/elasticsearch\/component-template\.json/.exec(es)?.[1];
+    const component = /_component_template\/([\w-]+)(?:\?create=true)?"[^\n]*\n[^\n]*@docs\/elasticsearch\/component-template\.json/.exec(es)?.[1];
     expect(INDEX_TEMPLATE.composed_of).toEqual([component]);
-    expect(es).toMatch(/_index_template\/misp-enrich"[^\n]*\n[^\n]*@docs\/elasticsearch\/index-template\.json/);
+    expect(es).toMatch(/_index_template\/misp-enrich(?:\?create=true)?"[^\n]*\n[^\n]*@docs\/elasticsearch\/index-template\.json/);
     for (const file of es.matchAll(/@(docs\/[\w/.-]+)/g)) expect(() => read(file[1]!), file[1]).not.toThrow();
   });
 });
