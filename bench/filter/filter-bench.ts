@@ -16,7 +16,11 @@
 //   npm run build && npx tsx bench/filter/filter-bench.ts [--events 200000] [--new-events 100000]
 //       [--repeat 3] [--modes interp25,interp21,jit25] [--synthetic 100000] [--workers 2]
 //       [--jdk21 auto|none|JAVA_HOME] [--value-cache-size N] [--e2e-events 150000] [--skip-e2e]
-//       [--misp-latency-ms 0,50]
+//       [--misp-latency-ms 0,50] [--baseline-jar JAR] [--jit-extra='OPTS']
+//
+// --jit-extra='OPTS': a mode jit25x, jit25 with these JVM options added (engine options to try).
+// --baseline-jar: each filter() mode runs again, as <mode>@base, with that build of the plugin
+// (an A/B of a change on the filter's path, in the same run; the harness is this build's).
 //
 // Prints the machine line first; results also go to .bench-out/filter-bench.json.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,6 +50,8 @@ const { values: opt } = parseArgs({
     'e2e-events': { type: 'string', default: '150000' },
     'skip-e2e': { type: 'boolean', default: false },
     'misp-latency-ms': { type: 'string', default: '0,50' },
+    'baseline-jar': { type: 'string' },
+    'jit-extra': { type: 'string', default: '' },
   },
 });
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -106,7 +112,7 @@ async function main(): Promise<void> {
     if (!existsSync(join(ROOT, a))) throw new Error(`${a} is missing: run npm run build first`);
   }
   const home21 = MODES.includes('interp21') ? jdk21Home(opt.jdk21!) : null;
-  const jit = MODES.includes('jit25') ? jitJars() : [];
+  const jit = MODES.some((m) => m.startsWith('jit25')) ? jitJars() : [];
   console.log(machineLine(graalVersion));
   console.log(`java: ${javaVersion(java25.java)} (${home25})${home21 ? `; ${javaVersion(join(home21, 'bin/java'))} (${home21})` : '; no JDK 21 runtime'}`);
 
@@ -138,7 +144,7 @@ async function main(): Promise<void> {
     writeFileSync(settings, JSON.stringify({ memcached_hosts: [mc.address], misp_url: mispUrl, misp_api_key: apiKey, fetch_context: true,
       ...(opt['value-cache-size'] ? { value_cache_size: Number(opt['value-cache-size']) } : {}) }), { mode: 0o600 });
     const jitOpts = `-XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI --upgrade-module-path=${jit.join(':')}`;
-    const modes: Record<string, [string, string]> = { interp25: [home25, ''], jit25: [home25, jitOpts] };
+    const modes: Record<string, [string, string]> = { interp25: [home25, ''], jit25: [home25, jitOpts], jit25x: [home25, `${jitOpts} ${opt['jit-extra']}`] };
     if (home21) modes.interp21 = [home21, ''];
 
     type Row = Record<string, number>;
@@ -159,6 +165,13 @@ async function main(): Promise<void> {
           row[`${kind}.${mode}.new_values`] = f.new_values;
           row[`${kind}.${mode}.core_calls_per_batch`] = f.core_calls_per_batch;
           row[`${kind}.${mode}.matched`] = f.matched;
+          if (opt['baseline-jar']) {
+            const b = await mispEnrichRun(s.file, settings, dir, ...modes[mode]!, 1, BATCH, resolve(opt['baseline-jar']));
+            row[`${kind}.${mode}@base.filter`] = b.all;
+            row[`${kind}.${mode}@base.filter_warm`] = b.warm;
+            row[`${kind}.${mode}@base.filter_warm_ratio`] = b.warm / row[`${kind}.raw_multiget`]!;
+            row[`${kind}.${mode}.warm_speedup_over_base`] = f.warm / b.warm;
+          }
         }
       }
       if (!opt['skip-e2e']) {
@@ -193,7 +206,7 @@ async function main(): Promise<void> {
         await setMispLatency(mispUrl, apiKey, 0);
       }
       runs.push(row);
-      console.log(`run ${r}/${REPEAT}: ${Object.entries(row).map(([k, v]) => `${k}=${/ratio|per_request/.test(k) ? v.toFixed(2) : fmt(v)}`).join(' ')}`);
+      console.log(`run ${r}/${REPEAT}: ${Object.entries(row).map(([k, v]) => `${k}=${/ratio|per_request|speedup/.test(k) ? v.toFixed(2) : fmt(v)}`).join(' ')}`);
     }
 
     console.log('\nsummary (min / median of the runs; ratios against the raw multi-get of the same run):');
@@ -202,7 +215,7 @@ async function main(): Promise<void> {
     for (const k of keys) {
       const xs = runs.map((row) => row[k]!).filter((x) => x !== undefined);
       summary[k] = { min: Math.min(...xs), median: median(xs) };
-      const show = (v: number) => (/ratio|per_request/.test(k) ? v.toFixed(2) : fmt(v));
+      const show = (v: number) => (/ratio|per_request|speedup/.test(k) ? v.toFixed(2) : fmt(v));
       console.log(`  ${k.padEnd(44)} ${show(summary[k].min).padStart(10)} / ${show(summary[k].median).padStart(10)}`);
     }
     writeFileSync(join(OUT, 'filter-bench.json'), JSON.stringify({ machine: machineLine(graalVersion), options: opt, agent, runs, summary }, null, 2));

@@ -77,11 +77,12 @@ export interface FilterRun {
   matched: number;
 }
 
-export async function mispEnrichRun(input: string, settings: string, dir: string, javaHome: string, javaOpts: string, workers: number, batch = 125): Promise<FilterRun> {
+/** One misp-enrich-run; `pluginJar`: another build of the plugin (an A/B baseline), else this one's. */
+export async function mispEnrichRun(input: string, settings: string, dir: string, javaHome: string, javaOpts: string, workers: number, batch = 125, pluginJar?: string): Promise<FilterRun> {
   const report = join(dir, 'report.json');
   const nanos = await run(process.execPath, [join(ROOT, 'bin/misp-enrich-run.js'), '--settings', settings, '--input', input,
     '--output', join(dir, 'out.ndjson'), '--workers', String(workers), '--batch-size', String(batch), '--report', report, '--log-level', 'warn'],
-  { ...process.env, JAVA_HOME: javaHome, MISP_ENRICH_JAVA_OPTS: javaOpts });
+  { ...process.env, JAVA_HOME: javaHome, MISP_ENRICH_JAVA_OPTS: javaOpts, ...(pluginJar ? { MISP_ENRICH_PLUGIN_JAR: pluginJar } : {}) });
   const r = JSON.parse(readFileSync(report, 'utf8'));
   const m = (name: string) => Number(r.metrics[`plugins.filters.misp_enrich_harness.${name}`] ?? 0);
   return {
