@@ -3,12 +3,13 @@
 // `MispEnrichCore`. Only strings cross the boundary (see protocol.ts), so hosts need no
 // knowledge of JS objects beyond calling these functions.
 import { parseOptions, RETRO_KEYS_FIELD, type EnricherConfig, type EnricherOptions } from './config/options.js';
-import { BatchMatch } from './enrich/batch-match.js';
+import { BatchMatch, newMatchMemo } from './enrich/batch-match.js';
 import { LEGACY_MISS } from './enrich/legacy-output.js';
 import { valueKeys } from './enrich/value-keys.js';
 import { CoreError } from './errors.js';
 import { candidateProbes, HUNT_MARKER, isDatatype, META_KEY } from './ioc/index.js';
 import type { EnricherInfo, FinishRequest, KeysRequest, MatchRequest, MatchResponse } from './protocol.js';
+import { decodeFinishRequest, decodeKeysRequest, decodeMatchRequest, encodeKeysResponse } from './wire.js';
 
 /** One enricher per host thread (GraalJS Context): at most one batch between match and finish. */
 export interface EnricherHandle {
@@ -20,6 +21,12 @@ export interface EnricherHandle {
   match(requestJson: string): string;
   /** JSON FinishRequest in, JSON FinishResponse out: the batch of the last match() call. */
   finish(requestJson: string): string;
+  /** keys() with the request and the answer in wire.ts's flat text: the hosts' per-batch path. */
+  keysWire(request: string): string;
+  /** match() with the request in wire.ts's flat text; answers JSON as match() does. */
+  matchWire(request: string): string;
+  /** finish() with the request in wire.ts's flat text (contexts as MISP's text); answers JSON. */
+  finishWire(request: string): string;
 }
 
 function parseJson<T>(json: string, what: string): T {
@@ -54,25 +61,37 @@ export function createEnricher(optionsJson: string): EnricherHandle {
   }
   const config: EnricherConfig = parseOptions(options);
   const info = JSON.stringify(describe(config));
+  // Between match and finish: the one batch waiting for its contexts. Across batches: what the
+  // enricher read from summaries and contexts it is handed again (text-memo.ts).
   let pending: BatchMatch | null = null;
+  const memo = newMatchMemo();
+  const keys = (request: KeysRequest) => valueKeys(request, config.retroKeys);
+  const match = (request: MatchRequest): string => {
+    pending = null;
+    const batch = new BatchMatch(config, request, memo);
+    const ids = batch.contextIds();
+    const response: MatchResponse = { event_ids: ids };
+    if (ids.length === 0) response.result = batch.finish(undefined);
+    else pending = batch;
+    return JSON.stringify(response);
+  };
+  const finish = (request: FinishRequest): string => {
+    const batch = pending;
+    if (!batch) throw new CoreError('MISP_ENRICH_PROTOCOL', 'finish called without a match waiting for contexts');
+    pending = null;
+    return JSON.stringify(batch.finish(request.contexts));
+  };
   return {
     describe: () => info,
-    keys: (json) => JSON.stringify(valueKeys(parseJson<KeysRequest>(json, 'the keys request'), config.retroKeys)),
-    match(json) {
-      pending = null;
-      const batch = new BatchMatch(config, parseJson<MatchRequest>(json, 'the match request'));
-      const ids = batch.contextIds();
-      const response: MatchResponse = { event_ids: ids };
-      if (ids.length === 0) response.result = batch.finish(undefined);
-      else pending = batch;
-      return JSON.stringify(response);
+    keys: (json) => JSON.stringify(keys(parseJson<KeysRequest>(json, 'the keys request'))),
+    match: (json) => match(parseJson<MatchRequest>(json, 'the match request')),
+    finish: (json) => finish(parseJson<FinishRequest>(json, 'the finish request')),
+    keysWire(text) {
+      const request = decodeKeysRequest(text);
+      return encodeKeysResponse(request, keys(request));
     },
-    finish(json) {
-      const batch = pending;
-      if (!batch) throw new CoreError('MISP_ENRICH_PROTOCOL', 'finish called without a match waiting for contexts');
-      pending = null;
-      return JSON.stringify(batch.finish(parseJson<FinishRequest>(json, 'the finish request').contexts));
-    },
+    matchWire: (text) => match(decodeMatchRequest(text)),
+    finishWire: (text) => finish(decodeFinishRequest(text)),
   };
 }
 

@@ -1,6 +1,9 @@
-// The JSON messages between a host (Java inside Logstash, or Node in tests and tools) and the
-// core. Every call crosses the boundary with one string and returns one string, so the GraalJS
+// The messages between a host (Java inside Logstash, or Node in tests and tools) and the core.
+// Every call crosses the boundary with one string and returns one string, so the GraalJS
 // sandbox needs no host access at all, and the Java side needs no polyglot types beyond a String.
+// Each message is declared here and written as JSON; on the filter's path the hosts send the
+// per-batch requests, and the keys answer comes back, in wire.ts's flat text instead (the same
+// messages, cheaper to write and read on both sides).
 //
 // Log values repeat, and turning a value into its lookup keys is the core's costliest work, so
 // the protocol works per value, not per event: the host keeps a memory of (datatype, value) →
@@ -105,7 +108,9 @@ export interface MatchResponse {
 export interface FinishRequest {
   /**
    * contexts[id]: the MISP event as returned inside `{"Event": ...}` by events/restSearch with
-   * metadata only, or null if it could not be fetched (the hit is still written, and tagged).
+   * metadata only, or that JSON text as MISP sent it (the core reads a text once and remembers
+   * what it read while the same text comes again), or null if it could not be fetched (the hit
+   * is still written, and tagged).
    */
   contexts: Record<string, unknown | null>;
 }

@@ -9,11 +9,11 @@ import { eventValues } from '../core/enrich/event-values.js';
 import { applyEdit, getField, setField } from '../core/enrich/json-event.js';
 import type { ContextPort, KeyValuePort } from './ports.js';
 import { INVALID, NOTHING, ValueMemory, type Remembered } from './value-memory.js';
+import { decodeKeysResponse, encodeFinishRequest, encodeKeysRequest, encodeMatchRequest } from '../core/wire.js';
 import type {
   EnricherInfo,
   EventEdit,
   FinishResponse,
-  KeysResponse,
   MatchEvent,
   MatchResponse,
   MatchStats,
@@ -155,7 +155,8 @@ export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
         stats.new_values += byValue.size;
       }
       calls.n++;
-      const response = JSON.parse(enricher.keys(JSON.stringify({ meta: metaNow, values }))) as KeysResponse;
+      const request = { meta: metaNow, values };
+      const response = decodeKeysResponse(request, enricher.keysWire(encodeKeysRequest(request)), info.retro_keys !== null);
       const answer = (datatype: string, index: number): Remembered => {
         const k = (response.keys as Record<string, (string[] | null)[]>)[datatype]?.[index];
         const h = (response.hunt as Record<string, (string[] | null)[]> | undefined)?.[datatype]?.[index];
@@ -236,16 +237,20 @@ export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
       }
       calls.n++;
       const match = JSON.parse(
-        enricher.match(JSON.stringify({ meta: metaNow, events: [...byEvent.values()], found, now: now().toISOString() })),
+        enricher.matchWire(encodeMatchRequest({ meta: metaNow, events: [...byEvent.values()], found, now: now().toISOString() })),
       ) as MatchResponse;
       eventIds = match.event_ids;
       let result = match.result;
       if (!result) {
         const contexts = opts.context ? await opts.context.fetchEvents(eventIds).catch(() => ({})) : {};
-        const given: Record<string, unknown | null> = {};
-        for (const id of eventIds) given[id] = (contexts as Record<string, unknown>)[id] ?? null;
+        // As the Java shell does: each context as MISP's JSON text.
+        const given: Record<string, string | null> = {};
+        for (const id of eventIds) {
+          const ctx = (contexts as Record<string, unknown>)[id];
+          given[id] = ctx === undefined || ctx === null ? null : JSON.stringify(ctx);
+        }
         calls.n++;
-        result = JSON.parse(enricher.finish(JSON.stringify({ contexts: given }))) as FinishResponse;
+        result = JSON.parse(enricher.finishWire(encodeFinishRequest(given))) as FinishResponse;
       }
       for (const change of result.changes) edits.set(change.index, change);
       Object.assign(stats, result.stats);

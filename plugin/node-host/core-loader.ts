@@ -3,12 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { createContext, Script } from 'node:vm';
 
-export interface EnricherHandle {
-  describe(): string;
-  keys(json: string): string;
-  match(json: string): string;
-  finish(json: string): string;
-}
+import type { EnricherHandle } from '../core/main.js';
+
+export type { EnricherHandle };
 
 export interface CoreModule {
   version(): string;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCore } from '../../plugin/node-host/core-loader.js';
 import { createNodeEnricher } from '../../plugin/node-host/batch-enricher.js';
 import { encodeSummary, indicatorKey } from '../../plugin/core/ioc/index.js';
+import { decodeKeysRequest } from '../../plugin/core/wire.js';
 import { runPure } from '../support/pure-host.js';
 import { attribute, entriesFor } from '../support/summaries.js';
 
@@ -277,10 +278,10 @@ describe('values remembered across batches', () => {
       createEnricher(json: string) {
         const e = counted.createEnricher(json);
         return {
-          describe: () => e.describe(),
-          keys: (j: string) => (calls.push(`keys ${JSON.stringify(JSON.parse(j).values)}`), e.keys(j)),
-          match: (j: string) => (calls.push('match'), e.match(j)),
-          finish: (j: string) => (calls.push('finish'), e.finish(j)),
+          ...e,
+          keysWire: (w: string) => (calls.push(`keys ${JSON.stringify(decodeKeysRequest(w).values)}`), e.keysWire(w)),
+          matchWire: (w: string) => (calls.push('match'), e.matchWire(w)),
+          finishWire: (w: string) => (calls.push('finish'), e.finishWire(w)),
         };
       },
     };

@@ -1,8 +1,8 @@
 // The "at most three core calls per batch" claim, counted where it happens: GraalVM's own CPU
 // tracer (the Truffle cputracer instrument, profiler-tool from Maven Central) counts how often
 // each function of the bundle is entered, and the spec reads the counts of the enricher's entry
-// points (keys, match, finish) off it, not off any counter of the plugin or of this spec. The
-// plugin's own core_calls metric must agree with it.
+// points the shell calls (keysWire, matchWire, finishWire) off it, not off any counter of the
+// plugin or of this spec. The plugin's own core_calls metric must agree with it.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,7 +52,7 @@ function entryLines(): Record<'keys' | 'match' | 'finish', number> {
     if (found < 0) throw new Error(`no ${pattern} in the bundle`);
     return found + 1;
   };
-  return { keys: line(/^\s*keys: \(json\) =>/), match: line(/^\s*match\(json\) \{/), finish: line(/^\s*finish\(json\) \{/) };
+  return { keys: line(/^\s*keysWire\(\w+\) \{/), match: line(/^\s*matchWire: \(\w+\) =>/), finish: line(/^\s*finishWire: \(\w+\) =>/) };
 }
 
 const ev = (seq: number, ip: string) => ({ '@timestamp': '2026-01-02T03:04:05.000Z', seq, source: { ip } });

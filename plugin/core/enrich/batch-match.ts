@@ -12,10 +12,40 @@ import { ecsEnrichment, ecsEventSummary } from './ecs-output.js';
 import type { Hit } from './hit.js';
 import { legacyFields } from './legacy-output.js';
 import { readEventContext, type EventContext } from './misp-context.js';
+import { TextMemo } from './text-memo.js';
 import { prefixPlanOf } from './value-keys.js';
 
 function protocolError(what: string): CoreError {
   return new CoreError('MISP_ENRICH_PROTOCOL', `the match request ${what}`);
+}
+
+/** What an enricher remembers across batches: read summaries and MISP contexts (text-memo.ts). */
+export interface MatchMemo {
+  summaries: TextMemo<IndicatorSummary | null>;
+  contexts: TextMemo<EventContext | null>;
+}
+
+export function newMatchMemo(): MatchMemo {
+  // A batch hits a few keys and events; hot indicators repeat. Bounded per enricher (per worker).
+  return { summaries: new TextMemo(1024), contexts: new TextMemo(256) };
+}
+
+/** A stored value's summary with its attributes cut to their bounds, or null if it is not one. */
+function readSummary(text: string): IndicatorSummary | null {
+  const summary = decodeSummary(text);
+  return summary && { ...summary, attrs: summary.attrs.map(boundedAttribute) };
+}
+
+/** A MISP event's context from MISP's JSON text, cut to its bounds; null if it is not an event. */
+function readContextText(text: string): EventContext | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const ctx = readEventContext(parsed);
+  return ctx && boundedContext(ctx);
 }
 
 export class BatchMatch {
@@ -29,7 +59,7 @@ export class BatchMatch {
   private readonly now: string;
   private readonly nowSeconds: number;
 
-  constructor(private readonly config: EnricherConfig, request: MatchRequest) {
+  constructor(private readonly config: EnricherConfig, request: MatchRequest, private readonly memo: MatchMemo = newMatchMemo()) {
     if (!request || !Array.isArray(request.events) || !request.found || typeof request.found !== 'object') {
       throw protocolError('has no events or found values');
     }
@@ -38,8 +68,8 @@ export class BatchMatch {
     // Each found key's summary, or null for a stored value that is not one (corrupt).
     const summaries = new Map<string, IndicatorSummary | null>();
     for (const [key, value] of Object.entries(request.found)) {
-      const summary = typeof value === 'string' ? decodeSummary(value) : null;
-      if (summary) summaries.set(key, { ...summary, attrs: summary.attrs.map(boundedAttribute) });
+      const summary = typeof value === 'string' ? this.memo.summaries.get(key, value, readSummary) : null;
+      if (summary) summaries.set(key, summary);
       else {
         this.stats.bad_values++;
         summaries.set(key, null);
@@ -92,8 +122,12 @@ export class BatchMatch {
       if (!this.config.fetchContext) return null;
       if (!contexts.has(id)) {
         const raw = given?.[id];
-        const ctx = raw === undefined || raw === null ? null : readEventContext(raw);
-        contexts.set(id, ctx && boundedContext(ctx));
+        if (raw === undefined || raw === null) contexts.set(id, null);
+        else if (typeof raw === 'string') contexts.set(id, this.memo.contexts.get(id, raw, readContextText));
+        else {
+          const ctx = readEventContext(raw);
+          contexts.set(id, ctx && boundedContext(ctx));
+        }
       }
       return contexts.get(id) ?? null;
     };

@@ -221,18 +221,18 @@ public class MispEnrich implements Filter {
         }
 
         @Override
-        public String keys(String json) {
-            return session().call("keys", s -> s.enricher().keys(json));
+        public String keys(String wire) {
+            return session().call("keys", s -> s.enricher().keysWire(wire));
         }
 
         @Override
-        public String match(String json) {
-            return session().call("match", s -> s.enricher().match(json));
+        public String match(String wire) {
+            return session().call("match", s -> s.enricher().matchWire(wire));
         }
 
         @Override
-        public String finish(String json) {
-            return session().call("finish", s -> s.enricher().finish(json));
+        public String finish(String wire) {
+            return session().call("finish", s -> s.enricher().finishWire(wire));
         }
 
         void release() {
