@@ -4,10 +4,10 @@
 //
 // Why: bench/filter/profile.ts showed the JSON boundary as a quarter of a warm, compiled worker —
 // GraalJS's JSON.parse/stringify builtins run as host code on generic string paths that the JIT
-// does not specialize, and the Java side parsed every answer again. A request here is split
-// once (one builtin call) and indexed; the keys answer is joined once and read back with
-// indexOf. Match and finish still answer in JSON: edits are nested values, and only events
-// that hit have them.
+// does not specialize, and the Java side parsed every answer into maps again. A request here is
+// split once (one builtin call) and indexed; the keys answer is one flat array that the Java
+// side reads with a reader of that shape. Match and finish still answer in general JSON: edits
+// are nested values, and only events that hit have them.
 //
 // Request: items separated by SEP. The first item is the header: "w1p", or "w1e" when some item
 // holds SEP or ESC, escaped as ESC '0' and ESC '1' (a host checks each item; log text may hold
@@ -18,10 +18,10 @@
 //           index, value; then the found pairs to the end: key, stored value
 //   finish: header, then to the end: MISP event id, context? (MISP's JSON text)
 //
-// Keys answer: lines separated by "\n": the plan, then one line per value of the request, in its
-// order, with the value's keys separated by " " ("" for nothing to look up, "!" for a value that
-// does not parse); with retro_keys, as many lines again with the hunt keys. Keys are printable
-// ASCII without spaces by construction (ioc/keys.ts), so they need no escaping.
+// Keys answer: a JSON array, the plan, then per value of the request, in its order, its keys
+// (null: the value does not parse); with retro_keys, as many again with the hunt keys. Keys are
+// printable ASCII without spaces by construction (ioc/keys.ts): a host reads them with a reader
+// of that one shape instead of a general JSON parser.
 import { CoreError } from './errors.js';
 import { isDatatype, type Datatype } from './ioc/index.js';
 import type { FinishRequest, KeysRequest, KeysResponse, MatchEvent, MatchRequest } from './protocol.js';
@@ -30,7 +30,6 @@ export const SEP = '\u0000';
 export const ESC = '\u0001';
 const PLAIN = 'w1p';
 const ESCAPED = 'w1e';
-const INVALID_LINE = '!';
 
 function wireError(what: string): CoreError {
   return new CoreError('MISP_ENRICH_PROTOCOL', `the ${what} is not a wire message`);
@@ -107,20 +106,19 @@ export function decodeFinishRequest(text: string): FinishRequest {
   return { contexts };
 }
 
-/** The keys answer: the plan, a line per value, then (retro_keys) a line of hunt keys per value. */
+/**
+ * The keys answer: one JSON array, the plan first, then each value's keys (an array, [] for
+ * nothing to look up, null for a value that does not parse) in the request's order; with
+ * retro_keys, each value's hunt keys after them. One JSON.stringify of a flat array: in GraalJS's
+ * interpreter a builtin that writes the whole answer costs less than a loop of joins.
+ */
 export function encodeKeysResponse(request: KeysRequest, response: KeysResponse): string {
-  const lines: string[] = [response.plan];
+  const all: unknown[] = [response.plan];
   const sections = response.hunt ? [response.keys, response.hunt] : [response.keys];
   for (const section of sections) {
-    for (const datatype of Object.keys(request.values) as Datatype[]) {
-      const list = section[datatype]!;
-      for (let i = 0; i < list.length; i++) {
-        const keys = list[i];
-        lines.push(keys === null || keys === undefined ? INVALID_LINE : keys.join(' '));
-      }
-    }
+    for (const datatype of Object.keys(request.values) as Datatype[]) all.push(...section[datatype]!);
   }
-  return lines.join('\n');
+  return JSON.stringify(all);
 }
 
 // The host's half, for the Node host and specs (the Java shell has its own, enrich/Wire.java).
@@ -160,20 +158,21 @@ export function encodeFinishRequest(contexts: Record<string, string | null>): st
 
 /** Reads a keys answer back into KeysResponse's shape, for the request it answers. */
 export function decodeKeysResponse(request: KeysRequest, text: string, retro: boolean): KeysResponse {
-  const lines = text.split('\n');
-  const read = (line: string | undefined): string[] | null => {
-    if (line === undefined) throw wireError('keys answer');
-    return line === INVALID_LINE ? null : line === '' ? [] : line.split(' ');
-  };
+  const all = JSON.parse(text) as (string | string[] | null)[];
   let at = 1;
   const section = (): KeysResponse['keys'] => {
     const out: KeysResponse['keys'] = {};
-    for (const [datatype, values] of Object.entries(request.values) as [Datatype, string[]][]) out[datatype] = values.map(() => read(lines[at++]));
+    for (const [datatype, values] of Object.entries(request.values) as [Datatype, string[]][]) {
+      out[datatype] = values.map(() => {
+        if (at >= all.length) throw wireError('keys answer');
+        return all[at++] as string[] | null;
+      });
+    }
     return out;
   };
   const keys = section();
-  const response: KeysResponse = { plan: lines[0]!, keys };
+  const response: KeysResponse = { plan: all[0] as string, keys };
   if (retro) response.hunt = section();
-  if (at !== lines.length) throw wireError('keys answer');
+  if (at !== all.length) throw wireError('keys answer');
   return response;
 }

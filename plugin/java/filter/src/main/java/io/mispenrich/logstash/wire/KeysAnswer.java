@@ -1,16 +1,19 @@
 package io.mispenrich.logstash.wire;
 
 import io.mispenrich.logstash.log.ErrorCode;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The core's answer to a keys request in wire text (plugin/core/wire.ts): the plan on the first
- * line, then a line per value with its keys separated by spaces. Keys are printable ASCII without
- * spaces by the core's construction, so a line splits on spaces and nothing is unescaped. Read
- * in the request's order, a line at a time.
+ * The core's answer to a keys request (plugin/core/wire.ts): one JSON array, the plan first, then
+ * each value's keys (an array of strings, or null for a value that does not parse) in the
+ * request's order. Read by a reader of exactly that shape, one value at a time: keys are
+ * printable ASCII without spaces by the core's construction, so the only escapes a key can hold
+ * are \" and \\. Anything else is a protocol error.
  */
 public final class KeysAnswer {
 
-    /** A line for a value with nothing to look up. */
+    /** The keys of a value with nothing to look up. */
     public static final String[] NONE = new String[0];
 
     private final String text;
@@ -19,9 +22,8 @@ public final class KeysAnswer {
 
     public KeysAnswer(String text) {
         this.text = text;
-        int end = text.indexOf('\n');
-        this.plan = end < 0 ? text : text.substring(0, end);
-        this.at = end < 0 ? text.length() + 1 : end + 1;
+        expect('[');
+        this.plan = string();
     }
 
     public String plan() {
@@ -30,40 +32,87 @@ public final class KeysAnswer {
 
     /** The next value's keys: {@link #NONE} for nothing to look up, null for a value that does not parse. */
     public String[] next() {
-        if (at > text.length()) {
-            throw new IllegalStateException(ErrorCode.PROTOCOL.say("the core's keys answer has fewer lines than the request had values"));
-        }
-        int start = at;
-        int end = text.indexOf('\n', start);
-        if (end < 0) {
-            end = text.length();
-        }
-        at = end + 1;
-        if (end == start) {
-            return NONE;
-        }
-        if (end - start == 1 && text.charAt(start) == '!') {
+        expect(',');
+        if (text.startsWith("null", at)) {
+            at += 4;
             return null;
         }
-        int n = 1;
-        for (int i = text.indexOf(' ', start); i >= 0 && i < end; i = text.indexOf(' ', i + 1)) {
-            n++;
+        expect('[');
+        if (peek() == ']') {
+            at++;
+            return NONE;
         }
-        String[] keys = new String[n];
-        int from = start;
-        for (int k = 0; k < n - 1; k++) {
-            int space = text.indexOf(' ', from);
-            keys[k] = text.substring(from, space);
-            from = space + 1;
+        List<String> keys = new ArrayList<>(8);
+        while (true) {
+            keys.add(string());
+            char c = take();
+            if (c == ']') {
+                return keys.toArray(NONE);
+            }
+            if (c != ',') {
+                throw error("a ',' or ']' between keys");
+            }
         }
-        keys[n - 1] = text.substring(from, end);
-        return keys;
     }
 
-    /** Throws unless every line was read. */
+    /** Throws unless every value's keys were read. */
     public void requireDone() {
-        if (at <= text.length()) {
-            throw new IllegalStateException(ErrorCode.PROTOCOL.say("the core's keys answer has more lines than the request had values"));
+        expect(']');
+        if (at != text.length()) {
+            throw error("its end");
         }
+    }
+
+    private String string() {
+        expect('"');
+        int start = at;
+        int end = text.indexOf('"', start);
+        int backslash = text.indexOf('\\', start);
+        if (end < 0) {
+            throw error("the end of a string");
+        }
+        if (backslash < 0 || backslash > end) {
+            at = end + 1;
+            return text.substring(start, end);
+        }
+        StringBuilder out = new StringBuilder(end - start + 8);
+        while (true) {
+            char c = take();
+            if (c == '"') {
+                return out.toString();
+            }
+            if (c == '\\') {
+                char e = take();
+                if (e != '"' && e != '\\') {
+                    throw error("\\\" or \\\\ (a key holds no other escape)");
+                }
+                c = e;
+            }
+            out.append(c);
+        }
+    }
+
+    private char peek() {
+        if (at >= text.length()) {
+            throw error("more text");
+        }
+        return text.charAt(at);
+    }
+
+    private char take() {
+        char c = peek();
+        at++;
+        return c;
+    }
+
+    private void expect(char c) {
+        if (take() != c) {
+            throw error("'" + c + "'");
+        }
+    }
+
+    private IllegalStateException error(String expected) {
+        return new IllegalStateException(ErrorCode.PROTOCOL.say("the core's keys answer is not what the request asked for: expected ") + expected
+                + " at " + (at - 1));
     }
 }

@@ -24,29 +24,23 @@ class WireTest {
     }
 
     @Test
-    void readsAKeysAnswerLineByLine() {
-        KeysAnswer a = new KeysAnswer("me1:24|\nk1 k2\n!\n\nk3");
+    void readsAKeysAnswerValueByValue() {
+        KeysAnswer a = new KeysAnswer("[\"me1:24|\",[\"k1\",\"k2\"],null,[],[\"k\\\"q\\\\\"]]");
         assertEquals("me1:24|", a.plan());
         assertArrayEquals(new String[] {"k1", "k2"}, a.next());
         assertNull(a.next());
         assertSame(KeysAnswer.NONE, a.next());
-        assertArrayEquals(new String[] {"k3"}, a.next());
-        a.requireDone();
-        assertThrows(IllegalStateException.class, a::next);
-    }
-
-    @Test
-    void readsATrailingEmptyLineAsNothingToLookUp() {
-        KeysAnswer a = new KeysAnswer("plan\nk\n");
-        assertArrayEquals(new String[] {"k"}, a.next());
-        assertSame(KeysAnswer.NONE, a.next());
+        assertArrayEquals(new String[] {"k\"q\\"}, a.next());
         a.requireDone();
     }
 
     @Test
-    void refusesAnAnswerWithLinesLeftOver() {
-        KeysAnswer a = new KeysAnswer("plan\nk\nk2");
-        a.next();
-        assertThrows(IllegalStateException.class, a::requireDone);
+    void refusesAnAnswerWithValuesLeftOverOrMissing() {
+        KeysAnswer more = new KeysAnswer("[\"plan\",[\"k\"],[\"k2\"]]");
+        more.next();
+        assertThrows(IllegalStateException.class, more::requireDone);
+        KeysAnswer fewer = new KeysAnswer("[\"plan\"]");
+        assertThrows(IllegalStateException.class, fewer::next);
+        assertThrows(IllegalStateException.class, () -> new KeysAnswer("[\"plan\",[\"k\\u0041\"]]").next());
     }
 }
