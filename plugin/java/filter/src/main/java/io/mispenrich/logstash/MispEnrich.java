@@ -25,6 +25,7 @@ import io.mispenrich.logstash.enrich.EnricherInfo;
 import io.mispenrich.logstash.enrich.ValueMemory;
 import io.mispenrich.logstash.graaljs.CoreException;
 import io.mispenrich.logstash.graaljs.CoreRuntime;
+import io.mispenrich.logstash.graaljs.CompilerReach;
 import io.mispenrich.logstash.graaljs.ResourceCache;
 import io.mispenrich.logstash.json.Json;
 import io.mispenrich.logstash.kv.MemcachedMultiGet;
@@ -104,6 +105,8 @@ public class MispEnrich implements Filter {
         } else if (cache.dir() != null) {
             logger.info("GraalJS resource cache: {} ({})", cache.dir(), cache.how());
         }
+        // Also before the first Engine: Truffle picks its runtime once, in a static initializer.
+        CompilerReach.prepare().ifPresent(why -> logger.warn(ErrorCode.JIT_UNREACHABLE.say("{}"), why));
         CoreRuntime rt;
         try {
             rt = new CoreRuntime(Json.write(settings.coreOptions()), line -> logger.info("core: {}", line));

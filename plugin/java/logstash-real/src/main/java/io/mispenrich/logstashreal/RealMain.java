@@ -134,6 +134,12 @@ public final class RealMain {
             report.put("events_out", result.eventsOut());
             report.put("batches", result.batches());
             report.put("workers", workers);
+            // As the stand-in reports them (bench/filter runs either): time inside multi_filter,
+            // all batches and the second half, and the second half's wall clock.
+            report.put("filter_nanos", result.filterNanos());
+            report.put("filter_nanos_second_half", result.lateNanos());
+            report.put("events_second_half", result.lateEvents());
+            report.put("wall_nanos_second_half", result.lateWallNanos());
             report.put("plugin_id", pluginId);
             report.put("plugin_classloaders", pluginClassloaders);
             report.put("plugin_class_loader", pluginClass.getClassLoader().getClass().getName());

@@ -40,6 +40,11 @@ public enum ErrorCode {
     /** No writable, private directory for GraalJS's native resources could be set up (warning). */
     RESOURCE_CACHE,
     /**
+     * The Graal compiler is on the JVM's module path but the plugin's class loader cannot share its
+     * interfaces (pipeline.plugin_classloaders: true): GraalJS runs interpreted (warning).
+     */
+    JIT_UNREACHABLE,
+    /**
      * The JVM is older than Java 21. Raised by the gem's Ruby file (lib/logstash/filters/misp_enrich.rb)
      * before the Java class is loaded, since a class built for 21 cannot even load on an older JVM.
      */
