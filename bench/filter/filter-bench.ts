@@ -13,11 +13,18 @@
 //     included) and their warm second halves; with misp-sim as fast as it is and again with each
 //     --misp-latency-ms added to every REST search (a production MISP's latency).
 //
-//   npm run build && npx tsx bench/filter/filter-bench.ts [--events 200000] [--new-events 100000]
+//   npm run build && npx tsx bench/filter/filter-bench.ts [--events 200000] [--jit-events 1500000] [--new-events 100000]
 //       [--repeat 3] [--modes interp25,interp21,jit25] [--synthetic 100000] [--workers 2]
 //       [--jdk21 auto|none|JAVA_HOME] [--value-cache-size N] [--e2e-events 150000] [--skip-e2e]
-//       [--misp-latency-ms 0,50] [--baseline-jar JAR] [--jit-extra='OPTS']
+//       [--misp-latency-ms 0,50] [--e2e-mode auto|interp25|interp21|jit25] [--baseline-jar JAR] [--jit-extra='OPTS']
 //
+// JIT modes run on a realistic stream of --jit-events (1.5M by default, whatever --events says):
+// GraalJS's compiler needs most of a minute on this machine's two cores before the core's hot code
+// is final, and a shorter run measures the compiler's queue. Their rows carry the compilation
+// trace's summary (compile-trace.ts): compilations, tier 2, deoptimizations, compile seconds, and
+// when the last compilation landed, to read beside the warm figure.
+// Each mode also as <mode>-real (jit25-real, interp21-real, ...): on logstash-core 9.6's own classes
+// (plugin/java/logstash-real, built where ../shared/logstash exists) instead of the stand-in.
 // --jit-extra='OPTS': a mode jit25x, jit25 with these JVM options added (engine options to try).
 // --baseline-jar: each filter() mode runs again, as <mode>@base, with that build of the plugin
 // (an A/B of a change on the filter's path, in the same run; the harness is this build's).
@@ -32,13 +39,15 @@ import { findJava } from '../../bin/misp-enrich-run.js';
 import { createNodeEnricher } from '../../plugin/node-host/batch-enricher.js';
 import { loadCore } from '../../plugin/node-host/core-loader.js';
 import { startMemcached, type MemcachedProcess } from '../../tools/local-memcached.js';
+import { compilations, traceOptions } from './compile-trace.js';
 import { rawMultiGet } from './raw-multiget.js';
-import { javaVersion, jdk21Home, jitJars, machineLine, mispEnrichRun, run, startWorld, type World } from './world.js';
+import { javaVersion, jdk21Home, jitJars, machineLine, mispEnrichRun, realRun, run, startWorld, type World } from './world.js';
 import { generateStream, type Indicators, type StreamKind } from './streams.js';
 
 const { values: opt } = parseArgs({
   options: {
     events: { type: 'string', default: '200000' },
+    'jit-events': { type: 'string', default: '1500000' },
     'new-events': { type: 'string', default: '100000' },
     repeat: { type: 'string', default: '3' },
     modes: { type: 'string', default: 'interp25,interp21,jit25' },
@@ -48,6 +57,7 @@ const { values: opt } = parseArgs({
     jdk21: { type: 'string', default: 'auto' },
     'value-cache-size': { type: 'string' },
     'e2e-events': { type: 'string', default: '150000' },
+    'e2e-mode': { type: 'string', default: 'auto' },
     'skip-e2e': { type: 'boolean', default: false },
     'misp-latency-ms': { type: 'string', default: '0,50' },
     'baseline-jar': { type: 'string' },
@@ -111,7 +121,7 @@ async function main(): Promise<void> {
     `plugin/java/filter/target/logstash-filter-misp_enrich-${VERSION}.jar`, `plugin/java/harness/target/misp-enrich-harness-${VERSION}.jar`]) {
     if (!existsSync(join(ROOT, a))) throw new Error(`${a} is missing: run npm run build first`);
   }
-  const home21 = MODES.includes('interp21') ? jdk21Home(opt.jdk21!) : null;
+  const home21 = MODES.some((m) => m.startsWith('interp21')) ? jdk21Home(opt.jdk21!) : null;
   const jit = MODES.some((m) => m.startsWith('jit25')) ? jitJars() : [];
   console.log(machineLine(graalVersion));
   console.log(`java: ${javaVersion(java25.java)} (${home25})${home21 ? `; ${javaVersion(join(home21, 'bin/java'))} (${home21})` : '; no JDK 21 runtime'}`);
@@ -129,9 +139,19 @@ async function main(): Promise<void> {
       `${JSON.stringify({ attributes: agent.attributes, keys_written: agent.keys_written })}; prefixes in use ${JSON.stringify(JSON.parse(meta).prefixes)}`);
     await loadRecipeStore(recipeMc.address, indicators);
 
-    const streams: Record<StreamKind | 'e2e', { file: string; lines: string[]; keys: string[][]; events: number }> = {} as never;
-    for (const [kind, events] of [['realistic', Number(opt.events)], ['every-new', Number(opt['new-events'])]] as const) {
-      const s = generateStream({ kind, events, indicators });
+    const isJit = (mode: string) => mode.startsWith('jit');
+    const jitEvents = MODES.some(isJit) ? Math.max(Number(opt['jit-events']), Number(opt.events)) : Number(opt.events);
+    type Stream = { file: string; lines: string[]; keys: string[][]; events: number };
+    const streams: Record<StreamKind | 'e2e' | 'realistic-jit', Stream> = {} as never;
+    for (const [kind, events] of [['realistic', Number(opt.events)], ['every-new', Number(opt['new-events'])], ['realistic-jit', jitEvents]] as const) {
+      if (kind === 'realistic-jit') {
+        // The same stream, longer (generateStream is deterministic: its start is the realistic stream).
+        if (jitEvents === Number(opt.events)) {
+          streams[kind] = streams.realistic;
+          continue;
+        }
+      }
+      const s = generateStream({ kind: kind === 'realistic-jit' ? 'realistic' : kind, events, indicators });
       const file = join(dir, `${kind}.ndjson`);
       writeFileSync(file, s.lines.join('\n') + '\n');
       streams[kind] = { file, lines: s.lines, keys: await filterKeys(s.lines, meta), events };
@@ -152,24 +172,49 @@ async function main(): Promise<void> {
     for (let r = 1; r <= REPEAT; r++) {
       const row: Row = {};
       for (const kind of ['realistic', 'every-new'] as const) {
-        const s = streams[kind];
-        const raw = await rawMultiGet(mc.port, s.keys);
-        row[`${kind}.raw_multiget`] = Math.round(s.events / (Number(raw.nanos) / 1e9));
+        const raws: Record<string, number> = {};
+        /** The raw multi-get of the stream a mode runs on, measured once per run. */
+        const rawOf = async (s: Stream, name: string): Promise<number> => {
+          if (raws[name] === undefined) {
+            const raw = await rawMultiGet(mc.port, s.keys);
+            raws[name] = row[name] = Math.round(s.events / (Number(raw.nanos) / 1e9));
+          }
+          return raws[name]!;
+        };
         for (const mode of MODES) {
-          if (!modes[mode]) continue;
-          const f = await mispEnrichRun(s.file, settings, dir, ...modes[mode]!, 1, BATCH);
+          // <mode>-real: the same mode on logstash-core's own classes (plugin/java/logstash-real).
+          const onLogstash = mode.endsWith('-real');
+          const base = onLogstash ? mode.slice(0, -'-real'.length) : mode;
+          if (!modes[base]) continue;
+          const long = kind === 'realistic' && isJit(mode) && streams['realistic-jit'] !== streams.realistic;
+          const s = long ? streams['realistic-jit'] : streams[kind];
+          const rawRate = await rawOf(s, long ? `${kind}.raw_multiget_${fmt(s.events).replace(/\D/g, '')}` : `${kind}.raw_multiget`);
+          const runOne = onLogstash ? realRun : mispEnrichRun;
+          const trace = join(dir, 'compilation.log');
+          rmSync(trace, { force: true });
+          const [home, javaOpts] = modes[base]!;
+          const started = Date.now();
+          const f = await runOne(s.file, settings, dir, home, isJit(mode) ? `${javaOpts} ${traceOptions(trace)}` : javaOpts, 1, BATCH);
           row[`${kind}.${mode}.filter`] = f.all;
           row[`${kind}.${mode}.filter_warm`] = f.warm;
-          row[`${kind}.${mode}.filter_ratio`] = f.all / row[`${kind}.raw_multiget`]!;
-          row[`${kind}.${mode}.filter_warm_ratio`] = f.warm / row[`${kind}.raw_multiget`]!;
+          row[`${kind}.${mode}.filter_ratio`] = f.all / rawRate;
+          row[`${kind}.${mode}.filter_warm_ratio`] = f.warm / rawRate;
+          if (isJit(mode) && existsSync(trace)) {
+            const c = compilations(readFileSync(trace, 'utf8'), started);
+            row[`${kind}.${mode}.compilations`] = c.done;
+            row[`${kind}.${mode}.tier2`] = c.tier2;
+            row[`${kind}.${mode}.deopts`] = c.deoptimized;
+            row[`${kind}.${mode}.compile_s`] = c.compile_s;
+            row[`${kind}.${mode}.last_compile_s`] = c.last_done_s ?? 0;
+          }
           row[`${kind}.${mode}.new_values`] = f.new_values;
           row[`${kind}.${mode}.core_calls_per_batch`] = f.core_calls_per_batch;
           row[`${kind}.${mode}.matched`] = f.matched;
           if (opt['baseline-jar']) {
-            const b = await mispEnrichRun(s.file, settings, dir, ...modes[mode]!, 1, BATCH, resolve(opt['baseline-jar']));
+            const b = await runOne(s.file, settings, dir, home, javaOpts, 1, BATCH, resolve(opt['baseline-jar']));
             row[`${kind}.${mode}@base.filter`] = b.all;
             row[`${kind}.${mode}@base.filter_warm`] = b.warm;
-            row[`${kind}.${mode}@base.filter_warm_ratio`] = b.warm / row[`${kind}.raw_multiget`]!;
+            row[`${kind}.${mode}@base.filter_warm_ratio`] = b.warm / rawRate;
             row[`${kind}.${mode}.warm_speedup_over_base`] = f.warm / b.warm;
           }
         }
@@ -177,8 +222,12 @@ async function main(): Promise<void> {
       if (!opt['skip-e2e']) {
         const file = streams.e2e.file;
         const events = streams.e2e.events;
-        // Logstash's own runtime when there is one: JDK 21, interpreted.
-        const [home, javaOpts] = modes.interp21 ?? modes.interp25!;
+        // --e2e-mode auto: Logstash's own runtime when there is one (JDK 21, interpreted); or a
+        // mode by name (jit25: the compiled path of docs/index.asciidoc).
+        const e2eMode = opt['e2e-mode'] === 'auto' ? (modes.interp21 ? 'interp21' : 'interp25') : opt['e2e-mode']!;
+        if (!modes[e2eMode]) throw new Error(`--e2e-mode ${e2eMode}: not a mode here (${Object.keys(modes).join(', ')})`);
+        const [home, javaOpts] = modes[e2eMode]!;
+        row.e2e_mode_is_jit = isJit(e2eMode) ? 1 : 0;
         for (const latency of LATENCIES) {
           // misp-sim answers a value search in under a millisecond; a production MISP takes tens
           // to hundreds (PHP, MySQL). Its `slow` fault adds the delay to the REST searches both

@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { findJava } from '../../bin/misp-enrich-run.js';
+import { compilations } from './compile-trace.js';
 import { generateStream, type StreamKind } from './streams.js';
 import { jdk21Home, jitJars, machineLine, startWorld } from './world.js';
 
@@ -145,27 +146,6 @@ function split(samples: Sample[], fromMs: number): { total: number; byCategory: 
     leaves.set(c, byLeaf);
   }
   return { total, byCategory: [...counts].sort((a, b) => b[1] - a[1]), leaves };
-}
-
-/** GraalJS's compilation trace (engine.TraceCompilation): tiers, failures, deoptimizations, when they landed. */
-function compilations(trace: string, startMs: number): Record<string, unknown> {
-  const lines = trace.split('\n').filter((l) => /\[engine\] opt /.test(l));
-  const done = lines.filter((l) => /opt done/.test(l));
-  const at = (l: string) => Date.parse(`${/\|UTC ([\d:.T-]+)/.exec(l)?.[1] ?? ''}Z`) - startMs;
-  const name = (l: string) => /id=\s*\d+\s+(.+?)\s*\|/.exec(l)?.[1]?.trim() ?? '?';
-  const ms = (l: string) => Number(/\|Time\s+(\d+)/.exec(l)?.[1] ?? 0);
-  const last = done.at(-1);
-  return {
-    done: done.length,
-    tier1: done.filter((l) => /\|Tier 1/.test(l)).length,
-    tier2: done.filter((l) => /\|Tier 2/.test(l)).length,
-    failed: lines.filter((l) => /opt failed/.test(l)).length,
-    deoptimized: lines.filter((l) => /opt deopt|opt inval/.test(l)).length,
-    compile_s: Math.round(done.reduce((sum, l) => sum + ms(l), 0) / 100) / 10,
-    last_done_s: last ? Math.round(at(last) / 100) / 10 : null,
-    // When the core's hot functions got their final (tier 2) code.
-    tier2_landed_s: Object.fromEntries(done.filter((l) => /\|Tier 2/.test(l) && /misp-enrich-core\.js/.test(l)).slice(-12).map((l) => [name(l), Math.round(at(l) / 100) / 10])),
-  };
 }
 
 async function main(): Promise<void> {

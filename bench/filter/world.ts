@@ -97,6 +97,44 @@ export async function mispEnrichRun(input: string, settings: string, dir: string
   };
 }
 
+/** The runner on Logstash's own classes (plugin/java/logstash-real), or why it cannot run here. */
+export function realRunner(): { jar: string; classpath: string } | string {
+  const version = readFileSync(join(ROOT, 'VERSION'), 'utf8').trim();
+  const target = join(ROOT, 'plugin/java/logstash-real/target');
+  const jar = join(target, `misp-enrich-logstash-real-${version}.jar`);
+  const cp = join(target, 'classpath.txt');
+  if (!existsSync(jar) || !existsSync(cp)) return `${jar} is not built (npm run build does it where ../shared/logstash exists)`;
+  return { jar, classpath: readFileSync(cp, 'utf8').trim() };
+}
+
+/**
+ * One run of the plugin on logstash-core's real classes (Event, the Java filter delegator, its
+ * metrics) instead of the stand-in: the same report, so the same figures.
+ */
+export async function realRun(input: string, settings: string, dir: string, javaHome: string, javaOpts: string, workers: number, batch = 125, pluginJar?: string): Promise<FilterRun> {
+  const runner = realRunner();
+  if (typeof runner === 'string') throw new Error(runner);
+  const version = readFileSync(join(ROOT, 'VERSION'), 'utf8').trim();
+  const report = join(dir, 'report.json');
+  const java = join(javaHome, 'bin/java');
+  const major = Number(/^(\d+)/.exec(javaVersion(java))?.[1] ?? 0);
+  const flags = [...(major >= 22 ? ['--enable-native-access=ALL-UNNAMED'] : []), ...(major >= 24 ? ['--sun-misc-unsafe-memory-access=allow'] : []), ...javaOpts.split(/\s+/).filter(Boolean)];
+  const nanos = await run(java, [...flags, '-cp', `${runner.jar}:${runner.classpath}`, 'io.mispenrich.logstashreal.RealMain',
+    '--plugin-jar', pluginJar ?? join(ROOT, `plugin/java/filter/target/logstash-filter-misp_enrich-${version}.jar`), '--settings', settings, '--input', input,
+    '--output', join(dir, 'out.ndjson'), '--workers', String(workers), '--batch-size', String(batch), '--report', report, '--log-level', 'warn'], process.env);
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  const m = (name: string) => Number(r.metrics[name] ?? 0);
+  return {
+    all: Math.round(r.events_in / (r.filter_nanos / 1e9)),
+    warm: Math.round(r.events_second_half / (r.filter_nanos_second_half / 1e9)),
+    end_to_end: Math.round(r.events_in / (nanos / 1e9)),
+    end_to_end_warm: Math.round(r.events_second_half / (r.wall_nanos_second_half / 1e9)),
+    new_values: m('new_values'),
+    core_calls_per_batch: Math.round((m('core_calls') / r.batches) * 100) / 100,
+    matched: m('matched'),
+  };
+}
+
 /** Indicators the agent loaded (to_ids, published: its defaults), as MISP holds them, from misp-sim. */
 export async function sampleIndicators(mispUrl: string, apiKey: string): Promise<Indicators> {
   const take = async (type: string, keep: (v: string) => boolean = () => true): Promise<string[]> => {
