@@ -162,35 +162,22 @@ async function main(): Promise<number> {
   const output = readFileSync(outputFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 
   progress('real time: an indicator added in MISP reaches the filter through the ZeroMQ feed');
-  const live = await timed('live_update', () =>
-    showLiveUpdate({
-      root: ROOT,
-      dataDir,
-      mispUrl,
-      apiKey,
-      memcached: memcached!.address,
-      zmqEndpoint: `tcp://127.0.0.1:${zmqPort}`,
-      outDir,
-      run: (command, argv) => run(command, argv),
-      track: (child) => others.add(child),
-    }),
-  );
+  // What the last two stages share: the running world.
+  const stage = {
+    root: ROOT,
+    dataDir,
+    mispUrl,
+    apiKey,
+    memcached: memcached!.address,
+    zmqEndpoint: `tcp://127.0.0.1:${zmqPort}`,
+    outDir,
+    run: (command: string, argv: string[]) => run(command, argv),
+    track: (child: ChildProcess) => others.add(child),
+  };
+  const live = await timed('live_update', () => showLiveUpdate(stage));
   progress('retro-hunt: a domain added to MISP today is found in last week\'s logs (OpenSearch, in-process)');
   const retro = await timed('retro_hunt', () =>
-    showRetroHunt(
-      {
-        root: ROOT,
-        dataDir,
-        mispUrl,
-        apiKey,
-        memcached: memcached!.address,
-        zmqEndpoint: `tcp://127.0.0.1:${zmqPort}`,
-        outDir,
-        run: (command, argv) => run(command, argv),
-        track: (child) => others.add(child),
-      },
-      stream.map((e) => e.event),
-    ),
+    showRetroHunt(stage, stream.map((e) => e.event)),
   );
   timings.total = Date.now() - started;
   const summary = summarize(stream, output, timings, outputFile);

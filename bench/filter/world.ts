@@ -83,8 +83,12 @@ export async function mispEnrichRun(input: string, settings: string, dir: string
   const nanos = await run(process.execPath, [join(ROOT, 'bin/misp-enrich-run.js'), '--settings', settings, '--input', input,
     '--output', join(dir, 'out.ndjson'), '--workers', String(workers), '--batch-size', String(batch), '--report', report, '--log-level', 'warn'],
   { ...process.env, JAVA_HOME: javaHome, MISP_ENRICH_JAVA_OPTS: javaOpts, ...(pluginJar ? { MISP_ENRICH_PLUGIN_JAR: pluginJar } : {}) });
-  const r = JSON.parse(readFileSync(report, 'utf8'));
-  const m = (name: string) => Number(r.metrics[`plugins.filters.misp_enrich_harness.${name}`] ?? 0);
+  return filterRunOf(JSON.parse(readFileSync(report, 'utf8')), nanos, 'plugins.filters.misp_enrich_harness.');
+}
+
+/** A runner's report (both runners write the same fields; metric names differ by their prefix) as a FilterRun. */
+function filterRunOf(r: Record<string, any>, nanos: number, metricPrefix: string): FilterRun {
+  const m = (name: string) => Number(r.metrics[`${metricPrefix}${name}`] ?? 0);
   return {
     // filter() time is summed over the workers: its rate is per worker.
     all: Math.round(r.events_in / (r.filter_nanos / 1e9)),
@@ -122,17 +126,7 @@ export async function realRun(input: string, settings: string, dir: string, java
   const nanos = await run(java, [...flags, '-cp', `${runner.jar}:${runner.classpath}`, 'io.mispenrich.logstashreal.RealMain',
     '--plugin-jar', pluginJar ?? join(ROOT, `plugin/java/filter/target/logstash-filter-misp_enrich-${version}.jar`), '--settings', settings, '--input', input,
     '--output', join(dir, 'out.ndjson'), '--workers', String(workers), '--batch-size', String(batch), '--report', report, '--log-level', 'warn'], process.env);
-  const r = JSON.parse(readFileSync(report, 'utf8'));
-  const m = (name: string) => Number(r.metrics[name] ?? 0);
-  return {
-    all: Math.round(r.events_in / (r.filter_nanos / 1e9)),
-    warm: Math.round(r.events_second_half / (r.filter_nanos_second_half / 1e9)),
-    end_to_end: Math.round(r.events_in / (nanos / 1e9)),
-    end_to_end_warm: Math.round(r.events_second_half / (r.wall_nanos_second_half / 1e9)),
-    new_values: m('new_values'),
-    core_calls_per_batch: Math.round((m('core_calls') / r.batches) * 100) / 100,
-    matched: m('matched'),
-  };
+  return filterRunOf(JSON.parse(readFileSync(report, 'utf8')), nanos, '');
 }
 
 /** Indicators the agent loaded (to_ids, published: its defaults), as MISP holds them, from misp-sim. */
