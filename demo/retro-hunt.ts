@@ -9,6 +9,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../tools/local-memcached.js';
 import { osRequest, prepareLauncher, startOpenSearch, type OpenSearchNode } from '../tools/opensearch.js';
+import type { LiveUpdateContext } from './live-update.js';
 
 export interface RetroHuntReport {
   indicator: string;
@@ -25,17 +26,8 @@ export interface RetroHuntReport {
   alert: unknown;
 }
 
-export interface RetroHuntContext {
-  root: string;
-  dataDir: string;
-  mispUrl: string;
-  apiKey: string;
-  memcached: string;
-  zmqEndpoint: string;
-  outDir: string;
-  run: (command: string, argv: string[]) => Promise<{ stdout: string; stderr: string }>;
-  track: (child: ChildProcess) => void;
-}
+/** The running demo world: the same as the live-update stage's. */
+export type RetroHuntContext = LiveUpdateContext;
 
 const INDICATOR = 'retro.demo-c2.example';
 const ALERTS = 'misp-enrich-retro';
