@@ -4,6 +4,7 @@
 // few carrying decoys. Each event's intended hits are recorded beside it: the demo's known
 // answers, derived from how each event was built rather than from the matcher under test.
 import type { DemoDataset, DemoIndicator } from './demo-dataset.js';
+import { seededRandom } from '../tools/seeded-random.js';
 
 export interface IntendedHit {
   attrUuid: string;
@@ -23,24 +24,12 @@ export interface StreamOptions {
   decoyRatio?: number;
 }
 
-/** mulberry32: small, fast and the same everywhere, so the stream is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const BENIGN_DOMAINS = ['intranet.corp.example', 'cdn.benign.example', 'news.example', 'mail.corp.example', 'updates.vendor.example', 'search.example', 'docs.example', 'api.partner.example'];
 const WORDS = ['alpha', 'bravo', 'cdn', 'static', 'img', 'eu', 'us', 'a7', 'node', 'edge', 'px'];
 const DATASETS = ['dns', 'proxy', 'firewall', 'edr', 'email'] as const;
 
 export function generateStream(data: DemoDataset, opts: StreamOptions): DemoEvent[] {
-  const rand = rng(opts.seed ?? 20261122);
+  const rand = seededRandom(opts.seed ?? 20261122);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const hex = (n: number) => Array.from({ length: n }, () => '0123456789abcdef'[int(0, 15)]).join('');

@@ -9,6 +9,8 @@
 // Benign values stay out of the ranges and names misp-sim's synthetic indicators use (10.0/15,
 // 100.64/10, 172.16/12, 2001:db8::/32, *.example, *.srv.test), so only the planted ones hit.
 
+import { seededRandom } from '../../tools/seeded-random.js';
+
 export interface Indicators {
   ip: string[];
   domain: string[];
@@ -23,18 +25,6 @@ export type StreamKind = 'realistic' | 'every-new';
 
 const POOL = 1_000_000;
 const EULER = 0.5772156649;
-
-/** mulberry32: small, fast, the same everywhere, so a stream is reproducible from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A rank in 1..n drawn with P(rank) ∝ 1/rank (inverse of the harmonic CDF, H(k) ≈ ln k + γ). */
 function zipf(rand: () => number, n: number): number {
@@ -102,7 +92,7 @@ export interface Stream {
 }
 
 export function generateStream(opts: StreamOptions): Stream {
-  const rand = rng(opts.seed ?? 20261128);
+  const rand = seededRandom(opts.seed ?? 20261128);
   const hitRate = opts.hitRate ?? 0.01;
   let counter = 0;
   // Each field its own pool and draw: a Zipf rank, or the next counter value (every-new).

@@ -6,6 +6,8 @@
 // e-mail addresses — beside benign values. Names use
 // .example, addresses the benchmarking range 198.18.0.0/15 (RFC 2544): nothing real.
 
+import { seededRandom } from '../../tools/seeded-random.js';
+
 export interface BenchIndicator {
   uuid: string;
   /** MISP attribute type and value, as MISP holds them. */
@@ -19,22 +21,11 @@ export interface BenchStream {
   event(i: number): Record<string, unknown>;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const uuid = (n: number) => `b7000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const hex = (r: () => number, n: number) => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(r() * 16)]).join('');
 
 export function benchStream(opts: { seed?: number; hitRatio?: number; startMs: number; spanMs: number; count: number }): BenchStream {
-  const ir = rng(opts.seed ?? 7);
+  const ir = seededRandom(opts.seed ?? 7);
   const indicators: BenchIndicator[] = [];
   const add = (type: string, value: string) => indicators.push({ uuid: uuid(indicators.length + 1), type, value });
   for (let i = 0; i < 360; i++) add('domain', `d${i}.retro-bench.example`);
@@ -48,7 +39,7 @@ export function benchStream(opts: { seed?: number; hitRatio?: number; startMs: n
   const hitRatio = opts.hitRatio ?? 0.05;
   const step = opts.spanMs / opts.count;
   const event = (i: number): Record<string, unknown> => {
-    const r = rng(1_000_003 * (i + 1));
+    const r = seededRandom(1_000_003 * (i + 1));
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
     const caps = (s: string) => [...s].map((c) => (r() < 0.3 ? c.toUpperCase() : c)).join('');
     const internal = `10.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;

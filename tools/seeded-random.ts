@@ -1,0 +1,14 @@
+// A seeded random source for generated data (the demo's stream, the benchmarks' streams): the same
+// seed gives the same sequence everywhere, so a stream is reproducible from its seed.
+
+/** mulberry32: small, fast, numbers in [0, 1). Not for anything secret. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
