@@ -8,20 +8,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dockerUnavailable } from '../support/docker.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 
-async function dockerAvailable(): Promise<string | null> {
-  try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
-    await getContainerRuntimeClient();
-    return null;
-  } catch (err) {
-    return err instanceof Error ? err.message.split('\n')[0]! : String(err);
-  }
-}
-
-const unavailable = await dockerAvailable();
+const unavailable = await dockerUnavailable();
 if (unavailable) {
   console.warn(`spec/docker/stack.e2e.spec.ts skipped: no Docker engine here (${unavailable})`);
 }

@@ -10,20 +10,11 @@ import { useAgentWorld } from '../agent/support/world.js';
 import { osRequest } from '../../tools/opensearch.js';
 import { alertsByPair, DEMO_EVENT_FILES, demoEventNow, enrichedPairs, indexEvents, installTemplates, pastEvents, throughFilter } from './support/retro.js';
 import { writeEvent } from '../agent/support/harness.js';
+import { dockerUnavailable } from '../support/docker.js';
 
 const ELASTIC_VERSION = process.env.ELASTIC_VERSION ?? '9.1.0';
 
-async function dockerAvailable(): Promise<string | null> {
-  try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
-    await getContainerRuntimeClient();
-    return null;
-  } catch (err) {
-    return err instanceof Error ? err.message.split('\n')[0]! : String(err);
-  }
-}
-
-const unavailable = await dockerAvailable();
+const unavailable = await dockerUnavailable();
 if (unavailable) console.warn(`spec/elastic/retro-elasticsearch.e2e.spec.ts skipped: no Docker engine here (${unavailable})`);
 
 describe.skipIf(unavailable !== null)(`the retro-hunt on Elasticsearch ${ELASTIC_VERSION} (testcontainers)`, () => {
