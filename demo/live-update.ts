@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import memjs from 'memjs';
 import { mispIndicators } from '../plugin/core/ioc/index.js';
 import { freePort } from '../tools/local-memcached.js';
+import { until } from '../tools/until.js';
 
 export interface LiveUpdateReport {
   indicator: string;
@@ -41,16 +42,6 @@ const INDICATOR = 'live-update.demo-c2.example';
 /** Deadlines that only turn a hang into an error message. */
 const GUARD_MS = 30_000;
 
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>): Promise<T> {
-  const end = Date.now() + GUARD_MS;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`live update: gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function metrics(url: string): Promise<Map<string, number>> {
   const m = new Map<string, number>();
   try {
@@ -81,11 +72,11 @@ export async function showLiveUpdate(ctx: LiveUpdateContext): Promise<LiveUpdate
   agent.stderr!.on('data', (d: Buffer) => (agentLog = (agentLog + d.toString('utf8')).slice(-10_000)));
   const mc = memjs.Client.create(ctx.memcached, { retries: 1, timeout: 2, logger: { log: () => undefined } });
   try {
-    await until('the agent to sync and subscribe', async () => {
+    await until('the live update stage\'s agent to sync and subscribe', async () => {
       if (agent.exitCode !== null) throw new Error(`the agent exited: ${agentLog}`);
       const m = await metrics(metricsUrl);
       return metric(m, 'sync_cycles_total{mode="full",result="ok"}') >= 1 && metric(m, 'zmq_connected') === 1;
-    });
+    }, GUARD_MS, 50);
     const before = await metrics(metricsUrl);
     const key = mispIndicators('domain', INDICATOR)!.indicators[0]!.key;
     const now = Math.floor(Date.now() / 1000);
@@ -102,7 +93,7 @@ export async function showLiveUpdate(ctx: LiveUpdateContext): Promise<LiveUpdate
     writeFileSync(tmp, JSON.stringify(event));
     const t0 = Date.now();
     renameSync(tmp, join(ctx.dataDir, 'event-190.json'));
-    await until('the new indicator in memcached', async () => (await mc.get(key)).value !== null);
+    await until('the new indicator in memcached', async () => (await mc.get(key)).value !== null, GUARD_MS, 50);
     const reached = Date.now() - t0;
     const after = await metrics(metricsUrl);
     const announced = [...after].filter(([k, v]) => k.startsWith('misp_enrich_agent_zmq_messages_total{') && k.includes('result="applied"') && v > (before.get(k) ?? 0))

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { freePort } from '../tools/local-memcached.js';
 import { osRequest, prepareLauncher, startOpenSearch, type OpenSearchNode } from '../tools/opensearch.js';
 import type { LiveUpdateContext } from './live-update.js';
+import { until } from '../tools/until.js';
 
 export interface RetroHuntReport {
   indicator: string;
@@ -33,16 +34,6 @@ const INDICATOR = 'retro.demo-c2.example';
 const ALERTS = 'misp-enrich-retro';
 const DAY = 86_400_000;
 const GUARD_MS = 60_000;
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>): Promise<T> {
-  const end = Date.now() + GUARD_MS;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`retro-hunt: gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Last week's logs: the demo's input events re-dated over seven days, and a few DNS queries for the domain no one knew yet. */
 function pastEvents(input: Record<string, unknown>[]): Record<string, unknown>[] {
@@ -90,7 +81,7 @@ export async function showRetroHunt(ctx: RetroHuntContext, input: Record<string,
     ctx.track(agent);
     let log = '';
     agent.stderr!.on('data', (d: Buffer) => (log = (log + d.toString('utf8')).slice(-10_000)));
-    await until('the agent to sync and subscribe', async () => {
+    await until('the retro-hunt stage\'s agent to sync and subscribe', async () => {
       if (agent!.exitCode !== null) throw new Error(`the agent exited: ${log}`);
       try {
         const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -98,7 +89,7 @@ export async function showRetroHunt(ctx: RetroHuntContext, input: Record<string,
       } catch {
         return false;
       }
-    });
+    }, GUARD_MS, 100);
 
     // An analyst adds the domain to MISP today.
     const now = Math.floor(Date.now() / 1000);
@@ -117,7 +108,7 @@ export async function showRetroHunt(ctx: RetroHuntContext, input: Record<string,
       await osRequest(node!.url, 'POST', `/${ALERTS}/_refresh`).catch(() => undefined);
       const r = await osRequest<Record<string, any>>(node!.url, 'POST', `/${ALERTS}/_search`, { size: 100, sort: [{ 'misp_enrich.retro.source.timestamp': 'asc' }] }).catch(() => null);
       return r && r.hits.hits.length >= carrying ? (r.hits.hits as Record<string, any>[]).map((h) => h._source) : null;
-    });
+    }, GUARD_MS, 100);
     const after = Date.now() - t0;
     return {
       indicator: INDICATOR,

@@ -11,7 +11,7 @@ import { Subscriber } from 'zeromq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/memcached.js';
 import { startMispSim, type SimProcess } from './sim-process.js';
-import { until } from '../support/until.js';
+import { until } from '../../tools/until.js';
 
 type Json = Record<string, any>;
 interface Received {

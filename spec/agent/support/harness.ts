@@ -38,7 +38,7 @@ export function keysOf(a: { type: string; value: string }): string[] {
   return (mispIndicators(a.type, a.value)?.indicators ?? []).map((i) => i.key);
 }
 
-export { until } from '../../support/until.js';
+export { until } from '../../../tools/until.js';
 
 export interface AgentRun {
   code: number | null;
