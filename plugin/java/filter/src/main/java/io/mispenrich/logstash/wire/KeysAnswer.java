@@ -19,9 +19,15 @@ public final class KeysAnswer {
     private final String text;
     private final String plan;
     private int at;
+    /**
+     * Where the next backslash is (at or after the string being read), or -1 for none: found once
+     * and again only when read past, so a batch's keys cost one scan of the answer, not one each.
+     */
+    private int backslash;
 
     public KeysAnswer(String text) {
         this.text = text;
+        this.backslash = text.indexOf('\\');
         expect('[');
         this.plan = string();
     }
@@ -67,7 +73,9 @@ public final class KeysAnswer {
         expect('"');
         int start = at;
         int end = text.indexOf('"', start);
-        int backslash = text.indexOf('\\', start);
+        if (backslash >= 0 && backslash < start) {
+            backslash = text.indexOf('\\', start);
+        }
         if (end < 0) {
             throw error("the end of a string");
         }

@@ -25,12 +25,14 @@ class WireTest {
 
     @Test
     void readsAKeysAnswerValueByValue() {
-        KeysAnswer a = new KeysAnswer("[\"me1:24|\",[\"k1\",\"k2\"],null,[],[\"k\\\"q\\\\\"]]");
+        // Escapes before, between and after plain keys: the reader remembers where the next one is.
+        KeysAnswer a = new KeysAnswer("[\"me1:24|\",[\"k1\",\"k2\"],null,[],[\"k\\\"q\\\\\"],[\"x\\\\y\",\"z\"]]");
         assertEquals("me1:24|", a.plan());
         assertArrayEquals(new String[] {"k1", "k2"}, a.next());
         assertNull(a.next());
         assertSame(KeysAnswer.NONE, a.next());
         assertArrayEquals(new String[] {"k\"q\\"}, a.next());
+        assertArrayEquals(new String[] {"x\\y", "z"}, a.next());
         a.requireDone();
     }
 
