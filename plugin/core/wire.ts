@@ -61,6 +61,15 @@ function count(item: string | undefined, what: string): number {
   return n;
 }
 
+/**
+ * record[key] = value as JSON.parse sets it, so that both encodings read the same: a key
+ * "__proto__" becomes an own property instead of replacing the object's prototype.
+ */
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
+}
+
 export function decodeKeysRequest(text: string): KeysRequest {
   const items = readItems(text, 'keys request');
   const values: Partial<Record<Datatype, string[]>> = {};
@@ -93,7 +102,7 @@ export function decodeMatchRequest(text: string): MatchRequest {
   }
   if ((items.length - at) % 2 !== 0 || now === undefined) throw wireError('match request');
   const found: Record<string, string> = {};
-  for (; at < items.length; at += 2) found[items[at]!] = items[at + 1]!;
+  for (; at < items.length; at += 2) setOwn(found, items[at]!, items[at + 1]!);
   return { meta, now, events, found };
 }
 
@@ -102,7 +111,7 @@ export function decodeFinishRequest(text: string): FinishRequest {
   const items = readItems(text, 'finish request');
   if (items.length % 2 !== 1) throw wireError('finish request');
   const contexts: Record<string, string | null> = {};
-  for (let at = 1; at < items.length; at += 2) contexts[items[at]!] = optional(items[at + 1], 'finish request');
+  for (let at = 1; at < items.length; at += 2) setOwn(contexts, items[at]!, optional(items[at + 1], 'finish request'));
   return { contexts };
 }
 
@@ -116,7 +125,8 @@ export function encodeKeysResponse(request: KeysRequest, response: KeysResponse)
   const all: unknown[] = [response.plan];
   const sections = response.hunt ? [response.keys, response.hunt] : [response.keys];
   for (const section of sections) {
-    for (const datatype of Object.keys(request.values) as Datatype[]) all.push(...section[datatype]!);
+    // One push per value, not push(...list): a large batch would pass more arguments than an engine takes.
+    for (const datatype of Object.keys(request.values) as Datatype[]) for (const keys of section[datatype]!) all.push(keys);
   }
   return JSON.stringify(all);
 }
@@ -136,7 +146,10 @@ const opt = (s: string | null) => (s === null ? '-' : `=${s}`);
 
 export function encodeKeysRequest(request: KeysRequest): string {
   const items = [opt(request.meta)];
-  for (const [datatype, values] of Object.entries(request.values)) items.push(datatype, String(values!.length), ...values!);
+  for (const [datatype, values] of Object.entries(request.values)) {
+    items.push(datatype, String(values!.length));
+    for (const value of values!) items.push(value);
+  }
   return writeItems(items);
 }
 

@@ -62,6 +62,15 @@ describe('the wire encoding', () => {
     }
   });
 
+  it('answers a keys request of 300,000 values (more than a call can take as arguments)', () => {
+    const e = core.createEnricher('{}');
+    const values = Array.from({ length: 300_000 }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    const r: KeysRequest = { meta: null, values: { ip: values } };
+    const answer = decodeKeysResponse(r, e.keysWire(encodeKeysRequest(r)), false);
+    expect(answer.keys.ip).toHaveLength(values.length);
+    expect(answer.keys.ip![299_999]).toEqual(JSON.parse(e.keys(JSON.stringify({ meta: null, values: { ip: [values[299_999]] } }))).keys.ip[0]);
+  });
+
   it('answers match and finish as the JSON calls do, contexts given as MISP\'s text or as objects', () => {
     const store = entriesFor([attribute('domain', 'evil.example', { event_id: '7' }), attribute('ip-dst', '198.51.100.9', { event_id: '8' })]);
     const request = (now: string): MatchRequest => ({
