@@ -9,6 +9,7 @@
 // sync at once. With --decay or --max-age, the loop also wakes at the next expiry and removes
 // what expired. One loop does all of it, one thing at a time, so the index and memcached only
 // ever see one writer.
+import { hostname } from 'node:os';
 import { INDICATOR_KINDS } from '../plugin/core/ioc/index.js';
 import { MispClient } from './misp/client.js';
 import { AttributeFilter } from './misp/filters.js';
@@ -63,7 +64,17 @@ export function syncParts(opts: AgentOptions, apiKey: string, state: IndicatorSt
     log,
     metrics,
   );
-  const store = new MemcachedStore(opts.memcached, { ttlSeconds: opts.keyTtl, inFlight: opts.pipeline, timeoutSeconds: opts.memcachedTimeout }, log, metrics);
+  const store = new MemcachedStore(
+    opts.memcached,
+    {
+      ttlSeconds: opts.keyTtl,
+      inFlight: opts.pipeline,
+      timeoutSeconds: opts.memcachedTimeout,
+      ...(opts.haLease > 0 ? { lease: { seconds: opts.haLease, holder: opts.haId ?? `${hostname()}:${process.pid}` } } : {}),
+    },
+    log,
+    metrics,
+  );
   const client = new MispClient(http, log, { pageSize: opts.pageSize, maxPages: opts.maxPages });
   const engine = new SyncEngine(state, client, new AttributeFilter(opts), store, log, {
     maxRemovalShare: opts.maxRemovalShare,
@@ -117,8 +128,10 @@ export class Agent {
     if (opts.once && opts.zmq) {
       throw new AgentError(ErrorCodes.CONFIG, "--once runs one full sync and exits, so it cannot follow --zmq; drop one of them (with zmq in the config file: --once --zmq='')");
     }
+    // A lease is held by a running agent; one that exits at once would only make the other wait.
+    if (opts.once && opts.haLease > 0) throw new AgentError(ErrorCodes.CONFIG, '--once cannot take part in high availability (--ha-lease): drop one of them');
     for (const w of securityWarnings(opts)) log.warn(w.message, { code: w.code });
-    declareAgentMetrics(this.metrics, { version: AGENT_VERSION, servers: opts.memcached, kinds: INDICATOR_KINDS, zmq: opts.zmq !== undefined, retro: opts.retro !== null });
+    declareAgentMetrics(this.metrics, { version: AGENT_VERSION, servers: opts.memcached, kinds: INDICATOR_KINDS, zmq: opts.zmq !== undefined, retro: opts.retro !== null, ha: opts.haLease > 0 });
     const parts = syncParts(opts, apiKey, this.state, log, this.metrics);
     this.http = parts.http;
     this.client = parts.client;
@@ -181,6 +194,7 @@ export class Agent {
       if (!header) return;
       this.hasData = this.state.attributeCount > 0;
       this.fromSnapshot = true;
+      this.engine.syncedMs = header.synced_at_ms ?? header.synced_at * 1000;
       this.retroBackfilledDays = header.retro_backfilled_days;
       // What changed in MISP while the agent was down is hunted: the snapshot is what it knew.
       this.engine.huntChanges = this.opts.retro !== null;
@@ -202,7 +216,7 @@ export class Agent {
     try {
       await writeSnapshot(this.opts.snapshot, this.state, {
         agentVersion: AGENT_VERSION,
-        syncedAt: Math.floor(this.engine.lastSuccessMs / 1000),
+        syncedMs: this.engine.syncedMs,
         ...(this.retroBackfilledDays !== undefined ? { retroBackfilledDays: this.retroBackfilledDays } : {}),
       });
       this.lastSnapshotMs = Date.now();
@@ -284,14 +298,15 @@ export class Agent {
   health(): Health {
     const stale = this.stale();
     return {
-      ok: this.engine.lastSuccessMs > 0 && this.lastError === null && !stale && this.store.links.some((l) => l.up && !l.needsReload),
+      // A standby in HA (--ha-lease) serves through the agent that holds the lease.
+      ok: this.engine.lastSuccessMs > 0 && this.lastError === null && !stale && this.store.links.some((l) => l.up && (!l.needsReload || (l.lease !== null && !l.lease.held()))),
       version: AGENT_VERSION,
       stale,
       last_success: this.engine.lastSuccessMs > 0 ? new Date(this.engine.lastSuccessMs).toISOString() : null,
       last_error: this.lastError ? { code: this.lastError.code, message: this.lastError.message } : null,
       attributes: this.state.attributeCount,
       indicators: this.state.keyCount,
-      memcached: this.store.links.map((l) => ({ server: l.address, up: l.up, loaded: !l.needsReload })),
+      memcached: this.store.links.map((l) => ({ server: l.address, up: l.up, loaded: !l.needsReload, ...(l.lease ? { lease: l.lease.held() } : {}) })),
       ...(this.hunter ? { retro: { engine: this.searchEngine!.description, queued: this.state.huntPending, ...this.hunter.totals } } : {}),
     };
   }

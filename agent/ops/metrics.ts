@@ -40,6 +40,7 @@ export const AGENT_METRICS = {
   memcached_evictions: { type: 'gauge', help: 'Evictions reported by memcached stats, by server', labels: ['server'] },
   memcached_limit_bytes: { type: 'gauge', help: 'limit_maxbytes reported by memcached stats, by server', labels: ['server'] },
   memcached_up: { type: 'gauge', help: '1 when the server answered the last check, by server', labels: ['server'] },
+  memcached_lease_held: { type: 'gauge', help: 'With --ha-lease: 1 while this agent holds the server\'s lease and writes it, 0 while another agent does, by server', labels: ['server'] },
   stored_bytes_estimate: { type: 'gauge', help: 'Estimated memcached memory needed for the set' },
   snapshot_writes_total: { type: 'counter', help: 'Snapshot files written' },
   mass_removals_refused_total: { type: 'counter', help: 'Full resyncs that would have removed more than --max-removal-share of the set, and removed nothing' },
@@ -172,6 +173,7 @@ export interface KnownSeries {
   kinds: readonly string[];
   zmq: boolean;
   retro?: boolean;
+  ha?: boolean;
 }
 
 export function declareAgentMetrics(m: Metrics, known: KnownSeries): void {
@@ -186,6 +188,7 @@ export function declareAgentMetrics(m: Metrics, known: KnownSeries): void {
   m.zero('memcached_errors_total', servers);
   m.zero('memcached_writes_total', servers);
   m.zero('memcached_up', servers);
+  if (known.ha) m.zero('memcached_lease_held', servers);
   m.zero('memcached_reloads_total', product({ server: known.servers, source: ['memory', 'snapshot'] }));
   m.zero('indicators', known.kinds.map((kind) => ({ kind })));
   if (known.zmq) {

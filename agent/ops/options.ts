@@ -69,6 +69,8 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'key-ttl', kind: 'seconds', help: 'memcached TTL of every key, refreshed by the agent', default: 86400 },
   { name: 'overlap', kind: 'seconds', help: 'incremental window overlap, covers clock skew with MISP', default: 30 },
   { name: 'memcached-timeout', kind: 'seconds', help: 'memcached operation timeout in seconds', default: 5 },
+  { name: 'ha-lease', kind: 'seconds', help: 'high availability: several agents load the same memcached servers, each written only by the agent holding its lease of this many seconds (0: off, one agent)', default: 0 },
+  { name: 'ha-id', kind: 'string', help: "this agent's name in the HA lease (default: host name and process id)" },
   { name: 'pipeline', kind: 'int', help: 'memcached writes in flight per server', default: 512 },
   { name: 'log-level', kind: 'string', help: 'debug, info, warn or error', default: 'info' },
 ];
@@ -109,6 +111,9 @@ export interface AgentOptions {
   overlap: number;
   memcachedTimeout: number;
   pipeline: number;
+  /** --ha-lease in seconds; 0: off. */
+  haLease: number;
+  haId?: string;
   logLevel: Level;
   /** The retro-hunt's options; null when --retro-url is unset. */
   retro: RetroOptions | null;
@@ -318,6 +323,11 @@ function validate(v: Record<string, unknown>): AgentOptions {
   const zmq = v.zmq as string | undefined;
   if ((v.zmqHeartbeat as number) <= 0) throw configError('--zmq-heartbeat must be greater than 0');
   const decayModels = v.decayModel as string[];
+  const haLease = v.haLease as number;
+  // Renewed every third of it, so it must outlast a few renewals and a slow memcached answer.
+  if (haLease !== 0 && (haLease < 3 || haLease > 3600)) throw configError('--ha-lease must be 0 (off) or from 3 to 3600 seconds');
+  if (haLease !== 0 && haLease < 3 * (v.memcachedTimeout as number)) throw configError('--ha-lease must be at least three times --memcached-timeout, so a renewal can time out and be retried in time');
+  if (v.haId !== undefined && haLease === 0) throw configError('--ha-id needs --ha-lease');
   const logLevel = v.logLevel as string;
   if (!isLevel(logLevel)) throw configError('--log-level must be debug, info, warn or error');
   const out: AgentOptions = {
@@ -350,6 +360,7 @@ function validate(v: Record<string, unknown>): AgentOptions {
     overlap: v.overlap as number,
     memcachedTimeout: v.memcachedTimeout as number,
     pipeline: v.pipeline as number,
+    haLease,
     logLevel,
     retro: retroOptions(v),
   };
@@ -358,6 +369,7 @@ function validate(v: Record<string, unknown>): AgentOptions {
   if (v.caFile) out.caFile = v.caFile as string;
   if (v.proxy) out.proxy = v.proxy as string;
   if (zmq) out.zmq = zmq;
+  if (v.haId) out.haId = v.haId as string;
   if (v.metricsListen) out.metricsListen = parseHostPort(v.metricsListen as string, '--metrics-listen');
   return out;
 }

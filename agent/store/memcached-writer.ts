@@ -3,17 +3,38 @@
 // the filter fails over between servers, so no hash ring has to agree between Node and Java.
 // Writes are pipelined (many requests in flight on one connection) rather than one round trip
 // each. A server that is empty (META_KEY missing) or restarted (its start time moved) is
-// reloaded from the agent's index, which needs no MISP.
+// reloaded from the agent's index, which needs no MISP — unless the server holds a newer set than
+// the agent (another agent wrote it, or this one before a restart from an older snapshot): an
+// older set is never written over a newer one (see reloadWhereNeeded).
+//
+// The same keys go to every server: each value is computed once per chunk of keys and the chunk
+// is written to all servers at once (fanOut), so twenty servers cost twenty sockets, not twenty
+// times the encoding. With --ha-lease, a server is written only by the agent holding its lease
+// (lease.ts).
 import memjs from 'memjs';
-import { META_KEY } from '../../plugin/core/ioc/index.js';
+import { decodeMeta, META_KEY } from '../../plugin/core/ioc/index.js';
 import { ErrorCodes } from '../ops/errors.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import { Lease, type LeaseOptions } from './lease.js';
 
 export interface WriterOptions {
   ttlSeconds: number;
   inFlight: number;
   timeoutSeconds: number;
+  /** --ha-lease: write a server only while holding its lease; absent: always (one agent). */
+  lease?: LeaseOptions;
+}
+
+/** Keys whose values are computed once and written to every server together. */
+const FAN_OUT_CHUNK = 2048;
+
+/** The synced_at of a meta value, in Unix ms (undefined when it has none). */
+export function metaSyncedMs(metaValue: string | null): number | undefined {
+  if (metaValue === null) return undefined;
+  const at = decodeMeta(metaValue)?.synced_at;
+  const ms = at === undefined ? NaN : Date.parse(at);
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** What the writer needs from the index: the keys and the current value of each. */
@@ -42,6 +63,10 @@ export class ServerLink {
   needsReload = true;
   up = false;
   lastFullWriteMs = 0;
+  /** When the set the server holds was synced with MISP (its META_KEY's synced_at), Unix ms. */
+  serverSyncedMs: number | undefined;
+  /** With --ha-lease: who may write this server. */
+  readonly lease: Lease | null;
   private startedAt: number | undefined;
   private evictions: number | undefined;
   private warnedMemory = false;
@@ -56,6 +81,12 @@ export class ServerLink {
       // memjs logs through console by default; its errors reach us through callbacks instead.
       logger: { log: () => undefined },
     });
+    this.lease = opts.lease ? new Lease(this.client, address, opts.lease, log, metrics) : null;
+  }
+
+  /** Whether this agent writes the server now: always alone, only while holding its lease in HA. */
+  get writable(): boolean {
+    return this.up && (this.lease === null || this.lease.held());
   }
 
   close(): void {
@@ -100,6 +131,9 @@ export class ServerLink {
       this.needsReload = true;
     }
     if (meta === null) this.needsReload = true;
+    this.serverSyncedMs = metaSyncedMs(meta === null ? null : meta.toString('utf8'));
+    // Taking a lease (first, or after another agent's lapsed) means writing the whole set.
+    if (this.lease && (await this.lease.renew()) === 'taken') this.needsReload = true;
     const evictions = Number(stats.evictions ?? 0);
     const limit = Number(stats.limit_maxbytes ?? 0);
     this.metrics.set('memcached_evictions', evictions, { server: this.address });
@@ -125,34 +159,13 @@ export class ServerLink {
     return true;
   }
 
-  /** Issues requests from it while more() holds; calls done() when it runs out of keys. */
-  private issue(
-    it: Iterator<string>,
-    more: () => boolean,
-    onOp: (key: string, op: Promise<unknown>, value: string | null) => void,
-    done: () => void,
-    source: KeySource,
-    expires: number,
-  ): void {
-    while (more()) {
-      const next = it.next();
-      if (next.done) {
-        done();
-        return;
-      }
-      const key = next.value;
-      const value = source.valueOf(key);
-      onOp(key, value === null ? this.client.delete(key) : this.client.set(key, value, { expires }), value);
-    }
-  }
-
   /**
    * Writes (or deletes, when the value is null) the given keys, pipelined. Stops early when the
    * server fails, and marks it for a full reload: it may have lost anything.
    */
-  async write(keys: Iterable<string>, source: KeySource): Promise<WriteResult> {
+  async write(keys: readonly string[], values: readonly (string | null)[]): Promise<WriteResult> {
     const result: WriteResult = { written: 0, deleted: 0, failed: 0, tooLarge: 0, bytes: 0 };
-    const it = keys[Symbol.iterator]();
+    let next = 0;
     const expires = this.opts.ttlSeconds;
     let inFlight = 0;
     let failedFirst: Error | null = null;
@@ -168,7 +181,14 @@ export class ServerLink {
         const sock = (this.client as unknown as { servers: { _socket?: { cork(): void; uncork(): void } }[] }).servers[0]?._socket;
         sock?.cork();
         try {
-          this.issue(it, () => !exhausted && !failedFirst && inFlight < this.opts.inFlight, (key, op, value) => {
+          while (!exhausted && !failedFirst && inFlight < this.opts.inFlight) {
+            if (next === keys.length) {
+              exhausted = true;
+              break;
+            }
+            const key = keys[next]!;
+            const value = values[next++]!;
+            const op: Promise<unknown> = value === null ? this.client.delete(key) : this.client.set(key, value, { expires });
             inFlight++;
             if (value !== null) result.bytes += key.length + Buffer.byteLength(value) + ITEM_OVERHEAD;
             op.then(
@@ -191,9 +211,7 @@ export class ServerLink {
               if (inFlight <= this.opts.inFlight / 2) pump();
               settle();
             });
-          }, () => {
-            exhausted = true;
-          }, source, expires);
+          }
         } finally {
           sock?.uncork();
         }
@@ -227,69 +245,181 @@ export class MemcachedStore {
   readonly links: ServerLink[];
   /** Estimated memory of the whole set, from the last full write. */
   estimatedBytes = 0;
+  private leaseTimer: NodeJS.Timeout | null = null;
 
   constructor(addresses: string[], private readonly opts: WriterOptions, private readonly log: Logger, private readonly metrics: Metrics) {
     this.links = addresses.map((a) => new ServerLink(a, opts, log, metrics));
+    const lease = opts.lease;
+    if (lease) {
+      // Renewed on its own clock, three times a lease: a long sync must not let it lapse.
+      this.leaseTimer = setInterval(() => void this.renewLeases(), (lease.seconds * 1000) / 3);
+      this.leaseTimer.unref();
+    }
   }
 
   close(): void {
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.leaseTimer = null;
     for (const l of this.links) l.close();
+  }
+
+  private async renewLeases(): Promise<void> {
+    await Promise.all(
+      this.links.map(async (l) => {
+        if (l.lease && l.up && (await l.lease.renew()) === 'taken') l.needsReload = true;
+      }),
+    );
   }
 
   async checkAll(): Promise<void> {
     await Promise.all(this.links.map((l) => l.check(this.estimatedBytes)));
   }
 
-  /** Writes (or deletes) keys on the given servers, pipelined; returns keys written per server. */
+  /**
+   * Writes (or deletes) keys on the given servers; returns the keys written to each. Servers this
+   * agent may not write now (another agent holds their lease) remember the keys instead, so that
+   * taking the lease later deletes what changed meanwhile (lease.ts).
+   */
   async writeTo(links: ServerLink[], keys: Iterable<string>, source: KeySource): Promise<number> {
-    if (links.length === 0) return 0;
-    const list = Array.isArray(keys) ? keys : [...keys];
+    const list = Array.isArray(keys) ? (keys as string[]) : [...keys];
     if (list.length === 0) return 0;
-    const results = await Promise.all(links.map((l) => l.write(list, source)));
-    return Math.max(...results.map((r) => r.written + r.deleted));
+    for (const l of this.links) if (l.up && !l.writable) l.lease?.remember(list);
+    if (links.length === 0) return 0;
+    const results = await this.fanOut(links.filter((l) => l.writable), list, source);
+    return Math.max(0, ...[...results.values()].map((r) => r.written + r.deleted));
   }
 
+  /**
+   * Writes the keys to every server, a chunk at a time: each value is computed once per chunk and
+   * the chunk goes to all servers together. A server that fails is left out of the chunks after
+   * it (write() marked it for reload); the others go on.
+   */
+  private async fanOut(links: ServerLink[], keys: Iterable<string>, source: KeySource): Promise<Map<ServerLink, WriteResult>> {
+    const results = new Map<ServerLink, WriteResult>(links.map((l) => [l, { written: 0, deleted: 0, failed: 0, tooLarge: 0, bytes: 0 }]));
+    let live = links;
+    const flush = async (chunk: string[]) => {
+      const values = chunk.map((k) => source.valueOf(k));
+      const done = await Promise.all(live.map((l) => l.write(chunk, values)));
+      done.forEach((r, i) => {
+        const total = results.get(live[i]!)!;
+        total.written += r.written;
+        total.deleted += r.deleted;
+        total.failed += r.failed;
+        total.tooLarge += r.tooLarge;
+        total.bytes += r.bytes;
+      });
+      live = live.filter((l) => results.get(l)!.failed === 0);
+    };
+    let chunk: string[] = [];
+    for (const k of keys) {
+      if (live.length === 0) break;
+      chunk.push(k);
+      if (chunk.length === FAN_OUT_CHUNK) {
+        await flush(chunk);
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0 && live.length > 0) await flush(chunk);
+    return results;
+  }
+
+  /**
+   * Writes META_KEY. Never to a server whose set was synced later than this one (with leases a
+   * server has one writer at a time, so this only holds back an agent that lost its lease in
+   * the middle of a cycle): synced_at never goes back.
+   */
   async writeMeta(links: ServerLink[], metaValue: string): Promise<void> {
-    await Promise.all(links.filter((l) => l.up).map((l) => l.write([META_KEY], { keys: () => [], valueOf: () => metaValue })));
+    const synced = metaSyncedMs(metaValue) ?? 0;
+    await Promise.all(
+      links
+        .filter((l) => l.writable && (l.serverSyncedMs === undefined || l.serverSyncedMs <= synced))
+        .map(async (l) => {
+          const m = await l.write([META_KEY], [metaValue]);
+          if (m.failed === 0) l.serverSyncedMs = synced;
+        }),
+    );
   }
 
   /** After a full sync wrote every key to these servers: META_KEY last, then they count as loaded. */
   async markLoaded(links: ServerLink[], metaValue: string, startedMs: number): Promise<void> {
+    const synced = metaSyncedMs(metaValue) ?? 0;
     await Promise.all(
-      links.map(async (l) => {
-        const m = await l.write([META_KEY], { keys: () => [], valueOf: () => metaValue });
+      links.filter((l) => l.writable).map(async (l) => {
+        const m = await l.write([META_KEY], [metaValue]);
         if (m.failed > 0 || !l.up) return;
         l.needsReload = false;
         l.lastFullWriteMs = startedMs;
+        l.serverSyncedMs = synced;
+        l.lease?.forget();
         this.metrics.inc('memcached_reloads_total', { server: l.address, source: 'misp' });
         this.log.info(`memcached ${l.address} loaded from MISP`, { server: l.address });
       }),
     );
   }
 
-  /** Full write of the set to servers that need it (empty, restarted) or whose TTLs are due. */
+  /**
+   * Full write of the set to the servers that need it (empty, restarted, lease just taken) or
+   * whose TTLs are due, all of them in one pass (fanOut). A server holding a set synced later
+   * than the agent's (metaValue's synced_at) is not overwritten: it waits for the agent's next
+   * sync with MISP, which is newer. Only when that set is old enough for its keys to start
+   * expiring (half the key TTL) does the agent's set go over it, said at warn.
+   */
   async reloadWhereNeeded(source: KeySource, metaValue: string, why: string): Promise<void> {
     const refreshMs = (this.opts.ttlSeconds * 1000) / 4;
     const now = Date.now();
-    await Promise.all(
-      this.links
-        .filter((l) => l.up && (l.needsReload || now - l.lastFullWriteMs >= refreshMs))
-        .map((l) => this.fullWrite(l, source, metaValue, l.needsReload ? why : 'ttl-refresh')),
-    );
+    const synced = metaSyncedMs(metaValue) ?? 0;
+    const due: ServerLink[] = [];
+    for (const l of this.links) {
+      if (!l.writable || !(l.needsReload || now - l.lastFullWriteMs >= refreshMs)) continue;
+      const theirs = l.serverSyncedMs;
+      if (l.needsReload && theirs !== undefined && theirs >= synced) {
+        if (theirs === synced && l.lease === null) {
+          // Its set is this very set (this agent wrote it before a restart): nothing to write.
+          l.needsReload = false;
+          l.lastFullWriteMs = theirs;
+          this.log.info(`memcached ${l.address} already holds this agent's set (synced at ${new Date(theirs).toISOString()})`, { server: l.address });
+          continue;
+        }
+        if (now - theirs < (this.opts.ttlSeconds * 1000) / 2) {
+          this.log.debug(`memcached ${l.address} holds a newer set (synced at ${new Date(theirs).toISOString()}) than this agent (${new Date(synced).toISOString()}): written after the next sync with MISP`, { server: l.address });
+          continue;
+        }
+        this.log.warn(`memcached ${l.address} holds a set synced at ${new Date(theirs).toISOString()}, newer than this agent's but old enough for its keys to expire: writing this agent's set over it`, {
+          code: ErrorCodes.MEMCACHED_RELOAD,
+          server: l.address,
+        });
+      }
+      due.push(l);
+    }
+    if (due.length > 0) await this.fullWrite(due, source, metaValue, why);
   }
 
-  private async fullWrite(link: ServerLink, source: KeySource, metaValue: string, why: string): Promise<void> {
+  private async fullWrite(links: ServerLink[], source: KeySource, metaValue: string, why: string): Promise<void> {
     const started = Date.now();
-    const r = await link.write(source.keys(), source);
-    if (r.failed > 0) return;
+    const reasons = new Map(links.map((l) => [l, l.needsReload ? why : 'ttl-refresh']));
+    // What changed while another agent held the lease goes first: deleted keys are in no set.
+    const changed = new Set<string>();
+    for (const l of links) for (const k of l.lease?.changedMeanwhile() ?? []) changed.add(k);
+    const before = changed.size > 0 ? await this.fanOut(links, changed, source) : null;
+    const results = await this.fanOut(links.filter((l) => (before?.get(l)?.failed ?? 0) === 0), source.keys(), source);
     // META_KEY last: its presence means the server holds the whole set.
-    const m = await link.write([META_KEY], { keys: () => [], valueOf: () => metaValue });
-    if (m.failed > 0) return;
-    link.needsReload = false;
-    link.lastFullWriteMs = started;
-    this.metrics.inc('memcached_reloads_total', { server: link.address, source: why });
-    const level = why === 'ttl-refresh' ? 'debug' : 'info';
-    this.log[level](`memcached ${link.address} loaded with ${r.written} keys (${why})`, { server: link.address, keys: r.written, source: why, ms: Date.now() - started });
+    const ok = [...results].filter(([, r]) => r.failed === 0).map(([l]) => l);
+    const synced = metaSyncedMs(metaValue) ?? 0;
+    await Promise.all(
+      ok.map(async (link) => {
+        const m = await link.write([META_KEY], [metaValue]);
+        if (m.failed > 0) return;
+        const reason = reasons.get(link)!;
+        link.needsReload = false;
+        link.lastFullWriteMs = started;
+        link.serverSyncedMs = synced;
+        link.lease?.forget();
+        this.metrics.inc('memcached_reloads_total', { server: link.address, source: reason });
+        const written = results.get(link)!.written;
+        const level = reason === 'ttl-refresh' ? 'debug' : 'info';
+        this.log[level](`memcached ${link.address} loaded with ${written} keys (${reason})`, { server: link.address, keys: written, source: reason, ms: Date.now() - started });
+      }),
+    );
   }
 }
 

@@ -21,12 +21,17 @@ export interface SnapshotHeader {
   written_at: string;
   /** Unix seconds of the last successful sync with MISP when written. */
   synced_at: number;
+  /**
+   * The same moment in Unix ms: compared with a memcached server's META_KEY synced_at, so that a
+   * restarted agent never writes this (older) set over a newer one. Absent in older snapshots.
+   */
+  synced_at_ms?: number;
   attributes: number;
   /** The --retro-window (days) of the last completed --retro-backfill; absent: none yet. */
   retro_backfilled_days?: number;
 }
 
-export async function writeSnapshot(path: string, state: IndicatorState, meta: { agentVersion: string; syncedAt: number; retroBackfilledDays?: number }): Promise<void> {
+export async function writeSnapshot(path: string, state: IndicatorState, meta: { agentVersion: string; syncedMs: number; retroBackfilledDays?: number }): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     await fs.mkdir(dirname(path), { recursive: true });
@@ -40,7 +45,8 @@ export async function writeSnapshot(path: string, state: IndicatorState, meta: {
       v: VERSION,
       agent_version: meta.agentVersion,
       written_at: new Date().toISOString(),
-      synced_at: meta.syncedAt,
+      synced_at: Math.floor(meta.syncedMs / 1000),
+      synced_at_ms: meta.syncedMs,
       attributes: state.attributeCount,
       ...(meta.retroBackfilledDays !== undefined ? { retro_backfilled_days: meta.retroBackfilledDays } : {}),
     };

@@ -63,6 +63,11 @@ export class SyncEngine {
   /** Unix ms of the last successful sync with MISP (0: none yet). */
   lastSuccessMs = 0;
   /**
+   * Unix ms of the MISP state the index holds: the start of the last sync that went through (or
+   * the snapshot's, before one). META_KEY's synced_at: a set is never written over a newer one.
+   */
+  syncedMs = 0;
+  /**
    * Flag what becomes matchable for the retro-hunt (--retro-url). Off for the very first full sync
    * of an agent without a snapshot: everything in MISP is new to it then, and hunting all of it
    * is what --retro-backfill is for.
@@ -86,7 +91,7 @@ export class SyncEngine {
     return encodeMeta({
       prefixes: this.state.prefixLengths(),
       agent_version: this.opts.agentVersion,
-      synced_at: new Date(this.lastSuccessMs || Date.now()).toISOString(),
+      synced_at: new Date(this.syncedMs || Date.now()).toISOString(),
       indicators: this.state.keyCount,
     });
   }
@@ -157,7 +162,7 @@ export class SyncEngine {
     await this.loadWarninglists();
     this.decayModels.clear();
     for (const head of await this.client.allEvents()) this.state.upsertEvent(head, p.dirty);
-    const reload = this.store.links.filter((l) => l.up && l.needsReload);
+    const reload = this.store.links.filter((l) => l.writable && l.needsReload);
     const loaded = () => this.store.links.filter((l) => l.up && !l.needsReload && !reload.includes(l));
     let writing: Promise<number> = Promise.resolve(0);
     for await (const page of this.client.attributePages(this.filter.searchBody(p.now))) {
@@ -182,6 +187,7 @@ export class SyncEngine {
     }
     p.summary.attributes.removed += this.state.sweep(p.pass, p.dirty);
     this.state.compact();
+    this.syncedMs = started;
     p.summary.keys_written += await this.writeBatch(p, reload, loaded());
     await this.store.markLoaded(reload.filter((l) => l.up && l.needsReload), this.metaValue(), started);
     await this.store.writeMeta(loaded(), this.metaValue());
@@ -217,6 +223,7 @@ export class SyncEngine {
       for (const a of page.attributes) this.consider(a, p);
     }
     await this.resyncEvents(resync, p);
+    this.syncedMs = started;
     await this.finishPass(p);
     this.cursor = Math.floor(started / 1000) - this.opts.overlapSeconds;
     this.lastSuccessMs = Date.now();
@@ -323,6 +330,7 @@ export class SyncEngine {
       }
       for (const uuid of uuids) if (!seen.has(uuid) && this.state.remove(uuid, p.dirty)) p.summary.attributes.removed++;
     }
+    this.syncedMs = Math.max(this.syncedMs, started);
     await this.finishPass(p);
     this.lastSuccessMs = Date.now();
     p.summary.duration_ms = Date.now() - started;

@@ -62,6 +62,7 @@ describe('agent options', () => {
       proxy: { value: 'http://proxy.example:3128' },
       'log-level': { value: 'warn' },
       'retro-url': { value: 'https://es.example:9200', needs: [] },
+      'ha-id': { value: 'agent-a', needs: ['--ha-lease', '30'] },
       'retro-indices': { value: 'logs-x', needs: ['--retro-url', 'https://es.example:9200'] },
       'retro-alerts-index': { value: 'alerts-x', needs: ['--retro-url', 'https://es.example:9200'] },
       'retro-fields': { value: 'source.ip=ip', needs: ['--retro-url', 'https://es.example:9200'] },

@@ -118,7 +118,7 @@ describe('IndicatorState', () => {
     s.upsert(odd, ev, pass, dirty);
     s.compact();
     const file = join(dir, 'snap.jsonl');
-    await writeSnapshot(file, s, { agentVersion: 'test', syncedAt: 1 });
+    await writeSnapshot(file, s, { agentVersion: 'test', syncedMs: 1000 });
     const back = new IndicatorState();
     const header = await readSnapshot(file, back);
     expect(header?.attributes).toBe(2501);

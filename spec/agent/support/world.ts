@@ -110,7 +110,7 @@ export class AgentWorld {
 
   /** Another agent, by default against this world's misp-sim and memcached (not waited for). */
   async startAgent(opts: Partial<AgentStart> = {}): Promise<AgentProc> {
-    const agent = await AgentProc.start({ mispUrl: this.sim.url, memcached: [this.mc.address], ...opts });
+    const agent = await AgentProc.start({ mispUrl: this.sim.url, ...opts, memcached: opts.memcached ?? [this.mc.address] });
     this.agents.push(agent);
     return agent;
   }
