@@ -71,7 +71,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'memcached-timeout', kind: 'seconds', help: 'memcached operation timeout in seconds', default: 5 },
   { name: 'ha-lease', kind: 'seconds', help: 'high availability: several agents load the same memcached servers, each written only by the agent holding its lease of this many seconds (0: off, one agent)', default: 0 },
   { name: 'ha-id', kind: 'string', help: "this agent's name in the HA lease (default: host name and process id)" },
-  { name: 'pipeline', kind: 'int', help: 'memcached writes in flight per server', default: 512 },
+  { name: 'pipeline', kind: 'int', help: 'memcached writes per batch (one batch in flight per server)', default: 2048 },
   { name: 'log-level', kind: 'string', help: 'debug, info, warn or error', default: 'info' },
 ];
 

@@ -7,9 +7,9 @@
 // the agent (another agent wrote it, or this one before a restart from an older snapshot): an
 // older set is never written over a newer one (see reloadWhereNeeded).
 //
-// The same keys go to every server: each value is computed once per chunk of keys and the chunk
-// is written to all servers at once (fanOut), so twenty servers cost twenty sockets, not twenty
-// times the encoding. With --ha-lease, a server is written only by the agent holding its lease
+// The same keys go to every server: each value is computed once per batch of keys, the batch is
+// encoded once in memcached's binary protocol (quiet-batch.ts) and the same bytes go to every
+// server at once (fanOut), so twenty servers cost twenty socket writes, not twenty times the work. With --ha-lease, a server is written only by the agent holding its lease
 // (lease.ts).
 import memjs from 'memjs';
 import { decodeMeta, META_KEY } from '../../plugin/core/ioc/index.js';
@@ -17,6 +17,7 @@ import { ErrorCodes } from '../ops/errors.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { Lease, type LeaseOptions } from './lease.js';
+import { BatchConnection, encodeBatch, ITEM_OVERHEAD, STATUS_TOO_LARGE, type Batch } from './quiet-batch.js';
 
 export interface WriterOptions {
   ttlSeconds: number;
@@ -26,8 +27,14 @@ export interface WriterOptions {
   lease?: LeaseOptions;
 }
 
-/** Keys whose values are computed once and written to every server together. */
-const FAN_OUT_CHUNK = 2048;
+/** Bytes of one batch at most (besides --pipeline keys): a batch is held in memory once. */
+const BATCH_BYTES = 4 * 1024 * 1024;
+
+/** "host:port" or "[v6]:port" as memjs takes them. */
+function splitAddress(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(':');
+  return { host: address.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(address.slice(colon + 1)) };
+}
 
 /** The synced_at of a meta value, in Unix ms (undefined when it has none). */
 export function metaSyncedMs(metaValue: string | null): number | undefined {
@@ -53,8 +60,6 @@ export interface WriteResult {
   bytes: number;
 }
 
-// memcached's per-item header (with CAS) is about 56 bytes; slab rounding adds roughly 10%.
-const ITEM_OVERHEAD = 56;
 
 export class ServerLink {
   readonly address: string;
@@ -67,6 +72,8 @@ export class ServerLink {
   serverSyncedMs: number | undefined;
   /** With --ha-lease: who may write this server. */
   readonly lease: Lease | null;
+  /** Writes go in batches over a connection of their own; memjs does the rest. */
+  private readonly batches: BatchConnection;
   private startedAt: number | undefined;
   private evictions: number | undefined;
   private warnedMemory = false;
@@ -82,6 +89,8 @@ export class ServerLink {
       logger: { log: () => undefined },
     });
     this.lease = opts.lease ? new Lease(this.client, address, opts.lease, log, metrics) : null;
+    const { host, port } = splitAddress(address);
+    this.batches = new BatchConnection(host, port, opts.timeoutSeconds);
   }
 
   /** Whether this agent writes the server now: always alone, only while holding its lease in HA. */
@@ -91,6 +100,7 @@ export class ServerLink {
 
   close(): void {
     this.client.close();
+    this.batches.close();
   }
 
   private stats(): Promise<Record<string, string>> {
@@ -159,74 +169,38 @@ export class ServerLink {
     return true;
   }
 
+  /** Writes (or deletes, when the value is null) the given keys: one batch (quiet-batch.ts). */
+  write(keys: readonly string[], values: readonly (string | null)[]): Promise<WriteResult> {
+    return this.send(encodeBatch(keys, values, this.opts.ttlSeconds));
+  }
+
   /**
-   * Writes (or deletes, when the value is null) the given keys, pipelined. Stops early when the
-   * server fails, and marks it for a full reload: it may have lost anything.
+   * Sends one batch built for every server. When the server fails (connection, timeout, an
+   * error other than an item too large) it is marked for a full reload: it may have lost anything.
    */
-  async write(keys: readonly string[], values: readonly (string | null)[]): Promise<WriteResult> {
-    const result: WriteResult = { written: 0, deleted: 0, failed: 0, tooLarge: 0, bytes: 0 };
-    let next = 0;
-    const expires = this.opts.ttlSeconds;
-    let inFlight = 0;
+  async send(batch: Batch): Promise<WriteResult> {
+    const result: WriteResult = { written: batch.sets, deleted: batch.deletes, failed: 0, tooLarge: 0, bytes: batch.itemBytes };
     let failedFirst: Error | null = null;
-    await new Promise<void>((resolve) => {
-      let exhausted = false;
-      const settle = () => {
-        if (inFlight === 0 && (exhausted || failedFirst)) resolve();
-      };
-      const pump = () => {
-        // memjs writes each request to the socket on its own, one syscall each; corking the
-        // socket while a burst is issued turns the burst into one writev (memjs 1.3 keeps the
-        // net.Socket on Server._socket).
-        const sock = (this.client as unknown as { servers: { _socket?: { cork(): void; uncork(): void } }[] }).servers[0]?._socket;
-        sock?.cork();
-        try {
-          while (!exhausted && !failedFirst && inFlight < this.opts.inFlight) {
-            if (next === keys.length) {
-              exhausted = true;
-              break;
-            }
-            const key = keys[next]!;
-            const value = values[next++]!;
-            const op: Promise<unknown> = value === null ? this.client.delete(key) : this.client.set(key, value, { expires });
-            inFlight++;
-            if (value !== null) result.bytes += key.length + Buffer.byteLength(value) + ITEM_OVERHEAD;
-            op.then(
-              () => {
-                if (value === null) result.deleted++;
-                else result.written++;
-              },
-              (err: Error) => {
-                // The server refusing one item (bigger than its -I limit) is that key's problem,
-                // not the server's: counting it as a server failure would stop every reload at it.
-                if (/too large/i.test(err.message)) result.tooLarge++;
-                else {
-                  result.failed++;
-                  failedFirst ??= err;
-                }
-              },
-            ).finally(() => {
-              inFlight--;
-              // Refill in bursts (at half the window), so each corked burst carries many requests.
-              if (inFlight <= this.opts.inFlight / 2) pump();
-              settle();
-            });
-          }
-        } finally {
-          sock?.uncork();
+    try {
+      const refusals = await this.batches.send(batch);
+      for (const status of refusals.values()) {
+        // The server refusing one item (bigger than its -I limit) is that key's problem, not the
+        // server's: counting it as a server failure would stop every reload at it.
+        if (status === STATUS_TOO_LARGE) result.tooLarge++;
+        else {
+          result.failed++;
+          failedFirst ??= new Error(`memcached status 0x${status.toString(16)}`);
         }
-        settle();
-      };
-      pump();
-    });
-    this.metrics.inc('memcached_writes_total', { server: this.address }, result.written + result.deleted);
-    if (result.tooLarge > 0) {
-      this.metrics.inc('memcached_errors_total', { server: this.address }, result.tooLarge);
-      this.log.warn(`memcached ${this.address} refused ${result.tooLarge} values as too large for its item size limit (-I); those indicators will not match`, {
-        code: ErrorCodes.MEMCACHED_MEMORY,
-        server: this.address,
-      });
+      }
+      result.written -= result.tooLarge + result.failed;
+    } catch (err) {
+      failedFirst = err as Error;
+      result.failed = batch.keys;
+      result.written = 0;
+      result.deleted = 0;
     }
+    this.metrics.inc('memcached_writes_total', { server: this.address }, result.written + result.deleted);
+    if (result.tooLarge > 0) this.metrics.inc('memcached_errors_total', { server: this.address }, result.tooLarge);
     if (failedFirst) {
       this.metrics.inc('memcached_errors_total', { server: this.address }, result.failed);
       this.log.warn(`memcached ${this.address} write failed: ${(failedFirst as Error).message}; it will be reloaded when it answers`, {
@@ -238,6 +212,14 @@ export class ServerLink {
       this.metrics.set('memcached_up', 0, { server: this.address });
     }
     return result;
+  }
+
+  /** Said once per write of many batches, not per batch. */
+  warnTooLarge(n: number): void {
+    this.log.warn(`memcached ${this.address} refused ${n} values as too large for its item size limit (-I); those indicators will not match`, {
+      code: ErrorCodes.MEMCACHED_MEMORY,
+      server: this.address,
+    });
   }
 }
 
@@ -297,9 +279,9 @@ export class MemcachedStore {
   private async fanOut(links: ServerLink[], keys: Iterable<string>, source: KeySource): Promise<Map<ServerLink, WriteResult>> {
     const results = new Map<ServerLink, WriteResult>(links.map((l) => [l, { written: 0, deleted: 0, failed: 0, tooLarge: 0, bytes: 0 }]));
     let live = links;
-    const flush = async (chunk: string[]) => {
-      const values = chunk.map((k) => source.valueOf(k));
-      const done = await Promise.all(live.map((l) => l.write(chunk, values)));
+    const flush = async (chunk: string[], values: (string | null)[]) => {
+      const batch = encodeBatch(chunk, values, this.opts.ttlSeconds);
+      const done = await Promise.all(live.map((l) => l.send(batch)));
       done.forEach((r, i) => {
         const total = results.get(live[i]!)!;
         total.written += r.written;
@@ -311,15 +293,23 @@ export class MemcachedStore {
       live = live.filter((l) => results.get(l)!.failed === 0);
     };
     let chunk: string[] = [];
+    let values: (string | null)[] = [];
+    let bytes = 0;
     for (const k of keys) {
       if (live.length === 0) break;
+      const v = source.valueOf(k);
       chunk.push(k);
-      if (chunk.length === FAN_OUT_CHUNK) {
-        await flush(chunk);
+      values.push(v);
+      bytes += k.length + (v === null ? 0 : v.length * 3);
+      if (chunk.length >= this.opts.inFlight || bytes >= BATCH_BYTES) {
+        await flush(chunk, values);
         chunk = [];
+        values = [];
+        bytes = 0;
       }
     }
-    if (chunk.length > 0 && live.length > 0) await flush(chunk);
+    if (chunk.length > 0 && live.length > 0) await flush(chunk, values);
+    for (const [l, r] of results) if (r.tooLarge > 0) l.warnTooLarge(r.tooLarge);
     return results;
   }
 
