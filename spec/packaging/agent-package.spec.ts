@@ -151,6 +151,9 @@ async function metric(port: number, name: string): Promise<number> {
   return m ? Number(m[1]) : NaN;
 }
 
+/** High availability in the packaged runs; one name, so the second run takes over the first's lease. */
+const HA_ARGS = ['--ha-lease', '3', '--ha-id', 'package-spec', '--memcached-timeout', '1'];
+
 let nextEvent = 0;
 /**
  * The feed, end to end: a long-running agent (started by `start`, ops on `port`) is connected to
@@ -179,6 +182,8 @@ async function feedToMemcached(agent: Proc, port: number): Promise<void> {
       return false;
     }
   }, 30_000);
+  // Both packaged runs take part in high availability (HA_ARGS): this agent holds the lease.
+  expect(await metric(port, `memcached_lease_held{server="${memcached.address}"}`)).toBe(1);
   const n = ++nextEvent;
   const value = `feed-${n}.package-spec.example`;
   const uuid = `d2000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -232,10 +237,10 @@ describe('the single executable (linux-x64)', () => {
     expect(r.stderr).not.toContain(wrongKey);
   });
 
-  it('follows MISP\'s ZeroMQ feed: a published change reaches memcached within 5 s; SIGTERM stops it', async () => {
+  it('follows MISP\'s ZeroMQ feed in high availability (--ha-lease): a published change reaches memcached within 5 s; SIGTERM stops it', async () => {
     await followsTheFeed((port) => new Proc(spawn(executable, [
       '--misp-url', zmqSim.url, '--memcached', memcached.address, '--metrics-listen', `127.0.0.1:${port}`,
-      '--interval', '600', '--zmq', zmqSim.zmqEndpoint, '--zmq-heartbeat', '300',
+      '--interval', '600', '--zmq', zmqSim.zmqEndpoint, '--zmq-heartbeat', '300', ...HA_ARGS,
     ], { env: { PATH: emptyPath, MISP_API_KEY: API_KEY }, stdio: ['ignore', 'pipe', 'pipe'] })));
   });
 
@@ -479,7 +484,7 @@ describe.skipIf(noDeb !== null)('the .deb, checked, installed with dpkg -i and p
     expect(owner).toBe(user);
   });
 
-  it('follows the ZeroMQ feed as the service user inside the unit\'s sandbox (system-call filter, noexec /tmp)', async () => {
+  it('follows the ZeroMQ feed in high availability as the service user inside the unit\'s sandbox (system-call filter, noexec /tmp)', async () => {
     const python = '/usr/bin/python3';
     expect(sh(python, ['-c', 'import seccomp']).code, 'python3-seccomp (bash scripts/system-deps.sh --packaging installs it)').toBe(0);
     const unit = readFileSync(UNIT_PATH, 'utf8');
@@ -488,7 +493,7 @@ describe.skipIf(noDeb !== null)('the .deb, checked, installed with dpkg -i and p
     await followsTheFeed((port) => new Proc(spawn('unshare', [
       '-m', '--propagation', 'private', python, join(ROOT, 'spec/packaging/support/unit-sandbox.py'), UNIT_PATH, '--',
       BIN_PATH, '--config', CONFIG_PATH, '--misp-url', zmqSim.url, '--memcached', memcached.address, '--metrics-listen', `127.0.0.1:${port}`,
-      '--snapshot', snapshot, '--interval', '600', '--zmq', zmqSim.zmqEndpoint, '--zmq-heartbeat', '300',
+      '--snapshot', snapshot, '--interval', '600', '--zmq', zmqSim.zmqEndpoint, '--zmq-heartbeat', '300', ...HA_ARGS,
     ], { env: { PATH: process.env.PATH ?? '', UNIT_SANDBOX_PATH: emptyPath }, stdio: ['ignore', 'pipe', 'pipe'] })));
     // Written at the stop (the live update changed the set), by the service user.
     expect(sh('stat', ['-c', '%U', snapshot]).stdout.trim()).toBe(unitValue(unit, 'User'));
