@@ -27,6 +27,9 @@ import { RetroHunter, type HuntSummary } from './retro/hunter.js';
 import { RestSearchEngine, retroSecrets } from './retro/rest-engine.js';
 import { SyncEngine, type CycleSummary } from './sync/engine.js';
 import { LiveQueue } from './sync/live-queue.js';
+import { SourceSet } from './sync/source-set.js';
+import { FeedReader } from './feed/feed-reader.js';
+import { FeedSync, type FeedSummary } from './feed/feed-sync.js';
 import { IndicatorState } from './sync/state.js';
 
 export interface OnceSummary {
@@ -42,12 +45,14 @@ export interface OnceSummary {
   invalid_values: number;
   keys_written: number;
   memcached: { server: string; loaded: boolean }[];
+  /** With --feed: what each feed's read brought. */
+  feeds?: FeedSummary[];
   /** With --retro-url: what the retro-hunt did before --once exited. */
   retro?: HuntSummary & { queued: number };
 }
 
 /** The MISP client, the memcached store and the sync engine over an index, as the agent runs them. */
-export function syncParts(opts: AgentOptions, apiKey: string, state: IndicatorState, log: Logger, metrics: Metrics) {
+export function syncParts(opts: AgentOptions, apiKey: string, state: IndicatorState, log: Logger, metrics: Metrics, set?: SourceSet) {
   const http = new MispHttp(
     {
       baseUrl: opts.mispUrl,
@@ -84,7 +89,7 @@ export function syncParts(opts: AgentOptions, apiKey: string, state: IndicatorSt
     overlapSeconds: opts.overlap,
     agentVersion: AGENT_VERSION,
     decay: opts.decay,
-  });
+  }, set);
   return { http, store, client, engine };
 }
 
@@ -94,6 +99,10 @@ const MAX_PENDING_CHANGES = 20_000;
 export class Agent {
   readonly metrics = new Metrics();
   private readonly state = new IndicatorState();
+  /** --feed: each MISP feed's part of the set, with its HTTP client (null for a directory). */
+  private readonly feeds: { sync: FeedSync; http: MispHttp | null; nextMs: number }[] = [];
+  /** What every memcached server gets: the MISP instance's part and the feeds'. */
+  private readonly set: SourceSet;
   private readonly http: MispHttp;
   private readonly client: MispClient;
   private readonly store: MemcachedStore;
@@ -131,8 +140,31 @@ export class Agent {
     // A lease is held by a running agent; one that exits at once would only make the other wait.
     if (opts.once && opts.haLease > 0) throw new AgentError(ErrorCodes.CONFIG, '--once cannot take part in high availability (--ha-lease): drop one of them');
     for (const w of securityWarnings(opts)) log.warn(w.message, { code: w.code });
-    declareAgentMetrics(this.metrics, { version: AGENT_VERSION, servers: opts.memcached, kinds: INDICATOR_KINDS, zmq: opts.zmq !== undefined, retro: opts.retro !== null, ha: opts.haLease > 0 });
-    const parts = syncParts(opts, apiKey, this.state, log, this.metrics);
+    declareAgentMetrics(this.metrics, { version: AGENT_VERSION, servers: opts.memcached, kinds: INDICATOR_KINDS, zmq: opts.zmq !== undefined, retro: opts.retro !== null, ha: opts.haLease > 0, feeds: opts.feeds.map((f) => f.name) });
+    for (const f of opts.feeds) {
+      const http = f.kind === 'url'
+        ? new MispHttp(
+          {
+            baseUrl: f.location,
+            apiKey: '',
+            insecure: opts.insecure,
+            timeoutSeconds: opts.timeout,
+            retries: opts.retries,
+            retryDelaySeconds: opts.retryDelay,
+            userAgent: `misp-enrich-agent/${AGENT_VERSION}`,
+            maxResponseBytes: opts.maxResponseMb * 1024 * 1024,
+            ...(opts.caFile ? { caFile: opts.caFile } : {}),
+            ...(opts.proxy ? { proxy: opts.proxy } : {}),
+          },
+          log,
+          this.metrics,
+        )
+        : null;
+      const reader = new FeedReader(f.name, f.location, http, opts.maxResponseMb * 1024 * 1024);
+      this.feeds.push({ sync: new FeedSync(reader, new AttributeFilter(opts), opts.maxRemovalShare), http, nextMs: 0 });
+    }
+    this.set = new SourceSet([{ name: 'MISP', feed: false, state: this.state }, ...this.feeds.map((f) => ({ name: f.sync.name, feed: true, state: f.sync.state }))]);
+    const parts = syncParts(opts, apiKey, this.state, log, this.metrics, this.set);
     this.http = parts.http;
     this.client = parts.client;
     this.store = parts.store;
@@ -254,7 +286,10 @@ export class Agent {
       this.client.deadlineMs = Date.now() + this.opts.cycleTimeout * 1000;
       const s = await this.engine.fullSync();
       this.recordSummary(s);
-      if (this.hasData || this.state.attributeCount > 0) await this.store.reloadWhereNeeded(this.state, this.engine.metaValue(), 'memory');
+      const feeds = await this.syncFeeds(true);
+      const feedFailed = this.feeds.find((f) => f.sync.lastError !== null);
+      if (feedFailed) throw feedFailed.sync.lastError!;
+      if (this.hasData || this.state.attributeCount > 0) await this.store.reloadWhereNeeded(this.set, this.engine.metaValue(), 'memory');
       let retro: OnceSummary['retro'];
       if (this.hunter) {
         this.afterFullSync();
@@ -279,6 +314,7 @@ export class Agent {
         invalid_values: s.invalid_values,
         keys_written: s.keys_written,
         memcached: this.store.links.map((l) => ({ server: l.address, loaded: !l.needsReload })),
+        ...(feeds.length > 0 ? { feeds } : {}),
         ...(retro ? { retro } : {}),
       };
     } finally {
@@ -307,6 +343,16 @@ export class Agent {
       attributes: this.state.attributeCount,
       indicators: this.state.keyCount,
       memcached: this.store.links.map((l) => ({ server: l.address, up: l.up, loaded: !l.needsReload, ...(l.lease ? { lease: l.lease.held() } : {}) })),
+      ...(this.feeds.length > 0
+        ? {
+          feeds: this.feeds.map((f) => ({
+            name: f.sync.name,
+            attributes: f.sync.state.attributeCount,
+            last_success: f.sync.lastSuccessMs > 0 ? new Date(f.sync.lastSuccessMs).toISOString() : null,
+            last_error: f.sync.lastError ? { code: f.sync.lastError.code, message: f.sync.lastError.message } : null,
+          })),
+        }
+        : {}),
       ...(this.hunter ? { retro: { engine: this.searchEngine!.description, queued: this.state.huntPending, ...this.hunter.totals } } : {}),
     };
   }
@@ -458,6 +504,7 @@ export class Agent {
   stop(): void {
     this.stopping = true;
     this.http.abort();
+    for (const f of this.feeds) f.http?.abort();
     this.wake?.();
   }
 
@@ -467,7 +514,7 @@ export class Agent {
 
   private async cycle(): Promise<void> {
     await this.store.checkAll();
-    if (this.hasData) await this.store.reloadWhereNeeded(this.state, this.engine.metaValue(), this.reloadSource());
+    if (this.hasData) await this.store.reloadWhereNeeded(this.set, this.engine.metaValue(), this.reloadSource());
     const full = this.engine.cursor === null || Date.now() - this.lastFullMs >= this.opts.fullResync * 1000;
     const mode = full ? 'full' : 'incremental';
     const started = Date.now();
@@ -499,7 +546,7 @@ export class Agent {
         external_mb: Math.round(mem.external / 1048576),
       });
       if (full) {
-        this.store.estimatedBytes = estimateBytes(this.state, this.state.keyCount);
+        this.store.estimatedBytes = estimateBytes(this.set, this.set.keyCount);
         this.metrics.set('stored_bytes_estimate', this.store.estimatedBytes);
       }
       if (this.snapshotDirty && (full || Date.now() - this.lastSnapshotMs >= this.opts.snapshotInterval * 1000)) await this.saveSnapshot();
@@ -521,7 +568,9 @@ export class Agent {
       this.log.error(`${mode} sync failed: ${e.message}; keeping the last known-good set in memcached`, { code: e.code, mode });
     }
     try {
-      if (this.hasData) await this.store.reloadWhereNeeded(this.state, this.engine.metaValue(), this.reloadSource());
+      // The feeds only once MISP's part is in place (the first full sync loads the servers).
+      if (this.hasData) await this.syncFeeds(false);
+      if (this.hasData) await this.store.reloadWhereNeeded(this.set, this.engine.metaValue(), this.reloadSource());
       this.nextExpiryS = this.engine.nextExpiry();
       this.updateGauges();
     } finally {
@@ -530,12 +579,47 @@ export class Agent {
     }
   }
 
+  /**
+   * Reads the feeds that are due (all of them when forced) and writes what changed to the loaded
+   * servers. A feed that fails keeps its part; the others go on.
+   */
+  private async syncFeeds(force: boolean): Promise<FeedSummary[]> {
+    const out: FeedSummary[] = [];
+    for (const f of this.feeds) {
+      if (this.stopping || (!force && Date.now() < f.nextMs)) continue;
+      f.nextMs = Date.now() + this.opts.feedInterval * 1000;
+      const dirty = new Set<string>();
+      const feed = f.sync.name;
+      try {
+        const s = await f.sync.sync(dirty);
+        const loaded = this.store.links.filter((l) => l.up && !l.needsReload);
+        const written = await this.store.writeTo(loaded, dirty, this.set);
+        if (dirty.size > 0) await this.store.writeMeta(loaded, this.engine.metaValue());
+        this.metrics.inc('feed_syncs_total', { feed, result: 'ok' });
+        this.metrics.set('feed_attributes', f.sync.state.attributeCount, { feed });
+        this.metrics.set('feed_last_success_timestamp_seconds', Math.floor(f.sync.lastSuccessMs / 1000), { feed });
+        this.log.info(`feed ${feed} read`, { ...s, keys_written: written });
+        out.push(s);
+      } catch (err) {
+        const e = asAgentError(err);
+        f.sync.lastError = e;
+        if (this.stopping) return out;
+        this.metrics.inc('feed_syncs_total', { feed, result: 'error' });
+        this.log.error(`feed ${feed} failed: ${e.message}; keeping its last known-good part`, { code: e.code, feed });
+        // A failed read is tried again at the next cycle, not a whole feed interval later.
+        f.nextMs = Date.now() + this.opts.interval * 1000;
+      }
+    }
+    return out;
+  }
+
   async close(): Promise<void> {
     await this.hunter?.stop();
     this.feed?.close();
     this.feed = null;
     this.store.close();
     await this.http.close();
+    for (const f of this.feeds) await f.http?.close();
     this.opsServer?.close();
   }
 }

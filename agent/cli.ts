@@ -21,6 +21,7 @@ const EXIT: Partial<Record<ErrorCode, number>> = {
   [ErrorCodes.MISP_PAGING]: 3,
   [ErrorCodes.SYNC_TIMEOUT]: 3,
   [ErrorCodes.MASS_REMOVAL]: 3,
+  [ErrorCodes.FEED]: 3,
   [ErrorCodes.MEMCACHED]: 4,
   [ErrorCodes.SNAPSHOT]: 5,
 };

@@ -152,7 +152,8 @@ export class MispHttp {
       method,
       dispatcher: this.dispatcher,
       headers: {
-        authorization: this.opts.apiKey,
+        // A MISP feed is read without a key: it is a public (or network-protected) file tree.
+        ...(this.opts.apiKey ? { authorization: this.opts.apiKey } : {}),
         accept: 'application/json',
         'content-type': 'application/json',
         'user-agent': this.opts.userAgent,

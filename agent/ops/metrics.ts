@@ -48,6 +48,9 @@ export const AGENT_METRICS = {
   zmq_messages_total: { type: 'counter', help: 'ZeroMQ messages received, by topic and result (applied, heartbeat, ignored, malformed)', labels: ['topic', 'result'] },
   zmq_connected: { type: 'gauge', help: '1 while the ZeroMQ feed is connected' },
   zmq_gaps_total: { type: 'counter', help: 'Moments the ZeroMQ feed may have missed messages (reconnect, silence, heartbeat), each followed by an incremental sync', labels: ['reason'] },
+  feed_syncs_total: { type: 'counter', help: 'Reads of a MISP feed (--feed), by feed and result', labels: ['feed', 'result'] },
+  feed_attributes: { type: 'gauge', help: 'Attributes held from each MISP feed', labels: ['feed'] },
+  feed_last_success_timestamp_seconds: { type: 'gauge', help: 'Unix time of the last successful read of each MISP feed', labels: ['feed'] },
   live_updates_total: { type: 'counter', help: 'Batches of ZeroMQ changes applied, by result', labels: ['result'] },
 } as const satisfies Record<string, Declared>;
 
@@ -174,6 +177,7 @@ export interface KnownSeries {
   zmq: boolean;
   retro?: boolean;
   ha?: boolean;
+  feeds?: readonly string[];
 }
 
 export function declareAgentMetrics(m: Metrics, known: KnownSeries): void {
@@ -189,6 +193,7 @@ export function declareAgentMetrics(m: Metrics, known: KnownSeries): void {
   m.zero('memcached_writes_total', servers);
   m.zero('memcached_up', servers);
   if (known.ha) m.zero('memcached_lease_held', servers);
+  if (known.feeds && known.feeds.length > 0) m.zero('feed_syncs_total', product({ feed: known.feeds, result: ['ok', 'error'] }));
   m.zero('memcached_reloads_total', product({ server: known.servers, source: ['memory', 'snapshot'] }));
   m.zero('indicators', known.kinds.map((kind) => ({ kind })));
   if (known.zmq) {

@@ -40,6 +40,8 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'max-age', kind: 'seconds', help: 'drop an attribute this many seconds after its last_seen, else its last change (0: no window)', default: 0 },
   { name: 'decay', kind: 'boolean', help: "honour MISP's decaying models: store the decay score, drop an attribute when it decays", default: false },
   { name: 'decay-model', kind: 'list', help: "ids of the decaying models to score with (default: MISP's enabled models for each type)", default: [] },
+  { name: 'feed', kind: 'list', help: 'NAME=LOCATION[,...]: MISP feeds (an http(s) URL or a directory in MISP\'s feed format) whose indicators join the set, named NAME in each enrichment', default: [] },
+  { name: 'feed-interval', kind: 'seconds', help: 'seconds between reads of each feed\'s manifest', default: 3600 },
   { name: 'zmq', kind: 'string', help: "MISP's ZeroMQ publisher, tcp://HOST:PORT: apply changes as MISP publishes them" },
   { name: 'zmq-heartbeat', kind: 'seconds', help: 'longest silence on the ZeroMQ feed before the agent reconnects and syncs (MISP is silent at most 10 s)', default: 30 },
   { name: 'retro-url', kind: 'list', help: 'URL[,URL] of Elasticsearch or OpenSearch: hunt the events that came before each new indicator (retro-hunt; off when unset)', default: [] },
@@ -99,6 +101,9 @@ export interface AgentOptions {
   decayModels: string[];
   zmq?: string;
   zmqHeartbeat: number;
+  /** --feed: MISP feeds beside the MISP instance. */
+  feeds: FeedOption[];
+  feedInterval: number;
   pageSize: number;
   timeout: number;
   retries: number;
@@ -117,6 +122,39 @@ export interface AgentOptions {
   logLevel: Level;
   /** The retro-hunt's options; null when --retro-url is unset. */
   retro: RetroOptions | null;
+}
+
+export interface FeedOption {
+  name: string;
+  /** An http(s) URL without a trailing slash, or a directory path. */
+  location: string;
+  kind: 'url' | 'dir';
+}
+
+/** A feed's name: what enrichments say in feed.name, and what metrics and logs label it with. */
+const FEED_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+function feedOptions(pairs: readonly string[]): FeedOption[] {
+  const out: FeedOption[] = [];
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const name = eq > 0 ? pair.slice(0, eq).trim() : '';
+    const location = eq > 0 ? pair.slice(eq + 1).trim() : '';
+    if (!FEED_NAME.test(name) || !location) throw configError(`--feed: expected NAME=URL or NAME=DIRECTORY (NAME of letters, digits, . _ -), got "${pair}"`);
+    if (name === 'MISP' || out.some((f) => f.name === name)) throw configError(`--feed: the name "${name}" is taken (MISP names the MISP instance; each feed needs its own name)`);
+    if (/^[a-z]+:\/\//i.test(location)) {
+      let url: URL;
+      try {
+        url = new URL(location);
+      } catch {
+        throw configError(`--feed ${name}: not a URL: "${location}"`);
+      }
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw configError(`--feed ${name}: a feed URL must be http:// or https://`);
+      if (url.username || url.password) throw configError(`--feed ${name}: the URL must not carry credentials`);
+      out.push({ name, location: location.replace(/\/+$/, ''), kind: 'url' });
+    } else out.push({ name, location, kind: 'dir' });
+  }
+  return out;
 }
 
 export type RetroMatch = 'keys' | 'fields' | 'both';
@@ -323,6 +361,7 @@ function validate(v: Record<string, unknown>): AgentOptions {
   const zmq = v.zmq as string | undefined;
   if ((v.zmqHeartbeat as number) <= 0) throw configError('--zmq-heartbeat must be greater than 0');
   const decayModels = v.decayModel as string[];
+  if ((v.feedInterval as number) <= 0) throw configError('--feed-interval must be greater than 0');
   const haLease = v.haLease as number;
   // Renewed every third of it, so it must outlast a few renewals and a slow memcached answer.
   if (haLease !== 0 && (haLease < 3 || haLease > 3600)) throw configError('--ha-lease must be 0 (off) or from 3 to 3600 seconds');
@@ -348,6 +387,8 @@ function validate(v: Record<string, unknown>): AgentOptions {
     decay: v.decay as boolean,
     decayModels,
     zmqHeartbeat: v.zmqHeartbeat as number,
+    feeds: feedOptions(v.feed as string[]),
+    feedInterval: v.feedInterval as number,
     pageSize: v.pageSize as number,
     timeout: v.timeout as number,
     retries: v.retries as number,

@@ -19,6 +19,7 @@ import type { Logger } from '../ops/logger.js';
 import type { MemcachedStore, ServerLink } from '../store/memcached-writer.js';
 import { decayOf, DecayModels } from './decay.js';
 import type { LiveBatch } from './live-queue.js';
+import { SourceSet } from './source-set.js';
 import type { IndicatorState } from './state.js';
 
 /** Attributes asked for by uuid in one restSearch (a ZeroMQ burst is read back in chunks). */
@@ -83,16 +84,18 @@ export class SyncEngine {
     private readonly store: MemcachedStore,
     private readonly log: Logger,
     private readonly opts: EngineOptions,
+    /** The whole set the servers get (this MISP's part and the feeds'): what is written. */
+    private readonly set: SourceSet = new SourceSet([{ name: 'MISP', feed: false, state }]),
   ) {
     this.decayModels = new DecayModels((id) => this.client.decayingModel(id), log);
   }
 
   metaValue(): string {
     return encodeMeta({
-      prefixes: this.state.prefixLengths(),
+      prefixes: this.set.prefixLengths(),
       agent_version: this.opts.agentVersion,
       synced_at: new Date(this.syncedMs || Date.now()).toISOString(),
-      indicators: this.state.keyCount,
+      indicators: this.set.keyCount,
     });
   }
 
@@ -189,6 +192,9 @@ export class SyncEngine {
     this.state.compact();
     this.syncedMs = started;
     p.summary.keys_written += await this.writeBatch(p, reload, loaded());
+    // Servers loaded by this listing hold the MISP part only: the feeds' keys too, before META_KEY.
+    const fresh = reload.filter((l) => l.writable && l.needsReload);
+    if (fresh.length > 0 && this.set.parts.length > 1) await this.store.writeTo(fresh, this.set.feedKeys(), this.set);
     await this.store.markLoaded(reload.filter((l) => l.up && l.needsReload), this.metaValue(), started);
     await this.store.writeMeta(loaded(), this.metaValue());
     p.summary.invalid_values = p.invalid.parts;
@@ -204,8 +210,8 @@ export class SyncEngine {
     if (p.touched) p.touched = new Set();
     for (const k of dirty) touched.add(k);
     const [a, b] = await Promise.all([
-      this.store.writeTo(loaded, dirty, this.state),
-      this.store.writeTo(reload.filter((l) => l.up && l.needsReload), touched, this.state),
+      this.store.writeTo(loaded, dirty, this.set),
+      this.store.writeTo(reload.filter((l) => l.up && l.needsReload), touched, this.set),
     ]);
     return Math.max(a, b);
   }
@@ -279,7 +285,7 @@ export class SyncEngine {
   private async finishPass(p: Pass): Promise<void> {
     this.state.compact();
     const loaded = this.store.links.filter((l) => l.up && !l.needsReload);
-    p.summary.keys_written = await this.store.writeTo(loaded, p.dirty, this.state);
+    p.summary.keys_written = await this.store.writeTo(loaded, p.dirty, this.set);
     if (p.summary.keys_written > 0) await this.store.writeMeta(loaded, this.metaValue());
     p.summary.invalid_values = p.invalid.parts;
   }

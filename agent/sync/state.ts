@@ -581,10 +581,20 @@ export class IndicatorState {
 
   /** The value to store under key, or null when no attribute holds it any more (delete it). */
   valueOf(key: string): string | null {
+    const attrs = this.summariesOf(key);
+    return attrs.length === 0 ? null : encodeSummary(attrs);
+  }
+
+  /** The attributes held under key, as the filter reads them (none: the key is not held). */
+  summariesOf(key: string): AttributeSummary[] {
     hashString(key);
-    const slots = this.slotsWith(hashA(), hashB());
-    if (slots.length === 0) return null;
-    return encodeSummary(slots.map((s) => this.summary(s)));
+    return this.slotsWith(hashA(), hashB()).map((s) => this.summary(s));
+  }
+
+  /** Whether an attribute holds key. */
+  hasKey(key: string): boolean {
+    hashString(key);
+    return this.slotsWith(hashA(), hashB()).length > 0;
   }
 
   /** Every stored attribute in snapshot form, events first; `hunt` when it waits for the retro-hunt. */

@@ -63,6 +63,7 @@ describe('agent options', () => {
       'log-level': { value: 'warn' },
       'retro-url': { value: 'https://es.example:9200', needs: [] },
       'ha-id': { value: 'agent-a', needs: ['--ha-lease', '30'] },
+      feed: { value: 'osint=https://feeds.example/osint' },
       'retro-indices': { value: 'logs-x', needs: ['--retro-url', 'https://es.example:9200'] },
       'retro-alerts-index': { value: 'alerts-x', needs: ['--retro-url', 'https://es.example:9200'] },
       'retro-fields': { value: 'source.ip=ip', needs: ['--retro-url', 'https://es.example:9200'] },

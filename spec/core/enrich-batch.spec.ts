@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCore } from '../../plugin/node-host/core-loader.js';
 import { createNodeEnricher } from '../../plugin/node-host/batch-enricher.js';
-import { encodeSummary, indicatorKey } from '../../plugin/core/ioc/index.js';
+import { encodeSummary, indicatorKey, mispIndicators } from '../../plugin/core/ioc/index.js';
 import { decodeKeysRequest } from '../../plugin/core/wire.js';
 import { runPure } from '../support/pure-host.js';
 import { attribute, entriesFor } from '../support/summaries.js';
@@ -179,6 +179,23 @@ describe('misses, bad input and failures', () => {
     expect(entry!.indicator.description).toBe('OSINT - Example campaign');
     expect(entry!.indicator.provider).toBeUndefined();
     expect(run.events[0]!.tags).toEqual(['_misp_enrich_fetch_failure']);
+  });
+
+  it('names a feed\'s attribute after its feed, links no MISP event and asks MISP nothing about it', async () => {
+    const fed = attribute('domain', 'feed-only.example', { source: 'circl-osint', feed: true, event_id: 'f1000000-0000-4000-8000-000000000001', org: 'CIRCL' });
+    // Written as the agent's source set writes it (the agent's index does not carry sources).
+    const key = mispIndicators('domain', 'feed-only.example')!.indicators[0]!.key;
+    const mixed = new Map([[key, encodeSummary([fed, attribute('domain', 'feed-only.example')])]]);
+    const run = await runPure(core, opts, [{ url: { domain: 'feed-only.example' } }], mixed, CTX);
+    const entries = enrichments(run.events[0]!);
+    expect(entries.map((e) => e.feed.name).sort()).toEqual(['MISP', 'circl-osint']);
+    const fromFeed = entries.find((e) => e.feed.name === 'circl-osint')!;
+    expect(fromFeed.indicator.reference).toBeUndefined();
+    expect(fromFeed.indicator.provider).toBe('CIRCL');
+    expect(entries.find((e) => e.feed.name === 'MISP')!.indicator.reference).toBe('https://misp.example/events/view/42');
+    // Only the MISP instance's event is asked for; the feed's is in no MISP.
+    expect(run.eventIds).toEqual(['42']);
+    expect(run.events[0]!.tags).toBeUndefined();
   });
 
   it('asks for no context when fetch_context is off', async () => {

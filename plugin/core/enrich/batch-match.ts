@@ -103,7 +103,8 @@ export class BatchMatch {
             }
             if (list.some((h) => h.attr.uuid === attr.uuid && h.field === field && h.raw === raw)) continue;
             list.push({ field, raw, candidate, indicator, attr });
-            if (config.fetchContext) this.eventIds.add(attr.event_id);
+            // A feed's attribute is in no MISP server: its summary is all the context there is.
+            if (config.fetchContext && !attr.feed) this.eventIds.add(attr.event_id);
           }
         }
       }
@@ -139,7 +140,7 @@ export class BatchMatch {
       if (hits.length === 0) continue;
       this.stats.hits += hits.length;
       this.stats.matched_events++;
-      if (this.config.fetchContext && hits.some((h) => contextOf(h.attr.event_id) === null)) {
+      if (this.config.fetchContext && hits.some((h) => !h.attr.feed && contextOf(h.attr.event_id) === null)) {
         change.tags.push(...this.config.tagOnFetchFailure);
         this.stats.fetch_failures++;
       }
@@ -166,7 +167,8 @@ function attributeHits(events: readonly [number, Hit[], boolean][]): AttributeHi
   for (const [, hits] of events) {
     const inEvent = new Set<string>();
     for (const h of hits) {
-      if (inEvent.has(h.attr.uuid)) continue;
+      // A feed's attribute has no MISP server to take a sighting.
+      if (h.attr.feed || inEvent.has(h.attr.uuid)) continue;
       inEvent.add(h.attr.uuid);
       const known = byUuid.get(h.attr.uuid);
       if (known) known[2]++;

@@ -17,7 +17,7 @@ import { uniqueStrings, type Hit } from './hit.js';
 import type { EventContext } from './misp-context.js';
 import { mostRestrictiveTlp, tlpOf } from './tlp.js';
 
-/** threat.enrichments.feed.name of every entry. */
+/** threat.enrichments.feed.name of an entry whose attribute names no source (the agent's one MISP). */
 export const FEED_NAME = 'MISP';
 /** Where the event-level summary goes (the misp_enrich.* fields of docs/elasticsearch/). */
 export const SUMMARY_FIELD = 'misp_enrich';
@@ -95,7 +95,8 @@ export function ecsEnrichment(hit: Hit, ctx: EventContext | null, config: Enrich
   if (provider) indicator.provider = provider;
   const description = ctx?.info ?? attr.event_info;
   if (description) indicator.description = description;
-  const reference = config.mispUrl ? eventReference(config.mispUrl, attr.event_id) : undefined;
+  // Only the configured MISP's events have a page there; a feed's event is in none.
+  const reference = config.mispUrl && !attr.feed ? eventReference(config.mispUrl, attr.event_id) : undefined;
   if (reference) indicator.reference = reference;
   const confidence = confidenceOfThreatLevel(ctx?.threatLevel);
   if (confidence) indicator.confidence = confidence;
@@ -124,7 +125,7 @@ export function ecsEnrichment(hit: Hit, ctx: EventContext | null, config: Enrich
   return {
     matched: { atomic: hit.raw, field: hit.field.name, id: attr.uuid, type: 'indicator_match_rule', occurred: now },
     indicator,
-    feed: { name: FEED_NAME },
+    feed: { name: attr.source ?? FEED_NAME },
     misp,
   };
 }

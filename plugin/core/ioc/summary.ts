@@ -42,6 +42,13 @@ export interface AttributeSummary {
    * reader treats it as gone from that moment even if the value is still stored.
    */
   expires?: number;
+  /**
+   * The source the agent read the attribute from, as named in its configuration (agent option
+   * --feed): the enrichment's feed.name. Absent: the agent's one MISP ("MISP").
+   */
+  source?: string;
+  /** True when that source is a MISP feed: no MISP server holds the event to ask for context or sightings. */
+  feed?: boolean;
 }
 
 /**
@@ -194,6 +201,8 @@ function readAttribute(x: unknown): AttributeSummary | null {
   const decay = readDecay(a.decay);
   if (decay) out.decay = decay;
   if (isNumber(a.expires)) out.expires = a.expires;
+  if (isString(a.source) && a.source !== '') out.source = a.source;
+  if (a.feed === true) out.feed = true;
   return out;
 }
 
