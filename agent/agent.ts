@@ -23,6 +23,8 @@ import { startOpsServer, type Health } from './ops/http-server.js';
 import { AGENT_VERSION } from './ops/version.js';
 import { estimateBytes, MemcachedStore } from './store/memcached-writer.js';
 import { readSnapshot, removeStaleTemporaries, writeSnapshot } from './store/snapshot-file.js';
+import { promises as fsp } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { RetroHunter, type HuntSummary } from './retro/hunter.js';
 import { RestSearchEngine, retroSecrets } from './retro/rest-engine.js';
 import { SyncEngine, type CycleSummary } from './sync/engine.js';
@@ -103,6 +105,11 @@ export class Agent {
   private readonly feeds: { sync: FeedSync; http: MispHttp | null; nextMs: number }[] = [];
   /** What every memcached server gets: the MISP instance's part and the feeds'. */
   private readonly set: SourceSet;
+  /**
+   * Feeds found in the snapshot's directory but no longer configured: their keys are rewritten
+   * from what is left (deleted when nothing is) after the next full sync, then their snapshot goes.
+   */
+  private retired: { name: string; path: string; state: IndicatorState }[] = [];
   private readonly http: MispHttp;
   private readonly client: MispClient;
   private readonly store: MemcachedStore;
@@ -240,6 +247,81 @@ export class Agent {
       const e = asAgentError(err);
       this.log.error(`${e.message}; starting without it`, { code: e.code });
     }
+    await this.loadFeedSnapshots();
+  }
+
+  /** Where a feed's part is kept beside the snapshot. */
+  private feedSnapshot(name: string): string {
+    return `${this.opts.snapshot}.feed-${name}`;
+  }
+
+  /** The feeds' parts from their snapshots, and the parts of feeds no longer configured. */
+  private async loadFeedSnapshots(): Promise<void> {
+    if (!this.opts.snapshot) return;
+    const configured = new Set(this.feeds.map((f) => f.sync.name));
+    const prefix = `${basename(this.opts.snapshot)}.feed-`;
+    let names: string[] = [];
+    try {
+      names = (await fsp.readdir(dirname(this.opts.snapshot))).filter((n) => n.startsWith(prefix) && !n.includes('.tmp-'));
+    } catch {
+      return;
+    }
+    for (const file of names) {
+      const name = file.slice(prefix.length);
+      const path = join(dirname(this.opts.snapshot), file);
+      await removeStaleTemporaries(path);
+      const feed = this.feeds.find((f) => f.sync.name === name);
+      const state = feed ? feed.sync.state : new IndicatorState();
+      try {
+        await readSnapshot(path, state);
+      } catch (err) {
+        const e = asAgentError(err);
+        this.log.error(`${e.message}; the feed ${name} is read again from its source`, { code: e.code, feed: name });
+        continue;
+      }
+      feed?.sync.restored();
+      if (!configured.has(name)) {
+        this.retired.push({ name, path, state });
+        this.log.info(`feed ${name} is no longer configured: its ${state.attributeCount} attributes go after the next full sync`, { feed: name });
+      }
+    }
+  }
+
+  /** Writes one feed's part beside the snapshot (after a read that changed it). */
+  private async saveFeedSnapshot(f: FeedSync): Promise<void> {
+    if (!this.opts.snapshot) return;
+    try {
+      await writeSnapshot(this.feedSnapshot(f.name), f.state, { agentVersion: AGENT_VERSION, syncedMs: f.lastSuccessMs });
+    } catch (err) {
+      const e = asAgentError(err);
+      this.log.error(e.message, { code: e.code, feed: f.name });
+    }
+  }
+
+  /**
+   * Removes the parts of feeds taken out of the configuration: their keys get what the other
+   * sources hold under them, or are deleted. Held back, like a full resync, when that would
+   * remove more than --max-removal-share of the whole set.
+   */
+  private async retireFeeds(): Promise<void> {
+    if (this.retired.length === 0) return;
+    const removing = this.retired.reduce((n, r) => n + r.state.attributeCount, 0);
+    const total = removing + this.set.parts.reduce((n, p) => n + p.state.attributeCount, 0);
+    if (removing / total > this.opts.maxRemovalShare) {
+      this.metrics.inc('mass_removals_refused_total');
+      this.log.error(`removing the feeds no longer configured (${this.retired.map((r) => r.name).join(', ')}) would remove ${removing} of ${total} attributes, over --max-removal-share ` +
+        `${this.opts.maxRemovalShare}: kept them (raise --max-removal-share to allow it)`, { code: ErrorCodes.MASS_REMOVAL });
+      return;
+    }
+    const links = this.store.links.filter((l) => l.up);
+    for (const r of this.retired) {
+      const keys = [...r.state.keys()];
+      const written = await this.store.writeTo(links, keys, this.set);
+      await fsp.rm(r.path, { force: true });
+      this.log.info(`feed ${r.name} removed from the set: ${keys.length} keys rewritten or deleted`, { feed: r.name, keys: keys.length, keys_written: written });
+    }
+    await this.store.writeMeta(links.filter((l) => !l.needsReload), this.engine.metaValue());
+    this.retired = [];
   }
 
   private async saveSnapshot(): Promise<void> {
@@ -286,6 +368,7 @@ export class Agent {
       this.client.deadlineMs = Date.now() + this.opts.cycleTimeout * 1000;
       const s = await this.engine.fullSync();
       this.recordSummary(s);
+      await this.retireFeeds();
       const feeds = await this.syncFeeds(true);
       const feedFailed = this.feeds.find((f) => f.sync.lastError !== null);
       if (feedFailed) throw feedFailed.sync.lastError!;
@@ -527,6 +610,7 @@ export class Agent {
       if (full) {
         this.lastFullMs = started;
         this.afterFullSync();
+        await this.retireFeeds();
       } else this.hunter?.notify();
       this.recordSummary(s);
       result = 'ok';
@@ -594,7 +678,10 @@ export class Agent {
         const s = await f.sync.sync(dirty);
         const loaded = this.store.links.filter((l) => l.up && !l.needsReload);
         const written = await this.store.writeTo(loaded, dirty, this.set);
-        if (dirty.size > 0) await this.store.writeMeta(loaded, this.engine.metaValue());
+        if (dirty.size > 0) {
+          await this.store.writeMeta(loaded, this.engine.metaValue());
+          await this.saveFeedSnapshot(f.sync);
+        }
         this.metrics.inc('feed_syncs_total', { feed, result: 'ok' });
         this.metrics.set('feed_attributes', f.sync.state.attributeCount, { feed });
         this.metrics.set('feed_last_success_timestamp_seconds', Math.floor(f.sync.lastSuccessMs / 1000), { feed });

@@ -59,6 +59,14 @@ export class FeedSync {
     private readonly maxRemovalShare: number,
   ) {}
 
+  /**
+   * After the part was read from a snapshot: its events are known, at no timestamp, so the next
+   * read takes each listed one again and drops those the manifest no longer lists.
+   */
+  restored(): void {
+    for (const r of this.state.records()) if ('event' in r) this.known.set(r.event.id, -1);
+  }
+
   get name(): string {
     return this.reader.name;
   }

@@ -5,7 +5,7 @@
 // each feed's attributes named after their feed; a value several sources carry lists each of
 // their attributes once; a feed that fails keeps its part while the others' changes flow; an
 // event gone from a feed's manifest loses its keys.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,7 +95,7 @@ const feedUrl = `http://127.0.0.1:${await listenOnLoopback(server)}`;
 describe('MISP feeds beside the MISP instance (--feed; real agent, misp-sim, memcached)', () => {
   const world: AgentWorld = useAgentWorld({
     data: ['event-every-type.json'],
-    agent: { args: () => ['--feed', `osint=${feedUrl},local=${localDir}`, '--feed-interval', '1'] },
+    agent: { args: (w) => ['--feed', `osint=${feedUrl},local=${localDir}`, '--feed-interval', '1', '--snapshot', join(w.workDir, 'snapshot.jsonl')] },
   });
   const at = async (key: string): Promise<AttributeSummary[]> => world.reader.attributesAt(key);
   const feedReads = (feed: string, result: 'ok' | 'error') => world.agent.metric('feed_syncs_total', { feed, result });
@@ -170,5 +170,25 @@ describe('MISP feeds beside the MISP instance (--feed; real agent, misp-sim, mem
     await until('the refused read', async () => (await feedReads('osint', 'error')) > errors);
     expect(world.agent.logs().some((l) => l.code === 'MISP_ENRICH_AGENT_MASS_REMOVAL' && l.feed === 'osint')).toBe(true);
     expect(await at(keysOf({ type: 'domain', value: 'feed-only.example' })[0]!)).toHaveLength(1);
+  });
+
+  it('keeps the feeds\' parts across a restart, and removes a feed taken out of the configuration', async () => {
+    const snapshot = join(world.workDir, 'snapshot.jsonl');
+    expect(existsSync(`${snapshot}.feed-local`)).toBe(true);
+    await world.agent.kill();
+    // The feed server is down at the restart: the osint part comes from the snapshot alone.
+    failing = true;
+    const agent = await world.startAgent({ args: ['--feed', `osint=${feedUrl}`, '--feed-interval', '1', '--snapshot', snapshot] });
+    await agent.waitFor('full', 'ok', 1);
+    await until('the local feed\'s snapshot to go', () => !existsSync(`${snapshot}.feed-local`));
+    expect(await at(keysOf({ type: 'sha256', value: 'b'.repeat(64) })[0]!)).toEqual([]);
+    expect(await at(keysOf({ type: 'domain', value: 'local-added.example' })[0]!)).toEqual([]);
+    expect(await at(keysOf({ type: 'domain', value: 'feed-only.example' })[0]!)).toMatchObject([{ source: 'osint' }]);
+    // A memcached emptied now is reloaded with the osint part too, from the agent's memory.
+    await world.reader.flush();
+    await agent.waitCycles(2);
+    expect(await at(keysOf({ type: 'domain', value: 'feed-only.example' })[0]!)).toMatchObject([{ source: 'osint' }]);
+    expect(agent.logs().some((l) => l.msg === 'feed local removed from the set: 2 keys rewritten or deleted')).toBe(true);
+    failing = false;
   });
 });
