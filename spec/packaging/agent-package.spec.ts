@@ -16,6 +16,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import memjs from 'memjs';
@@ -95,6 +96,7 @@ let mispUrl: string;
 let zmqSim: Sim;
 let zmqData: string;
 const procs: Proc[] = [];
+let feedServer: Server | null = null;
 
 beforeAll(async () => {
   execFileSync(process.execPath, [join(ROOT, 'packaging/package.mjs'), '--out', outDir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -108,6 +110,19 @@ beforeAll(async () => {
   zmqData = join(work, 'zmq-data');
   mkdirSync(zmqData);
   zmqSim = await Sim.start({ dataDir: zmqData, apiKey: API_KEY, zmq: { heartbeatS: 0 } });
+  const uuid = 'f3000000-0000-4000-8000-000000000001';
+  const files: Record<string, string> = {
+    '/manifest.json': JSON.stringify({ [uuid]: { info: 'packaging spec feed', timestamp: '1764000000', Tag: [] } }),
+    [`/${uuid}.json`]: JSON.stringify({ Event: { uuid, info: 'packaging spec feed', timestamp: '1764000000', published: true, Orgc: { name: 'Feed Org' }, Tag: [],
+      Attribute: [{ uuid: 'f3000000-0000-4000-8000-000000000101', type: 'domain', category: 'Network activity', value: FEED_DOMAIN, to_ids: true, timestamp: '1764000000' }] } }),
+  };
+  feedServer = createServer((req, res) => {
+    const body = files[req.url ?? ''];
+    if (body === undefined) res.writeHead(404).end();
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+  });
+  await new Promise<void>((r) => feedServer!.listen(0, '127.0.0.1', () => r()));
+  feedUrl = `http://127.0.0.1:${(feedServer.address() as { port: number }).port}`;
 }, 300_000);
 
 afterAll(async () => {
@@ -115,6 +130,7 @@ afterAll(async () => {
   await zmqSim?.kill();
   await sim?.stop();
   await memcached?.stop();
+  feedServer?.close();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -153,6 +169,10 @@ async function metric(port: number, name: string): Promise<number> {
 
 /** High availability in the packaged runs; one name, so the second run takes over the first's lease. */
 const HA_ARGS = ['--ha-lease', '3', '--ha-id', 'package-spec', '--memcached-timeout', '1'];
+/** A MISP feed beside MISP in the packaged runs, served over HTTP by this spec (one event, one domain). */
+const FEED_DOMAIN = 'packaged-feed.example';
+let feedUrl = '';
+const feedArgs = () => ['--feed', `pkgfeed=${feedUrl}`];
 
 let nextEvent = 0;
 /**
@@ -184,6 +204,14 @@ async function feedToMemcached(agent: Proc, port: number): Promise<void> {
   }, 30_000);
   // Both packaged runs take part in high availability (HA_ARGS): this agent holds the lease.
   expect(await metric(port, `memcached_lease_held{server="${memcached.address}"}`)).toBe(1);
+  // And read a MISP feed beside MISP (feedArgs): its indicator is in memcached, named after it.
+  const feedKey = keysOf({ type: 'domain', value: FEED_DOMAIN })[0]!;
+  const reader = memjs.Client.create(memcached.address, { logger: { log: () => {} } } as memjs.ClientOptions);
+  try {
+    await until('the feed\'s indicator in memcached', async () => (await reader.get(feedKey)).value?.toString('utf8').includes('"source":"pkgfeed"'), 30_000);
+  } finally {
+    reader.close();
+  }
   const n = ++nextEvent;
   const value = `feed-${n}.package-spec.example`;
   const uuid = `d2000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -237,10 +265,10 @@ describe('the single executable (linux-x64)', () => {
     expect(r.stderr).not.toContain(wrongKey);
   });
 
-  it('follows MISP\'s ZeroMQ feed in high availability (--ha-lease): a published change reaches memcached within 5 s; SIGTERM stops it', async () => {
+  it('follows MISP\'s ZeroMQ feed in high availability (--ha-lease) with a MISP feed beside it (--feed): a published change reaches memcached within 5 s; SIGTERM stops it', async () => {
     await followsTheFeed((port) => new Proc(spawn(executable, [
       '--misp-url', zmqSim.url, '--memcached', memcached.address, '--metrics-listen', `127.0.0.1:${port}`,
-      '--interval', '600', '--zmq', zmqSim.zmqEndpoint, '--zmq-heartbeat', '300', ...HA_ARGS,
+      '--interval', '600', '--zmq', zmqSim.zmqEndpoint, '--zmq-heartbeat', '300', ...HA_ARGS, ...feedArgs(),
     ], { env: { PATH: emptyPath, MISP_API_KEY: API_KEY }, stdio: ['ignore', 'pipe', 'pipe'] })));
   });
 
@@ -484,7 +512,7 @@ describe.skipIf(noDeb !== null)('the .deb, checked, installed with dpkg -i and p
     expect(owner).toBe(user);
   });
 
-  it('follows the ZeroMQ feed in high availability as the service user inside the unit\'s sandbox (system-call filter, noexec /tmp)', async () => {
+  it('follows the ZeroMQ feed in high availability, with a MISP feed beside it, as the service user inside the unit\'s sandbox (system-call filter, noexec /tmp)', async () => {
     const python = '/usr/bin/python3';
     expect(sh(python, ['-c', 'import seccomp']).code, 'python3-seccomp (bash scripts/system-deps.sh --packaging installs it)').toBe(0);
     const unit = readFileSync(UNIT_PATH, 'utf8');
@@ -493,7 +521,7 @@ describe.skipIf(noDeb !== null)('the .deb, checked, installed with dpkg -i and p
     await followsTheFeed((port) => new Proc(spawn('unshare', [
       '-m', '--propagation', 'private', python, join(ROOT, 'spec/packaging/support/unit-sandbox.py'), UNIT_PATH, '--',
       BIN_PATH, '--config', CONFIG_PATH, '--misp-url', zmqSim.url, '--memcached', memcached.address, '--metrics-listen', `127.0.0.1:${port}`,
-      '--snapshot', snapshot, '--interval', '600', '--zmq', zmqSim.zmqEndpoint, '--zmq-heartbeat', '300', ...HA_ARGS,
+      '--snapshot', snapshot, '--interval', '600', '--zmq', zmqSim.zmqEndpoint, '--zmq-heartbeat', '300', ...HA_ARGS, ...feedArgs(),
     ], { env: { PATH: process.env.PATH ?? '', UNIT_SANDBOX_PATH: emptyPath }, stdio: ['ignore', 'pipe', 'pipe'] })));
     // Written at the stop (the live update changed the set), by the service user.
     expect(sh('stat', ['-c', '%U', snapshot]).stdout.trim()).toBe(unitValue(unit, 'User'));
