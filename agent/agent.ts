@@ -23,7 +23,7 @@ import { startOpsServer, type Health } from './ops/http-server.js';
 import { AGENT_VERSION } from './ops/version.js';
 import { estimateBytes, MemcachedStore } from './store/memcached-writer.js';
 import { readSnapshot, removeStaleTemporaries, writeSnapshot } from './store/snapshot-file.js';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { RetroHunter, type HuntSummary } from './retro/hunter.js';
 import { RestSearchEngine, retroSecrets } from './retro/rest-engine.js';
@@ -95,6 +95,18 @@ export function syncParts(opts: AgentOptions, apiKey: string, state: IndicatorSt
   return { http, store, client, engine };
 }
 
+/** A further MISP instance (--sources) as the agent runs it. */
+interface MispSource {
+  name: string;
+  http: MispHttp;
+  client: MispClient;
+  engine: SyncEngine;
+  state: IndicatorState;
+  lastFullMs: number;
+  lastError: AgentError | null;
+  lastSnapshotMs: number;
+}
+
 /** ZeroMQ changes pending at most; past it they are dropped for an incremental sync (live-queue.ts). */
 const MAX_PENDING_CHANGES = 20_000;
 
@@ -105,8 +117,10 @@ export class Agent {
   private readonly feeds: { sync: FeedSync; http: MispHttp | null; nextMs: number }[] = [];
   /** What every memcached server gets: the MISP instance's part and the feeds'. */
   private readonly set: SourceSet;
+  /** --sources: the further MISP instances, each synced on its own into its part of the set. */
+  private readonly mispSources: MispSource[] = [];
   /**
-   * Feeds found in the snapshot's directory but no longer configured: their keys are rewritten
+   * Sources (feeds, MISP instances) found beside the snapshot but no longer configured: their keys are rewritten
    * from what is left (deleted when nothing is) after the next full sync, then their snapshot goes.
    */
   private retired: { name: string; path: string; state: IndicatorState }[] = [];
@@ -147,7 +161,7 @@ export class Agent {
     // A lease is held by a running agent; one that exits at once would only make the other wait.
     if (opts.once && opts.haLease > 0) throw new AgentError(ErrorCodes.CONFIG, '--once cannot take part in high availability (--ha-lease): drop one of them');
     for (const w of securityWarnings(opts)) log.warn(w.message, { code: w.code });
-    declareAgentMetrics(this.metrics, { version: AGENT_VERSION, servers: opts.memcached, kinds: INDICATOR_KINDS, zmq: opts.zmq !== undefined, retro: opts.retro !== null, ha: opts.haLease > 0, feeds: opts.feeds.map((f) => f.name) });
+    declareAgentMetrics(this.metrics, { version: AGENT_VERSION, servers: opts.memcached, kinds: INDICATOR_KINDS, zmq: opts.zmq !== undefined, retro: opts.retro !== null, ha: opts.haLease > 0, feeds: opts.feeds.map((f) => f.name), sources: opts.sources.map((src) => src.name) });
     for (const f of opts.feeds) {
       const http = f.kind === 'url'
         ? new MispHttp(
@@ -170,12 +184,56 @@ export class Agent {
       const reader = new FeedReader(f.name, f.location, http, opts.maxResponseMb * 1024 * 1024);
       this.feeds.push({ sync: new FeedSync(reader, new AttributeFilter(opts), opts.maxRemovalShare), http, nextMs: 0 });
     }
-    this.set = new SourceSet([{ name: 'MISP', feed: false, state: this.state }, ...this.feeds.map((f) => ({ name: f.sync.name, feed: true, state: f.sync.state }))]);
+    const sourceStates = opts.sources.map(() => new IndicatorState());
+    this.set = new SourceSet([
+      { name: 'MISP', feed: false, main: true, state: this.state },
+      ...opts.sources.map((src, i) => ({ name: src.name, feed: false, state: sourceStates[i]! })),
+      ...this.feeds.map((f) => ({ name: f.sync.name, feed: true, state: f.sync.state })),
+    ]);
     const parts = syncParts(opts, apiKey, this.state, log, this.metrics, this.set);
     this.http = parts.http;
     this.client = parts.client;
     this.store = parts.store;
     this.engine = parts.engine;
+    for (const [i, src] of opts.sources.entries()) {
+      let key: string;
+      try {
+        key = readFileSync(src.apiKeyFile, 'utf8').trim();
+      } catch (err) {
+        throw new AgentError(ErrorCodes.API_KEY, `cannot read the apiKeyFile of source ${src.name} (${src.apiKeyFile}): ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+      }
+      if (!key) throw new AgentError(ErrorCodes.API_KEY, `the apiKeyFile of source ${src.name} (${src.apiKeyFile}) is empty`);
+      log.addSecret(key);
+      const http = new MispHttp(
+        {
+          baseUrl: src.mispUrl,
+          apiKey: key,
+          insecure: src.insecure,
+          timeoutSeconds: opts.timeout,
+          retries: opts.retries,
+          retryDelaySeconds: opts.retryDelay,
+          userAgent: `misp-enrich-agent/${AGENT_VERSION}`,
+          maxResponseBytes: opts.maxResponseMb * 1024 * 1024,
+          ...(src.caFile ? { caFile: src.caFile } : {}),
+          ...(src.proxy ? { proxy: src.proxy } : {}),
+        },
+        log,
+        this.metrics,
+      );
+      const client = new MispClient(http, log, { pageSize: opts.pageSize, maxPages: opts.maxPages });
+      const state = sourceStates[i]!;
+      const engine = new SyncEngine(state, client, new AttributeFilter({ ...opts, ...src.filter }), this.store, log, {
+        maxRemovalShare: opts.maxRemovalShare,
+        publishedOnly: src.filter.publishedOnly,
+        tagFilters: src.filter.tags.length > 0 || src.filter.excludeTags.length > 0,
+        warninglists: opts.warninglists,
+        overlapSeconds: opts.overlap,
+        agentVersion: AGENT_VERSION,
+        decay: opts.decay,
+        loadsServers: false,
+      }, this.set, () => this.engine.metaValue());
+      this.mispSources.push({ name: src.name, http, client, engine, state, lastFullMs: 0, lastError: null, lastSnapshotMs: 0 });
+    }
     if (opts.retro) {
       for (const secret of retroSecrets(opts.retro)) log.addSecret(secret);
       this.searchEngine = new RestSearchEngine(
@@ -247,19 +305,18 @@ export class Agent {
       const e = asAgentError(err);
       this.log.error(`${e.message}; starting without it`, { code: e.code });
     }
-    await this.loadFeedSnapshots();
+    await this.loadPartSnapshots();
   }
 
-  /** Where a feed's part is kept beside the snapshot. */
-  private feedSnapshot(name: string): string {
-    return `${this.opts.snapshot}.feed-${name}`;
+  /** Where a source's part (a feed's, another MISP instance's) is kept beside the snapshot. */
+  private partSnapshot(name: string): string {
+    return `${this.opts.snapshot}.source-${name}`;
   }
 
-  /** The feeds' parts from their snapshots, and the parts of feeds no longer configured. */
-  private async loadFeedSnapshots(): Promise<void> {
+  /** The sources' parts from their snapshots, and the parts of sources no longer configured. */
+  private async loadPartSnapshots(): Promise<void> {
     if (!this.opts.snapshot) return;
-    const configured = new Set(this.feeds.map((f) => f.sync.name));
-    const prefix = `${basename(this.opts.snapshot)}.feed-`;
+    const prefix = `${basename(this.opts.snapshot)}.source-`;
     let names: string[] = [];
     try {
       names = (await fsp.readdir(dirname(this.opts.snapshot))).filter((n) => n.startsWith(prefix) && !n.includes('.tmp-'));
@@ -271,35 +328,36 @@ export class Agent {
       const path = join(dirname(this.opts.snapshot), file);
       await removeStaleTemporaries(path);
       const feed = this.feeds.find((f) => f.sync.name === name);
-      const state = feed ? feed.sync.state : new IndicatorState();
+      const misp = this.mispSources.find((m) => m.name === name);
+      const state = feed ? feed.sync.state : misp ? misp.state : new IndicatorState();
       try {
         await readSnapshot(path, state);
       } catch (err) {
         const e = asAgentError(err);
-        this.log.error(`${e.message}; the feed ${name} is read again from its source`, { code: e.code, feed: name });
+        this.log.error(`${e.message}; the source ${name} is read again from its origin`, { code: e.code, source: name });
         continue;
       }
       feed?.sync.restored();
-      if (!configured.has(name)) {
+      if (!feed && !misp) {
         this.retired.push({ name, path, state });
-        this.log.info(`feed ${name} is no longer configured: its ${state.attributeCount} attributes go after the next full sync`, { feed: name });
+        this.log.info(`source ${name} is no longer configured: its ${state.attributeCount} attributes go after the next full sync`, { source: name });
       }
     }
   }
 
-  /** Writes one feed's part beside the snapshot (after a read that changed it). */
-  private async saveFeedSnapshot(f: FeedSync): Promise<void> {
+  /** Writes one source's part beside the snapshot (after a sync that changed it). */
+  private async savePartSnapshot(name: string, state: IndicatorState, syncedMs: number): Promise<void> {
     if (!this.opts.snapshot) return;
     try {
-      await writeSnapshot(this.feedSnapshot(f.name), f.state, { agentVersion: AGENT_VERSION, syncedMs: f.lastSuccessMs });
+      await writeSnapshot(this.partSnapshot(name), state, { agentVersion: AGENT_VERSION, syncedMs });
     } catch (err) {
       const e = asAgentError(err);
-      this.log.error(e.message, { code: e.code, feed: f.name });
+      this.log.error(e.message, { code: e.code, source: name });
     }
   }
 
   /**
-   * Removes the parts of feeds taken out of the configuration: their keys get what the other
+   * Removes the parts of sources taken out of the configuration: their keys get what the other
    * sources hold under them, or are deleted. Held back, like a full resync, when that would
    * remove more than --max-removal-share of the whole set.
    */
@@ -309,7 +367,7 @@ export class Agent {
     const total = removing + this.set.parts.reduce((n, p) => n + p.state.attributeCount, 0);
     if (removing / total > this.opts.maxRemovalShare) {
       this.metrics.inc('mass_removals_refused_total');
-      this.log.error(`removing the feeds no longer configured (${this.retired.map((r) => r.name).join(', ')}) would remove ${removing} of ${total} attributes, over --max-removal-share ` +
+      this.log.error(`removing the sources no longer configured (${this.retired.map((r) => r.name).join(', ')}) would remove ${removing} of ${total} attributes, over --max-removal-share ` +
         `${this.opts.maxRemovalShare}: kept them (raise --max-removal-share to allow it)`, { code: ErrorCodes.MASS_REMOVAL });
       return;
     }
@@ -318,7 +376,7 @@ export class Agent {
       const keys = [...r.state.keys()];
       const written = await this.store.writeTo(links, keys, this.set);
       await fsp.rm(r.path, { force: true });
-      this.log.info(`feed ${r.name} removed from the set: ${keys.length} keys rewritten or deleted`, { feed: r.name, keys: keys.length, keys_written: written });
+      this.log.info(`source ${r.name} removed from the set: ${keys.length} keys rewritten or deleted`, { source: r.name, keys: keys.length, keys_written: written });
     }
     await this.store.writeMeta(links.filter((l) => !l.needsReload), this.engine.metaValue());
     this.retired = [];
@@ -369,6 +427,9 @@ export class Agent {
       const s = await this.engine.fullSync();
       this.recordSummary(s);
       await this.retireFeeds();
+      await this.syncSources();
+      const sourceFailed = this.mispSources.find((m) => m.lastError !== null);
+      if (sourceFailed) throw sourceFailed.lastError!;
       const feeds = await this.syncFeeds(true);
       const feedFailed = this.feeds.find((f) => f.sync.lastError !== null);
       if (feedFailed) throw feedFailed.sync.lastError!;
@@ -426,6 +487,16 @@ export class Agent {
       attributes: this.state.attributeCount,
       indicators: this.state.keyCount,
       memcached: this.store.links.map((l) => ({ server: l.address, up: l.up, loaded: !l.needsReload, ...(l.lease ? { lease: l.lease.held() } : {}) })),
+      ...(this.mispSources.length > 0
+        ? {
+          sources: this.mispSources.map((m) => ({
+            name: m.name,
+            attributes: m.state.attributeCount,
+            last_success: m.engine.lastSuccessMs > 0 ? new Date(m.engine.lastSuccessMs).toISOString() : null,
+            last_error: m.lastError ? { code: m.lastError.code, message: m.lastError.message } : null,
+          })),
+        }
+        : {}),
       ...(this.feeds.length > 0
         ? {
           feeds: this.feeds.map((f) => ({
@@ -588,6 +659,7 @@ export class Agent {
     this.stopping = true;
     this.http.abort();
     for (const f of this.feeds) f.http?.abort();
+    for (const m of this.mispSources) m.http.abort();
     this.wake?.();
   }
 
@@ -652,7 +724,8 @@ export class Agent {
       this.log.error(`${mode} sync failed: ${e.message}; keeping the last known-good set in memcached`, { code: e.code, mode });
     }
     try {
-      // The feeds only once MISP's part is in place (the first full sync loads the servers).
+      // The other sources only once the main MISP's part is in place (its first full sync loads the servers).
+      if (this.hasData) await this.syncSources();
       if (this.hasData) await this.syncFeeds(false);
       if (this.hasData) await this.store.reloadWhereNeeded(this.set, this.engine.metaValue(), this.reloadSource());
       this.nextExpiryS = this.engine.nextExpiry();
@@ -660,6 +733,42 @@ export class Agent {
     } finally {
       // Counted last: whoever waits for a cycle (a spec, a dashboard) then sees its gauges too.
       this.metrics.inc('sync_cycles_total', { mode, result });
+    }
+  }
+
+  /**
+   * Syncs each further MISP instance (--sources) as the main one is synced: full at start and
+   * every --full-resync, else incremental. One that fails keeps its part; the others go on.
+   */
+  private async syncSources(): Promise<void> {
+    for (const m of this.mispSources) {
+      if (this.stopping) return;
+      const started = Date.now();
+      const full = m.engine.cursor === null || started - m.lastFullMs >= this.opts.fullResync * 1000;
+      const mode = full ? 'full' : 'incremental';
+      m.client.deadlineMs = started + this.opts.cycleTimeout * 1000;
+      try {
+        const s = full ? await m.engine.fullSync() : await m.engine.incrementalSync();
+        if (full) m.lastFullMs = started;
+        m.lastError = null;
+        this.metrics.inc('source_syncs_total', { source: m.name, mode, result: 'ok' });
+        this.metrics.set('source_attributes', m.state.attributeCount, { source: m.name });
+        this.metrics.set('source_last_success_timestamp_seconds', Math.floor(m.engine.lastSuccessMs / 1000), { source: m.name });
+        const { mode: _m, ...fields } = s;
+        this.log.info(`source ${m.name}: ${mode} sync done`, { source: m.name, mode, ...fields });
+        const changed = s.attributes.added + s.attributes.changed + s.attributes.removed > 0;
+        if (changed && (full || Date.now() - m.lastSnapshotMs >= this.opts.snapshotInterval * 1000)) {
+          await this.savePartSnapshot(m.name, m.state, m.engine.syncedMs);
+          m.lastSnapshotMs = Date.now();
+        }
+      } catch (err) {
+        const e = asAgentError(err);
+        if (this.stopping) return;
+        m.lastError = e;
+        if (e.code === ErrorCodes.MASS_REMOVAL) m.lastFullMs = started;
+        this.metrics.inc('source_syncs_total', { source: m.name, mode, result: 'error' });
+        this.log.error(`source ${m.name}: ${mode} sync failed: ${e.message}; keeping its last known-good part`, { code: e.code, source: m.name, mode });
+      }
     }
   }
 
@@ -680,7 +789,7 @@ export class Agent {
         const written = await this.store.writeTo(loaded, dirty, this.set);
         if (dirty.size > 0) {
           await this.store.writeMeta(loaded, this.engine.metaValue());
-          await this.saveFeedSnapshot(f.sync);
+          await this.savePartSnapshot(f.sync.name, f.sync.state, f.sync.lastSuccessMs);
         }
         this.metrics.inc('feed_syncs_total', { feed, result: 'ok' });
         this.metrics.set('feed_attributes', f.sync.state.attributeCount, { feed });
@@ -707,6 +816,7 @@ export class Agent {
     this.store.close();
     await this.http.close();
     for (const f of this.feeds) await f.http?.close();
+    for (const m of this.mispSources) await m.http.close();
     this.opsServer?.close();
   }
 }

@@ -48,6 +48,9 @@ export const AGENT_METRICS = {
   zmq_messages_total: { type: 'counter', help: 'ZeroMQ messages received, by topic and result (applied, heartbeat, ignored, malformed)', labels: ['topic', 'result'] },
   zmq_connected: { type: 'gauge', help: '1 while the ZeroMQ feed is connected' },
   zmq_gaps_total: { type: 'counter', help: 'Moments the ZeroMQ feed may have missed messages (reconnect, silence, heartbeat), each followed by an incremental sync', labels: ['reason'] },
+  source_syncs_total: { type: 'counter', help: 'Sync cycles of each further MISP instance (--sources), by source, mode and result', labels: ['source', 'mode', 'result'] },
+  source_attributes: { type: 'gauge', help: 'Attributes held from each further MISP instance', labels: ['source'] },
+  source_last_success_timestamp_seconds: { type: 'gauge', help: 'Unix time of the last successful sync of each further MISP instance', labels: ['source'] },
   feed_syncs_total: { type: 'counter', help: 'Reads of a MISP feed (--feed), by feed and result', labels: ['feed', 'result'] },
   feed_attributes: { type: 'gauge', help: 'Attributes held from each MISP feed', labels: ['feed'] },
   feed_last_success_timestamp_seconds: { type: 'gauge', help: 'Unix time of the last successful read of each MISP feed', labels: ['feed'] },
@@ -178,6 +181,7 @@ export interface KnownSeries {
   retro?: boolean;
   ha?: boolean;
   feeds?: readonly string[];
+  sources?: readonly string[];
 }
 
 export function declareAgentMetrics(m: Metrics, known: KnownSeries): void {
@@ -193,6 +197,7 @@ export function declareAgentMetrics(m: Metrics, known: KnownSeries): void {
   m.zero('memcached_writes_total', servers);
   m.zero('memcached_up', servers);
   if (known.ha) m.zero('memcached_lease_held', servers);
+  if (known.sources && known.sources.length > 0) m.zero('source_syncs_total', product({ source: known.sources, mode: ['full', 'incremental'], result: ['ok', 'error'] }));
   if (known.feeds && known.feeds.length > 0) m.zero('feed_syncs_total', product({ feed: known.feeds, result: ['ok', 'error'] }));
   m.zero('memcached_reloads_total', product({ server: known.servers, source: ['memory', 'snapshot'] }));
   m.zero('indicators', known.kinds.map((kind) => ({ kind })));

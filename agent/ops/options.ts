@@ -40,6 +40,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'max-age', kind: 'seconds', help: 'drop an attribute this many seconds after its last_seen, else its last change (0: no window)', default: 0 },
   { name: 'decay', kind: 'boolean', help: "honour MISP's decaying models: store the decay score, drop an attribute when it decays", default: false },
   { name: 'decay-model', kind: 'list', help: "ids of the decaying models to score with (default: MISP's enabled models for each type)", default: [] },
+  { name: 'sources', kind: 'string', help: 'JSON file listing more MISP instances whose indicators join the set: [{"name", "mispUrl", "apiKeyFile", and optionally caFile, insecure, proxy, types, toIdsOnly, publishedOnly, tags, excludeTags}]' },
   { name: 'feed', kind: 'list', help: 'NAME=LOCATION[,...]: MISP feeds (an http(s) URL or a directory in MISP\'s feed format) whose indicators join the set, named NAME in each enrichment', default: [] },
   { name: 'feed-interval', kind: 'seconds', help: 'seconds between reads of each feed\'s manifest', default: 3600 },
   { name: 'zmq', kind: 'string', help: "MISP's ZeroMQ publisher, tcp://HOST:PORT: apply changes as MISP publishes them" },
@@ -101,6 +102,8 @@ export interface AgentOptions {
   decayModels: string[];
   zmq?: string;
   zmqHeartbeat: number;
+  /** --sources: more MISP instances beside --misp-url. */
+  sources: MispSourceOption[];
   /** --feed: MISP feeds beside the MISP instance. */
   feeds: FeedOption[];
   feedInterval: number;
@@ -131,8 +134,82 @@ export interface FeedOption {
   kind: 'url' | 'dir';
 }
 
-/** A feed's name: what enrichments say in feed.name, and what metrics and logs label it with. */
-const FEED_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** One more MISP instance (--sources): its own URL, key, TLS and filters; the rest as the agent's. */
+export interface MispSourceOption {
+  name: string;
+  mispUrl: string;
+  apiKeyFile: string;
+  caFile?: string;
+  insecure: boolean;
+  proxy?: string;
+  filter: { types: string[]; toIdsOnly: boolean; publishedOnly: boolean; tags: string[]; excludeTags: string[] };
+}
+
+const SOURCE_KEYS = new Set(['name', 'mispUrl', 'apiKeyFile', 'caFile', 'insecure', 'proxy', 'types', 'toIdsOnly', 'publishedOnly', 'tags', 'excludeTags']);
+
+function mispSources(path: string | undefined, defaults: MispSourceOption['filter'] & { insecure: boolean; caFile?: string; proxy?: string }): MispSourceOption[] {
+  if (path === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw configError(`cannot read --sources ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw configError(`--sources ${path}: expected a JSON array of MISP instances`);
+  const out: MispSourceOption[] = [];
+  for (const [i, raw] of parsed.entries()) {
+    const where = `--sources ${path}, entry ${i + 1}`;
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw configError(`${where}: expected an object`);
+    const e = raw as Record<string, unknown>;
+    // The key of an instance lives in its own file, never in this one.
+    if ('apiKey' in e || 'key' in e) throw new AgentError(ErrorCodes.API_KEY, `${where}: an API key is never taken from the config; give apiKeyFile`);
+    const unknown = Object.keys(e).filter((k) => !SOURCE_KEYS.has(k));
+    if (unknown.length > 0) throw configError(`${where}: unknown key ${unknown[0]} (known: ${[...SOURCE_KEYS].join(', ')})`);
+    const name = typeof e.name === 'string' ? e.name : '';
+    if (!SOURCE_NAME.test(name)) throw configError(`${where}: "name" must be letters, digits, . _ - (at most 64)`);
+    if (name === 'MISP' || out.some((s) => s.name === name)) throw configError(`${where}: the name "${name}" is taken`);
+    if (typeof e.mispUrl !== 'string') throw configError(`${where}: "mispUrl" is required`);
+    let url: URL;
+    try {
+      url = new URL(e.mispUrl);
+    } catch {
+      throw configError(`${where}: mispUrl is not a URL`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw configError(`${where}: mispUrl must be http:// or https://`);
+    if (url.username || url.password) throw configError(`${where}: mispUrl must not carry credentials`);
+    if (typeof e.apiKeyFile !== 'string' || e.apiKeyFile === '') throw configError(`${where}: "apiKeyFile" is required`);
+    const list = (k: string, d: string[]): string[] => {
+      if (e[k] === undefined) return d;
+      if (!Array.isArray(e[k]) || !(e[k] as unknown[]).every((x) => typeof x === 'string')) throw configError(`${where}: "${k}" must be a list of strings`);
+      return e[k] as string[];
+    };
+    const flag = (k: string, d: boolean): boolean => {
+      if (e[k] === undefined) return d;
+      if (typeof e[k] !== 'boolean') throw configError(`${where}: "${k}" must be true or false`);
+      return e[k] as boolean;
+    };
+    const types = list('types', defaults.types);
+    const unsupported = types.filter((t) => !SUPPORTED_MISP_TYPES.includes(t));
+    if (unsupported.length > 0) throw configError(`${where}: types not matchable by the filter: ${unsupported.join(', ')}`);
+    const src: MispSourceOption = {
+      name,
+      mispUrl: e.mispUrl.replace(/\/+$/, ''),
+      apiKeyFile: e.apiKeyFile,
+      insecure: flag('insecure', defaults.insecure),
+      filter: { types, toIdsOnly: flag('toIdsOnly', defaults.toIdsOnly), publishedOnly: flag('publishedOnly', defaults.publishedOnly), tags: list('tags', defaults.tags), excludeTags: list('excludeTags', defaults.excludeTags) },
+    };
+    const caFile = e.caFile ?? defaults.caFile;
+    if (typeof caFile === 'string') src.caFile = caFile;
+    const proxy = e.proxy ?? defaults.proxy;
+    if (typeof proxy === 'string') src.proxy = proxy;
+    out.push(src);
+  }
+  return out;
+}
+
+/** A source's name (feed or MISP instance): enrichments' feed.name, metrics' and logs' label, a file name. */
+const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 
 function feedOptions(pairs: readonly string[]): FeedOption[] {
   const out: FeedOption[] = [];
@@ -140,7 +217,7 @@ function feedOptions(pairs: readonly string[]): FeedOption[] {
     const eq = pair.indexOf('=');
     const name = eq > 0 ? pair.slice(0, eq).trim() : '';
     const location = eq > 0 ? pair.slice(eq + 1).trim() : '';
-    if (!FEED_NAME.test(name) || !location) throw configError(`--feed: expected NAME=URL or NAME=DIRECTORY (NAME of letters, digits, . _ -), got "${pair}"`);
+    if (!SOURCE_NAME.test(name) || !location) throw configError(`--feed: expected NAME=URL or NAME=DIRECTORY (NAME of letters, digits, . _ -), got "${pair}"`);
     if (name === 'MISP' || out.some((f) => f.name === name)) throw configError(`--feed: the name "${name}" is taken (MISP names the MISP instance; each feed needs its own name)`);
     if (/^[a-z]+:\/\//i.test(location)) {
       let url: URL;
@@ -387,6 +464,10 @@ function validate(v: Record<string, unknown>): AgentOptions {
     decay: v.decay as boolean,
     decayModels,
     zmqHeartbeat: v.zmqHeartbeat as number,
+    sources: mispSources(v.sources as string | undefined, {
+      types, toIdsOnly: v.toIdsOnly as boolean, publishedOnly: v.publishedOnly as boolean, tags: v.tags as string[], excludeTags: v.excludeTags as string[],
+      insecure: v.insecure as boolean, ...(v.caFile ? { caFile: v.caFile as string } : {}), ...(v.proxy ? { proxy: v.proxy as string } : {}),
+    }),
     feeds: feedOptions(v.feed as string[]),
     feedInterval: v.feedInterval as number,
     pageSize: v.pageSize as number,
@@ -405,6 +486,8 @@ function validate(v: Record<string, unknown>): AgentOptions {
     logLevel,
     retro: retroOptions(v),
   };
+  const clash = out.feeds.find((f) => out.sources.some((src) => src.name === f.name));
+  if (clash) throw configError(`--feed ${clash.name}: a MISP instance of --sources has that name; each source needs its own`);
   if (v.apiKeyFile) out.apiKeyFile = v.apiKeyFile as string;
   if (v.snapshot) out.snapshot = v.snapshot as string;
   if (v.caFile) out.caFile = v.caFile as string;

@@ -47,6 +47,11 @@ export interface EngineOptions {
   agentVersion: string;
   /** --decay: attributes carry MISP's decay scores, and decayed ones are dropped. */
   decay: boolean;
+  /**
+   * Whether this engine's full sync loads servers that need it (the main MISP instance's does);
+   * another source's writes only what changed, or a server would be marked loaded with one part.
+   */
+  loadsServers?: boolean;
 }
 
 interface Pass {
@@ -85,12 +90,15 @@ export class SyncEngine {
     private readonly log: Logger,
     private readonly opts: EngineOptions,
     /** The whole set the servers get (this MISP's part and the feeds'): what is written. */
-    private readonly set: SourceSet = new SourceSet([{ name: 'MISP', feed: false, state }]),
+    private readonly set: SourceSet = new SourceSet([{ name: 'MISP', feed: false, main: true, state }]),
+    /** META_KEY's value when another engine (the main one) stamps the set; else this one's. */
+    private readonly metaOf?: () => string,
   ) {
     this.decayModels = new DecayModels((id) => this.client.decayingModel(id), log);
   }
 
   metaValue(): string {
+    if (this.metaOf) return this.metaOf();
     return encodeMeta({
       prefixes: this.set.prefixLengths(),
       agent_version: this.opts.agentVersion,
@@ -165,7 +173,7 @@ export class SyncEngine {
     await this.loadWarninglists();
     this.decayModels.clear();
     for (const head of await this.client.allEvents()) this.state.upsertEvent(head, p.dirty);
-    const reload = this.store.links.filter((l) => l.writable && l.needsReload);
+    const reload = this.opts.loadsServers === false ? [] : this.store.links.filter((l) => l.writable && l.needsReload);
     const loaded = () => this.store.links.filter((l) => l.up && !l.needsReload && !reload.includes(l));
     let writing: Promise<number> = Promise.resolve(0);
     for await (const page of this.client.attributePages(this.filter.searchBody(p.now))) {
@@ -192,9 +200,9 @@ export class SyncEngine {
     this.state.compact();
     this.syncedMs = started;
     p.summary.keys_written += await this.writeBatch(p, reload, loaded());
-    // Servers loaded by this listing hold the MISP part only: the feeds' keys too, before META_KEY.
+    // Servers loaded by this listing hold this part only: the other sources' keys too, before META_KEY.
     const fresh = reload.filter((l) => l.writable && l.needsReload);
-    if (fresh.length > 0 && this.set.parts.length > 1) await this.store.writeTo(fresh, this.set.feedKeys(), this.set);
+    if (fresh.length > 0 && this.set.parts.length > 1) await this.store.writeTo(fresh, this.set.keysBeyond(this.state), this.set);
     await this.store.markLoaded(reload.filter((l) => l.up && l.needsReload), this.metaValue(), started);
     await this.store.writeMeta(loaded(), this.metaValue());
     p.summary.invalid_values = p.invalid.parts;

@@ -1,5 +1,5 @@
-// The one indicator set every memcached server gets, made of several sources' parts: the MISP
-// instance's index and one index per MISP feed (--feed). Each part is synced, fails and keeps
+// The one indicator set every memcached server gets, made of several sources' parts: the main
+// MISP instance's index, one per further MISP instance (--sources) and one per MISP feed (--feed). Each part is synced, fails and keeps
 // its last known-good content on its own; a key's value lists the attributes every part holds
 // under it, each attribute once (a feed mirroring an event of the MISP instance carries the same
 // uuids), with a feed's attributes naming their feed (summary `source`, `feed`), which the
@@ -9,8 +9,10 @@ import type { IndicatorState } from './state.js';
 
 export interface SetPart {
   name: string;
-  /** A MISP feed (no MISP server behind its attributes); false for the MISP instance. */
+  /** A MISP feed (no MISP server behind its attributes); false for a MISP instance. */
   feed: boolean;
+  /** The main MISP instance (--misp-url): its attributes name no source. */
+  main?: boolean;
   state: IndicatorState;
 }
 
@@ -28,23 +30,23 @@ export class SourceSet {
     }
   }
 
-  /** Keys held by the feeds' parts: what a server loaded by a MISP full sync still lacks. */
-  *feedKeys(): Generator<string> {
-    const feeds = this.parts.filter((p) => p.feed);
-    for (const [i, part] of feeds.entries()) {
-      for (const key of part.state.keys()) if (!feeds.slice(0, i).some((p) => p.state.hasKey(key))) yield key;
+  /** Keys held by the other parts than `own`'s: what a server loaded by one source's full sync still lacks. */
+  *keysBeyond(own: IndicatorState): Generator<string> {
+    const others = this.parts.filter((p) => p.state !== own);
+    for (const [i, part] of others.entries()) {
+      for (const key of part.state.keys()) if (!others.slice(0, i).some((p) => p.state.hasKey(key))) yield key;
     }
   }
 
   valueOf(key: string): string | null {
-    if (this.parts.length === 1) return this.parts[0]!.state.valueOf(key);
+    if (this.parts.length === 1 && this.parts[0]!.main) return this.parts[0]!.state.valueOf(key);
     const attrs: AttributeSummary[] = [];
     const seen = new Set<string>();
     for (const part of this.parts) {
       for (const a of part.state.summariesOf(key)) {
         if (seen.has(a.uuid)) continue;
         seen.add(a.uuid);
-        attrs.push(part.feed ? { ...a, source: part.name, feed: true } : a);
+        attrs.push(part.main ? a : part.feed ? { ...a, source: part.name, feed: true } : { ...a, source: part.name });
       }
     }
     return attrs.length === 0 ? null : encodeSummary(attrs);

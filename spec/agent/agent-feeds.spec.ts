@@ -174,13 +174,13 @@ describe('MISP feeds beside the MISP instance (--feed; real agent, misp-sim, mem
 
   it('keeps the feeds\' parts across a restart, and removes a feed taken out of the configuration', async () => {
     const snapshot = join(world.workDir, 'snapshot.jsonl');
-    expect(existsSync(`${snapshot}.feed-local`)).toBe(true);
+    expect(existsSync(`${snapshot}.source-local`)).toBe(true);
     await world.agent.kill();
     // The feed server is down at the restart: the osint part comes from the snapshot alone.
     failing = true;
     const agent = await world.startAgent({ args: ['--feed', `osint=${feedUrl}`, '--feed-interval', '1', '--snapshot', snapshot] });
     await agent.waitFor('full', 'ok', 1);
-    await until('the local feed\'s snapshot to go', () => !existsSync(`${snapshot}.feed-local`));
+    await until('the local feed\'s snapshot to go', () => !existsSync(`${snapshot}.source-local`));
     expect(await at(keysOf({ type: 'sha256', value: 'b'.repeat(64) })[0]!)).toEqual([]);
     expect(await at(keysOf({ type: 'domain', value: 'local-added.example' })[0]!)).toEqual([]);
     expect(await at(keysOf({ type: 'domain', value: 'feed-only.example' })[0]!)).toMatchObject([{ source: 'osint' }]);
@@ -188,7 +188,7 @@ describe('MISP feeds beside the MISP instance (--feed; real agent, misp-sim, mem
     await world.reader.flush();
     await agent.waitCycles(2);
     expect(await at(keysOf({ type: 'domain', value: 'feed-only.example' })[0]!)).toMatchObject([{ source: 'osint' }]);
-    expect(agent.logs().some((l) => l.msg === 'feed local removed from the set: 2 keys rewritten or deleted')).toBe(true);
+    expect(agent.logs().some((l) => l.msg === 'source local removed from the set: 2 keys rewritten or deleted')).toBe(true);
     failing = false;
   });
 });

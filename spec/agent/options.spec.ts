@@ -55,7 +55,10 @@ describe('agent options', () => {
 
   it('accepts every declared option as a flag, an environment variable and a file key', () => {
     /** A valid value of each option whose generic one would not be, and what it needs beside it. */
+    const sources = join(dir, 'more-misp-instances.json');
+    writeFileSync(sources, JSON.stringify([{ name: 'partner', mispUrl: 'https://partner.example', apiKeyFile: '/tmp/partner-key', tags: ['tlp:white'] }]));
     const special: Record<string, { value: string; needs?: string[] }> = {
+      sources: { value: sources },
       memcached: { value: '127.0.0.1:1' },
       types: { value: 'md5' },
       'metrics-listen': { value: '127.0.0.1:1' },
@@ -98,6 +101,44 @@ describe('agent options', () => {
       expect(b, env).toEqual(a);
       expect(c, `config key ${key}`).toEqual(a);
     }
+  });
+
+  it('reads more MISP instances from --sources, each inheriting the agent\'s filters and TLS unless it sets its own', () => {
+    const file = join(dir, 'sources-ok.json');
+    writeFileSync(file, JSON.stringify([
+      { name: 'partner', mispUrl: 'https://partner.example/', apiKeyFile: '/etc/keys/partner', toIdsOnly: false, tags: ['tlp:white'] },
+      { name: 'cert', mispUrl: 'https://cert.example', apiKeyFile: '/etc/keys/cert', caFile: '/etc/cert-ca.pem' },
+    ]));
+    const o = parseOptions([...base, '--sources', file, '--exclude-tags', 'tlp:red', '--insecure'], {}).options;
+    expect(o.sources).toEqual([
+      { name: 'partner', mispUrl: 'https://partner.example', apiKeyFile: '/etc/keys/partner', insecure: true,
+        filter: { types: [...SUPPORTED_MISP_TYPES], toIdsOnly: false, publishedOnly: true, tags: ['tlp:white'], excludeTags: ['tlp:red'] } },
+      { name: 'cert', mispUrl: 'https://cert.example', apiKeyFile: '/etc/keys/cert', caFile: '/etc/cert-ca.pem', insecure: true,
+        filter: { types: [...SUPPORTED_MISP_TYPES], toIdsOnly: true, publishedOnly: true, tags: [], excludeTags: ['tlp:red'] } },
+    ]);
+    const refused: [unknown, string, RegExp][] = [
+      [{ name: 'x', mispUrl: 'https://x.example', apiKeyFile: '/k', apiKey: 'secret-in-config' }, 'MISP_ENRICH_AGENT_API_KEY', /never taken from the config/],
+      [{ name: 'MISP', mispUrl: 'https://x.example', apiKeyFile: '/k' }, 'MISP_ENRICH_AGENT_CONFIG', /taken/],
+      [{ name: 'x', mispUrl: 'ftp://x.example', apiKeyFile: '/k' }, 'MISP_ENRICH_AGENT_CONFIG', /http/],
+      [{ name: 'x', mispUrl: 'https://x.example' }, 'MISP_ENRICH_AGENT_CONFIG', /apiKeyFile/],
+      [{ name: 'x', mispUrl: 'https://x.example', apiKeyFile: '/k', types: ['regkey'] }, 'MISP_ENRICH_AGENT_CONFIG', /regkey/],
+      [{ name: 'x', mispUrl: 'https://x.example', apiKeyFile: '/k', bogus: 1 }, 'MISP_ENRICH_AGENT_CONFIG', /unknown key bogus/],
+    ];
+    for (const [entry, code, message] of refused) {
+      writeFileSync(file, JSON.stringify([entry]));
+      let err: { code?: string; message: string } | undefined;
+      try {
+        parseOptions([...base, '--sources', file], {});
+      } catch (e) {
+        err = e as { code?: string; message: string };
+      }
+      expect(err?.code, JSON.stringify(entry)).toBe(code);
+      expect(err?.message).toMatch(message);
+      expect(err?.message).not.toContain('secret-in-config');
+    }
+    // A feed and a MISP instance cannot share a name: it is what enrichments say in feed.name.
+    writeFileSync(file, JSON.stringify([{ name: 'osint', mispUrl: 'https://x.example', apiKeyFile: '/k' }]));
+    expect(() => parseOptions([...base, '--sources', file, '--feed', 'osint=/srv/feed'], {})).toThrow(/osint/);
   });
 
   it.each([

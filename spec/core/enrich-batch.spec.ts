@@ -181,19 +181,23 @@ describe('misses, bad input and failures', () => {
     expect(run.events[0]!.tags).toEqual(['_misp_enrich_fetch_failure']);
   });
 
-  it('names a feed\'s attribute after its feed, links no MISP event and asks MISP nothing about it', async () => {
+  it('names a feed\'s or another MISP instance\'s attribute after its source, links no event and asks the filter\'s MISP nothing about it', async () => {
     const fed = attribute('domain', 'feed-only.example', { source: 'circl-osint', feed: true, event_id: 'f1000000-0000-4000-8000-000000000001', org: 'CIRCL' });
     // Written as the agent's source set writes it (the agent's index does not carry sources).
     const key = mispIndicators('domain', 'feed-only.example')!.indicators[0]!.key;
-    const mixed = new Map([[key, encodeSummary([fed, attribute('domain', 'feed-only.example')])]]);
+    const partner = attribute('domain', 'feed-only.example', { source: 'partner', event_id: '43', org: 'PARTNER-CERT' });
+    const mixed = new Map([[key, encodeSummary([fed, partner, attribute('domain', 'feed-only.example')])]]);
     const run = await runPure(core, opts, [{ url: { domain: 'feed-only.example' } }], mixed, CTX);
     const entries = enrichments(run.events[0]!);
-    expect(entries.map((e) => e.feed.name).sort()).toEqual(['MISP', 'circl-osint']);
+    expect(entries.map((e) => e.feed.name).sort()).toEqual(['MISP', 'circl-osint', 'partner']);
+    // Another MISP instance's event 43 is not the filter's MISP's event 43: no link, no context.
+    expect(entries.find((e) => e.feed.name === 'partner')!.indicator).toMatchObject({ provider: 'PARTNER-CERT' });
+    expect(entries.find((e) => e.feed.name === 'partner')!.indicator.reference).toBeUndefined();
     const fromFeed = entries.find((e) => e.feed.name === 'circl-osint')!;
     expect(fromFeed.indicator.reference).toBeUndefined();
     expect(fromFeed.indicator.provider).toBe('CIRCL');
     expect(entries.find((e) => e.feed.name === 'MISP')!.indicator.reference).toBe('https://misp.example/events/view/42');
-    // Only the MISP instance's event is asked for; the feed's is in no MISP.
+    // Only the filter's MISP's event is asked for; the feed's is in no MISP, the partner's in another.
     expect(run.eventIds).toEqual(['42']);
     expect(run.events[0]!.tags).toBeUndefined();
   });

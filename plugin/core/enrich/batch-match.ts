@@ -103,8 +103,9 @@ export class BatchMatch {
             }
             if (list.some((h) => h.attr.uuid === attr.uuid && h.field === field && h.raw === raw)) continue;
             list.push({ field, raw, candidate, indicator, attr });
-            // A feed's attribute is in no MISP server: its summary is all the context there is.
-            if (config.fetchContext && !attr.feed) this.eventIds.add(attr.event_id);
+            // Only an attribute naming no source is in the MISP this filter asks (misp_url): a
+            // feed's is in none, another instance's event ids are that instance's own.
+            if (config.fetchContext && attr.source === undefined) this.eventIds.add(attr.event_id);
           }
         }
       }
@@ -140,7 +141,7 @@ export class BatchMatch {
       if (hits.length === 0) continue;
       this.stats.hits += hits.length;
       this.stats.matched_events++;
-      if (this.config.fetchContext && hits.some((h) => !h.attr.feed && contextOf(h.attr.event_id) === null)) {
+      if (this.config.fetchContext && hits.some((h) => h.attr.source === undefined && contextOf(h.attr.event_id) === null)) {
         change.tags.push(...this.config.tagOnFetchFailure);
         this.stats.fetch_failures++;
       }
@@ -167,8 +168,8 @@ function attributeHits(events: readonly [number, Hit[], boolean][]): AttributeHi
   for (const [, hits] of events) {
     const inEvent = new Set<string>();
     for (const h of hits) {
-      // A feed's attribute has no MISP server to take a sighting.
-      if (h.attr.feed || inEvent.has(h.attr.uuid)) continue;
+      // Sightings go to the filter's MISP: only its attributes (naming no source) are there.
+      if (h.attr.source !== undefined || inEvent.has(h.attr.uuid)) continue;
       inEvent.add(h.attr.uuid);
       const known = byUuid.get(h.attr.uuid);
       if (known) known[2]++;

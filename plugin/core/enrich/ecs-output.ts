@@ -95,8 +95,8 @@ export function ecsEnrichment(hit: Hit, ctx: EventContext | null, config: Enrich
   if (provider) indicator.provider = provider;
   const description = ctx?.info ?? attr.event_info;
   if (description) indicator.description = description;
-  // Only the configured MISP's events have a page there; a feed's event is in none.
-  const reference = config.mispUrl && !attr.feed ? eventReference(config.mispUrl, attr.event_id) : undefined;
+  // Only the configured MISP's events (attributes naming no source) have a page there.
+  const reference = config.mispUrl && attr.source === undefined ? eventReference(config.mispUrl, attr.event_id) : undefined;
   if (reference) indicator.reference = reference;
   const confidence = confidenceOfThreatLevel(ctx?.threatLevel);
   if (confidence) indicator.confidence = confidence;

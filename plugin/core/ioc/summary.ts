@@ -43,11 +43,13 @@ export interface AttributeSummary {
    */
   expires?: number;
   /**
-   * The source the agent read the attribute from, as named in its configuration (agent option
-   * --feed): the enrichment's feed.name. Absent: the agent's one MISP ("MISP").
+   * The source the agent read the attribute from, as named in its configuration (--feed,
+   * --sources): the enrichment's feed.name. Absent: the agent's main MISP (--misp-url), the one
+   * the filter asks for context and sightings (misp_url); an attribute naming a source is asked
+   * neither (its event ids are another instance's, or a feed's).
    */
   source?: string;
-  /** True when that source is a MISP feed: no MISP server holds the event to ask for context or sightings. */
+  /** True when that source is a MISP feed (no MISP server holds the event). */
   feed?: boolean;
 }
 

@@ -1,0 +1,114 @@
+// A second MISP instance beside --misp-url (--sources), real processes: two misp-sim instances
+// (each with its own API key) and memcached. The partner's indicators join the one set, named
+// after it (the filter then asks the main MISP nothing about them: their event ids are the
+// partner's, and here the partner's event has the main one's id on purpose); a partner that
+// fails keeps its part while the main MISP's changes flow; its key never shows in any output;
+// taken out of the configuration, its part goes after the next full sync.
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AttributeSummary } from '../../plugin/core/ioc/index.js';
+import type { AgentProc } from './support/agent-process.js';
+import { keysOf, readFixture, tempDir, removeDir, until, writeEvent } from './support/harness.js';
+import { Sim } from './support/sim.js';
+import { useAgentWorld } from './support/world.js';
+
+const PARTNER_KEY = 'partner-key-0c2f4d6e8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d';
+const every = readFixture('event-every-type.json');
+const now = () => String(Math.floor(Date.now() / 1000));
+
+/** The partner's event: the same numeric id as the main MISP's fixture event, other uuids. */
+function partnerEvent(extra: Record<string, unknown>[] = []) {
+  const ts = now();
+  return {
+    Event: {
+      id: '9001', uuid: 'c0000000-0000-4000-8000-000000009001', info: 'partner event', published: true, timestamp: ts, publish_timestamp: ts, date: '2026-12-01',
+      threat_level_id: '2', analysis: '2', Orgc: { id: '7', name: 'PARTNER-CERT', uuid: 'c0000000-0000-4000-8000-0000000000aa' }, Tag: [{ name: 'tlp:green' }],
+      Attribute: [
+        { id: '9601', uuid: 'c0000000-0000-4000-8000-000000000001', event_id: '9001', type: 'domain', category: 'Network activity', value: 'partner-only.example', to_ids: true, timestamp: ts, deleted: false },
+        // The main MISP has shared.example too, in another attribute: both are listed.
+        { id: '9602', uuid: 'c0000000-0000-4000-8000-000000000002', event_id: '9001', type: 'domain', category: 'Network activity', value: 'shared.example', to_ids: true, timestamp: ts, deleted: false },
+        ...extra,
+      ],
+    },
+  };
+}
+
+// The partner runs before the world's agent starts with it.
+const partnerData = tempDir('partner-data');
+writeEvent(partnerData, 'partner.json', partnerEvent());
+const partner = await Sim.start({ dataDir: partnerData, apiKey: PARTNER_KEY });
+
+describe('a second MISP instance (--sources; real agent, two misp-sim, memcached)', () => {
+  const world = useAgentWorld({
+    data: ['event-every-type.json'],
+    agent: {
+      args: (w) => {
+        const keyFile = join(w.workDir, 'partner.key');
+        writeFileSync(keyFile, `${PARTNER_KEY}\n`);
+        chmodSync(keyFile, 0o600);
+        const sources = join(w.workDir, 'sources.json');
+        writeFileSync(sources, JSON.stringify([{ name: 'partner', mispUrl: partner.url, apiKeyFile: keyFile }]));
+        return ['--sources', sources, '--snapshot', join(w.workDir, 'snapshot.jsonl'), '--full-resync', '4'];
+      },
+    },
+  });
+  const at = (key: string): Promise<AttributeSummary[]> => world.reader.attributesAt(key);
+  const syncs = (agent: AgentProc, mode: 'full' | 'incremental', result: 'ok' | 'error') => agent.metric('source_syncs_total', { source: 'partner', mode, result });
+
+  beforeAll(async () => {
+    await until('the partner\'s first full sync', async () => (await syncs(world.agent, 'full', 'ok')) >= 1);
+  });
+  afterAll(async () => {
+    await partner.kill();
+    removeDir(partnerData);
+  });
+
+  it('puts the partner\'s indicators in the set, named after it', async () => {
+    expect(await at(keysOf({ type: 'domain', value: 'partner-only.example' })[0]!)).toMatchObject([
+      { uuid: 'c0000000-0000-4000-8000-000000000001', source: 'partner', event_id: '9001', event_info: 'partner event', org: 'PARTNER-CERT' },
+    ]);
+    const shared = await at(keysOf({ type: 'domain', value: 'shared.example' })[0]!);
+    expect(shared.map((a) => [a.uuid, a.source ?? 'MISP']).sort()).toEqual([
+      ['a0000000-0000-4000-8000-000000000027', 'MISP'],
+      ['c0000000-0000-4000-8000-000000000002', 'partner'],
+    ]);
+    // A partner's attribute is no feed's.
+    expect(shared.find((a) => a.source === 'partner')).not.toHaveProperty('feed');
+    expect((await world.agent.health()).body.sources).toEqual([expect.objectContaining({ name: 'partner', attributes: 2, last_error: null })]);
+  });
+
+  it('keeps a failing partner\'s part while the main MISP\'s changes flow, and takes its changes when it is back', async () => {
+    await partner.fault('error500');
+    const errors = await syncs(world.agent, 'incremental', 'error') + (await syncs(world.agent, 'full', 'error'));
+    await until('a failed partner sync', async () => (await syncs(world.agent, 'incremental', 'error')) + (await syncs(world.agent, 'full', 'error')) > errors);
+    const ev = structuredClone(every);
+    (ev.Event.Attribute as Record<string, unknown>[]).push({ ...ev.Event.Attribute[0]!, id: '9501', uuid: 'a0000000-0000-4000-8000-000000000501', type: 'domain', value: 'main-added.example', timestamp: now() });
+    ev.Event.timestamp = now();
+    writeEvent(world.dataDir, 'event-every-type.json', ev);
+    await until('the main MISP\'s addition', async () => (await at(keysOf({ type: 'domain', value: 'main-added.example' })[0]!)).length === 1);
+    expect(await at(keysOf({ type: 'domain', value: 'partner-only.example' })[0]!)).toHaveLength(1);
+    expect(world.agent.logs().some((l) => l.source === 'partner' && l.code === 'MISP_ENRICH_AGENT_MISP_HTTP' && l.level === 'error')).toBe(true);
+    await partner.fault('none');
+    writeEvent(partnerData, 'partner.json', partnerEvent([
+      { id: '9603', uuid: 'c0000000-0000-4000-8000-000000000003', event_id: '9001', type: 'ip-dst', category: 'Network activity', value: '198.51.100.201', to_ids: true, timestamp: now(), deleted: false },
+    ]));
+    await until('the partner\'s addition', async () => (await at(keysOf({ type: 'ip-dst', value: '198.51.100.201' })[0]!)).length === 1);
+    expect(await at(keysOf({ type: 'ip-dst', value: '198.51.100.201' })[0]!)).toMatchObject([{ source: 'partner' }]);
+  });
+
+  it('never shows the partner\'s key, and removes its part once it is taken out of the configuration', async () => {
+    const snapshot = join(world.workDir, 'snapshot.jsonl');
+    await until('the partner\'s part beside the snapshot', () => existsSync(`${snapshot}.source-partner`));
+    await world.agent.kill();
+    const output = [...world.agent.out, ...world.agent.err].join('\n') + (await world.agent.metricsText().catch(() => ''));
+    expect(output).not.toContain(PARTNER_KEY);
+    expect(output).not.toContain(PARTNER_KEY.slice(10, 30));
+    const alone = await world.startAgent({ args: ['--snapshot', snapshot] });
+    await alone.waitFor('full', 'ok', 1);
+    await until('the partner\'s snapshot to go', () => !existsSync(`${snapshot}.source-partner`));
+    expect(await at(keysOf({ type: 'domain', value: 'partner-only.example' })[0]!)).toEqual([]);
+    expect((await at(keysOf({ type: 'domain', value: 'shared.example' })[0]!)).map((a) => a.uuid)).toEqual(['a0000000-0000-4000-8000-000000000027']);
+    expect(await at(keysOf({ type: 'domain', value: 'main-added.example' })[0]!)).toHaveLength(1);
+  });
+});
