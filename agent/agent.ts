@@ -53,24 +53,29 @@ export interface OnceSummary {
   retro?: HuntSummary & { queued: number };
 }
 
-/** The MISP client, the memcached store and the sync engine over an index, as the agent runs them. */
-export function syncParts(opts: AgentOptions, apiKey: string, state: IndicatorState, log: Logger, metrics: Metrics, set?: SourceSet) {
-  const http = new MispHttp(
+/** An HTTP client for one MISP instance or feed: its own address, key and TLS; timeouts, retries and bounds as the agent's. */
+function mispHttp(opts: AgentOptions, target: { baseUrl: string; apiKey: string; insecure: boolean; caFile?: string | undefined; proxy?: string | undefined }, log: Logger, metrics: Metrics): MispHttp {
+  return new MispHttp(
     {
-      baseUrl: opts.mispUrl,
-      apiKey,
-      insecure: opts.insecure,
+      baseUrl: target.baseUrl,
+      apiKey: target.apiKey,
+      insecure: target.insecure,
       timeoutSeconds: opts.timeout,
       retries: opts.retries,
       retryDelaySeconds: opts.retryDelay,
       userAgent: `misp-enrich-agent/${AGENT_VERSION}`,
       maxResponseBytes: opts.maxResponseMb * 1024 * 1024,
-      ...(opts.caFile ? { caFile: opts.caFile } : {}),
-      ...(opts.proxy ? { proxy: opts.proxy } : {}),
+      ...(target.caFile ? { caFile: target.caFile } : {}),
+      ...(target.proxy ? { proxy: target.proxy } : {}),
     },
     log,
     metrics,
   );
+}
+
+/** The MISP client, the memcached store and the sync engine over an index, as the agent runs them. */
+export function syncParts(opts: AgentOptions, apiKey: string, state: IndicatorState, log: Logger, metrics: Metrics, set?: SourceSet) {
+  const http = mispHttp(opts, { baseUrl: opts.mispUrl, apiKey, insecure: opts.insecure, caFile: opts.caFile, proxy: opts.proxy }, log, metrics);
   const store = new MemcachedStore(
     opts.memcached,
     {
@@ -163,24 +168,8 @@ export class Agent {
     for (const w of securityWarnings(opts)) log.warn(w.message, { code: w.code });
     declareAgentMetrics(this.metrics, { version: AGENT_VERSION, servers: opts.memcached, kinds: INDICATOR_KINDS, zmq: opts.zmq !== undefined, retro: opts.retro !== null, ha: opts.haLease > 0, feeds: opts.feeds.map((f) => f.name), sources: opts.sources.map((src) => src.name) });
     for (const f of opts.feeds) {
-      const http = f.kind === 'url'
-        ? new MispHttp(
-          {
-            baseUrl: f.location,
-            apiKey: '',
-            insecure: opts.insecure,
-            timeoutSeconds: opts.timeout,
-            retries: opts.retries,
-            retryDelaySeconds: opts.retryDelay,
-            userAgent: `misp-enrich-agent/${AGENT_VERSION}`,
-            maxResponseBytes: opts.maxResponseMb * 1024 * 1024,
-            ...(opts.caFile ? { caFile: opts.caFile } : {}),
-            ...(opts.proxy ? { proxy: opts.proxy } : {}),
-          },
-          log,
-          this.metrics,
-        )
-        : null;
+      // A feed is read without a key, with the agent's TLS and proxy settings.
+      const http = f.kind === 'url' ? mispHttp(opts, { baseUrl: f.location, apiKey: '', insecure: opts.insecure, caFile: opts.caFile, proxy: opts.proxy }, log, this.metrics) : null;
       const reader = new FeedReader(f.name, f.location, http, opts.maxResponseMb * 1024 * 1024);
       this.feeds.push({ sync: new FeedSync(reader, new AttributeFilter(opts), opts.maxRemovalShare), http, nextMs: 0 });
     }
@@ -204,22 +193,7 @@ export class Agent {
       }
       if (!key) throw new AgentError(ErrorCodes.API_KEY, `the apiKeyFile of source ${src.name} (${src.apiKeyFile}) is empty`);
       log.addSecret(key);
-      const http = new MispHttp(
-        {
-          baseUrl: src.mispUrl,
-          apiKey: key,
-          insecure: src.insecure,
-          timeoutSeconds: opts.timeout,
-          retries: opts.retries,
-          retryDelaySeconds: opts.retryDelay,
-          userAgent: `misp-enrich-agent/${AGENT_VERSION}`,
-          maxResponseBytes: opts.maxResponseMb * 1024 * 1024,
-          ...(src.caFile ? { caFile: src.caFile } : {}),
-          ...(src.proxy ? { proxy: src.proxy } : {}),
-        },
-        log,
-        this.metrics,
-      );
+      const http = mispHttp(opts, { baseUrl: src.mispUrl, apiKey: key, insecure: src.insecure, caFile: src.caFile, proxy: src.proxy }, log, this.metrics);
       const client = new MispClient(http, log, { pageSize: opts.pageSize, maxPages: opts.maxPages });
       const state = sourceStates[i]!;
       const engine = new SyncEngine(state, client, new AttributeFilter({ ...opts, ...src.filter }), this.store, log, {
