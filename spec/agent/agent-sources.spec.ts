@@ -1,5 +1,5 @@
 // A second MISP instance beside --misp-url (--sources), real processes: two misp-sim instances
-// (each with its own API key) and memcached. The partner's indicators join the one set, named
+// (each with its own API key), a MISP feed directory and memcached. The partner's indicators join the one set, named
 // after it (the filter then asks the main MISP nothing about them: their event ids are the
 // partner's, and here the partner's event has the main one's id on purpose); a partner that
 // fails keeps its part while the main MISP's changes flow; its key never shows in any output;
@@ -34,6 +34,15 @@ function partnerEvent(extra: Record<string, unknown>[] = []) {
   };
 }
 
+// A MISP feed directory beside both instances: all three sources into one memcached.
+const feedDir = tempDir('sources-feed');
+const FEED_EVENT = 'f4000000-0000-4000-8000-000000000001';
+writeEvent(feedDir, 'manifest.json', { [FEED_EVENT]: { info: 'feed beside two instances', timestamp: '1764000000' } });
+writeEvent(feedDir, `${FEED_EVENT}.json`, {
+  Event: { uuid: FEED_EVENT, info: 'feed beside two instances', timestamp: '1764000000', published: true, Orgc: { name: 'Feed Org' }, Tag: [],
+    Attribute: [{ uuid: 'f4000000-0000-4000-8000-000000000101', type: 'domain', category: 'Network activity', value: 'shared.example', to_ids: true, timestamp: '1764000000' }] },
+});
+
 // The partner runs before the world's agent starts with it.
 const partnerData = tempDir('partner-data');
 writeEvent(partnerData, 'partner.json', partnerEvent());
@@ -49,7 +58,7 @@ describe('a second MISP instance (--sources; real agent, two misp-sim, memcached
         chmodSync(keyFile, 0o600);
         const sources = join(w.workDir, 'sources.json');
         writeFileSync(sources, JSON.stringify([{ name: 'partner', mispUrl: partner.url, apiKeyFile: keyFile }]));
-        return ['--sources', sources, '--snapshot', join(w.workDir, 'snapshot.jsonl'), '--full-resync', '4'];
+        return ['--sources', sources, '--feed', `localfeed=${feedDir}`, '--snapshot', join(w.workDir, 'snapshot.jsonl'), '--full-resync', '4'];
       },
     },
   });
@@ -57,11 +66,13 @@ describe('a second MISP instance (--sources; real agent, two misp-sim, memcached
   const syncs = (agent: AgentProc, mode: 'full' | 'incremental', result: 'ok' | 'error') => agent.metric('source_syncs_total', { source: 'partner', mode, result });
 
   beforeAll(async () => {
-    await until('the partner\'s first full sync', async () => (await syncs(world.agent, 'full', 'ok')) >= 1);
+    await until('the partner\'s first full sync and the feed\'s first read', async () =>
+      (await syncs(world.agent, 'full', 'ok')) >= 1 && (await world.agent.metric('feed_syncs_total', { feed: 'localfeed', result: 'ok' })) >= 1);
   });
   afterAll(async () => {
     await partner.kill();
     removeDir(partnerData);
+    removeDir(feedDir);
   });
 
   it('puts the partner\'s indicators in the set, named after it', async () => {
@@ -72,6 +83,7 @@ describe('a second MISP instance (--sources; real agent, two misp-sim, memcached
     expect(shared.map((a) => [a.uuid, a.source ?? 'MISP']).sort()).toEqual([
       ['a0000000-0000-4000-8000-000000000027', 'MISP'],
       ['c0000000-0000-4000-8000-000000000002', 'partner'],
+      ['f4000000-0000-4000-8000-000000000101', 'localfeed'],
     ]);
     // A partner's attribute is no feed's.
     expect(shared.find((a) => a.source === 'partner')).not.toHaveProperty('feed');
@@ -106,8 +118,9 @@ describe('a second MISP instance (--sources; real agent, two misp-sim, memcached
     expect(output).not.toContain(PARTNER_KEY.slice(10, 30));
     const alone = await world.startAgent({ args: ['--snapshot', snapshot] });
     await alone.waitFor('full', 'ok', 1);
-    await until('the partner\'s snapshot to go', () => !existsSync(`${snapshot}.source-partner`));
+    await until('the partner\'s and the feed\'s snapshots to go', () => !existsSync(`${snapshot}.source-partner`) && !existsSync(`${snapshot}.source-localfeed`));
     expect(await at(keysOf({ type: 'domain', value: 'partner-only.example' })[0]!)).toEqual([]);
+    // The feed is out of the configuration too: only the main instance's attribute is left.
     expect((await at(keysOf({ type: 'domain', value: 'shared.example' })[0]!)).map((a) => a.uuid)).toEqual(['a0000000-0000-4000-8000-000000000027']);
     expect(await at(keysOf({ type: 'domain', value: 'main-added.example' })[0]!)).toHaveLength(1);
   });
