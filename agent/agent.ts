@@ -105,6 +105,10 @@ interface MispSource {
   name: string;
   http: MispHttp;
   client: MispClient;
+  /** The instance's ZeroMQ changes not applied yet, and its feed (its `zmq` in --sources). */
+  live: LiveQueue;
+  zmq: string | undefined;
+  feed: ZmqFeed | null;
   engine: SyncEngine;
   state: IndicatorState;
   lastFullMs: number;
@@ -206,7 +210,7 @@ export class Agent {
         decay: opts.decay,
         loadsServers: false,
       }, this.set, () => this.engine.metaValue());
-      this.mispSources.push({ name: src.name, http, client, engine, state, lastFullMs: 0, lastError: null, lastSnapshotMs: 0 });
+      this.mispSources.push({ name: src.name, http, client, live: new LiveQueue(MAX_PENDING_CHANGES), zmq: src.zmq, feed: null, engine, state, lastFullMs: 0, lastError: null, lastSnapshotMs: 0 });
     }
     if (opts.retro) {
       for (const secret of retroSecrets(opts.retro)) log.addSecret(secret);
@@ -513,7 +517,10 @@ export class Agent {
         code: ErrorCodes.MEMCACHED,
       });
     }
-    if (this.opts.zmq) await this.openFeed(this.opts.zmq);
+    if (this.opts.zmq) this.feed = await this.openFeed(this.opts.zmq);
+    for (const m of this.mispSources) {
+      if (m.zmq) m.feed = await this.openFeed(m.zmq, m.live, (up) => this.metrics.set('source_zmq_connected', up ? 1 : 0, { source: m.name }));
+    }
     this.startRetro();
     this.nextExpiryS = this.engine.nextExpiry();
     while (!this.stopping) {
@@ -524,11 +531,13 @@ export class Agent {
         await this.expire();
         continue;
       }
-      if (now >= this.nextCycleMs || this.syncWanted !== null || this.live.overflowed) {
-        const why = this.live.overflowed ? 'overflow' : this.syncWanted;
+      const overflowed = this.live.overflowed || this.mispSources.some((m) => m.live.overflowed);
+      if (now >= this.nextCycleMs || this.syncWanted !== null || overflowed) {
+        const why = overflowed ? 'overflow' : this.syncWanted;
         if (why !== null) this.log.debug(`sync now: ${why}`);
         this.syncWanted = null;
         this.live.overflowed = false;
+        for (const m of this.mispSources) m.live.overflowed = false;
         const started = Date.now();
         await this.cycle();
         // The next poll counts from the start of the last sync, whatever started it.
@@ -537,6 +546,11 @@ export class Agent {
       }
       if (this.live.size > 0 && this.engine.cursor !== null) {
         await this.applyLive();
+        continue;
+      }
+      const announced = this.mispSources.find((m) => m.live.size > 0 && m.engine.cursor !== null);
+      if (announced) {
+        await this.applySourceLive(announced);
         continue;
       }
       const until = Math.min(this.nextCycleMs, this.nextExpiryS === null ? Infinity : this.nextExpiryS * 1000);
@@ -559,13 +573,14 @@ export class Agent {
     this.wake = null;
   }
 
-  private async openFeed(endpoint: string): Promise<void> {
-    this.metrics.set('zmq_connected', 0);
-    this.feed = await ZmqFeed.open(
+  /** Follows a MISP instance's ZeroMQ feed: the main one's (--zmq), or another's (its `zmq` in --sources). */
+  private async openFeed(endpoint: string, live: LiveQueue = this.live, connected: (up: boolean) => void = (up) => this.metrics.set('zmq_connected', up ? 1 : 0)): Promise<ZmqFeed> {
+    connected(false);
+    return ZmqFeed.open(
       { endpoint, heartbeatSeconds: this.opts.zmqHeartbeat, maxMessageBytes: this.opts.maxResponseMb * 1024 * 1024, decay: this.opts.decay },
       {
         change: (c) => {
-          this.live.add(c);
+          live.add(c);
           this.wake?.();
         },
         gap: (reason) => {
@@ -574,7 +589,7 @@ export class Agent {
           this.wake?.();
         },
         counted: (topic, result) => this.metrics.inc('zmq_messages_total', { topic, result }),
-        connected: (up) => this.metrics.set('zmq_connected', up ? 1 : 0),
+        connected,
       },
       this.log,
     );
@@ -603,6 +618,24 @@ export class Agent {
     }
     this.nextExpiryS = this.engine.nextExpiry();
     this.updateGauges();
+  }
+
+  /** Applies what another MISP instance's ZeroMQ feed announced; on failure a sync cycle takes over. */
+  private async applySourceLive(m: MispSource): Promise<void> {
+    const batch = m.live.take();
+    m.client.deadlineMs = Date.now() + this.opts.cycleTimeout * 1000;
+    try {
+      const s = await m.engine.applyLive(batch);
+      this.metrics.inc('live_updates_total', { result: 'ok' });
+      const { mode: _m, ...fields } = s;
+      this.log.info(`source ${m.name}: live update applied`, { source: m.name, announced: batch.attributes.length + batch.deleted.length + batch.events.size + batch.eventAttributes.length, ...fields });
+    } catch (err) {
+      const e = asAgentError(err);
+      if (this.stopping) return;
+      this.metrics.inc('live_updates_total', { result: 'error' });
+      this.log.error(`source ${m.name}: live update failed: ${e.message}; a sync follows`, { code: e.code, source: m.name });
+      this.syncWanted ??= 'live-failed';
+    }
   }
 
   /** Removes what expired (decay threshold or --max-age), at its moment. */
@@ -787,6 +820,10 @@ export class Agent {
     await this.hunter?.stop();
     this.feed?.close();
     this.feed = null;
+    for (const m of this.mispSources) {
+      m.feed?.close();
+      m.feed = null;
+    }
     this.store.close();
     await this.http.close();
     for (const f of this.feeds) await f.http?.close();

@@ -49,6 +49,7 @@ export const AGENT_METRICS = {
   zmq_connected: { type: 'gauge', help: '1 while the ZeroMQ feed is connected' },
   zmq_gaps_total: { type: 'counter', help: 'Moments the ZeroMQ feed may have missed messages (reconnect, silence, heartbeat), each followed by an incremental sync', labels: ['reason'] },
   source_syncs_total: { type: 'counter', help: 'Sync cycles of each further MISP instance (--sources), by source, mode and result', labels: ['source', 'mode', 'result'] },
+  source_zmq_connected: { type: 'gauge', help: '1 while the ZeroMQ feed of a further MISP instance (its zmq in --sources) is connected', labels: ['source'] },
   source_attributes: { type: 'gauge', help: 'Attributes held from each further MISP instance', labels: ['source'] },
   source_last_success_timestamp_seconds: { type: 'gauge', help: 'Unix time of the last successful sync of each further MISP instance', labels: ['source'] },
   feed_syncs_total: { type: 'counter', help: 'Reads of a MISP feed (--feed), by feed and result', labels: ['feed', 'result'] },

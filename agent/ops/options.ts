@@ -40,7 +40,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'max-age', kind: 'seconds', help: 'drop an attribute this many seconds after its last_seen, else its last change (0: no window)', default: 0 },
   { name: 'decay', kind: 'boolean', help: "honour MISP's decaying models: store the decay score, drop an attribute when it decays", default: false },
   { name: 'decay-model', kind: 'list', help: "ids of the decaying models to score with (default: MISP's enabled models for each type)", default: [] },
-  { name: 'sources', kind: 'string', help: 'JSON file listing more MISP instances whose indicators join the set: [{"name", "mispUrl", "apiKeyFile", and optionally caFile, insecure, proxy, types, toIdsOnly, publishedOnly, tags, excludeTags}]' },
+  { name: 'sources', kind: 'string', help: 'JSON file listing more MISP instances whose indicators join the set: [{"name", "mispUrl", "apiKeyFile", and optionally caFile, insecure, proxy, zmq, types, toIdsOnly, publishedOnly, tags, excludeTags}]' },
   { name: 'feed', kind: 'list', help: 'NAME=LOCATION[,...]: MISP feeds (an http(s) URL or a directory in MISP\'s feed format) whose indicators join the set, named NAME in each enrichment', default: [] },
   { name: 'feed-interval', kind: 'seconds', help: 'seconds between reads of each feed\'s manifest', default: 3600 },
   { name: 'zmq', kind: 'string', help: "MISP's ZeroMQ publisher, tcp://HOST:PORT: apply changes as MISP publishes them" },
@@ -142,10 +142,14 @@ export interface MispSourceOption {
   caFile?: string;
   insecure: boolean;
   proxy?: string;
+  /** The instance's ZeroMQ publisher, tcp://HOST:PORT: its changes applied as it publishes them. */
+  zmq?: string;
   filter: { types: string[]; toIdsOnly: boolean; publishedOnly: boolean; tags: string[]; excludeTags: string[] };
 }
 
-const SOURCE_KEYS = new Set(['name', 'mispUrl', 'apiKeyFile', 'caFile', 'insecure', 'proxy', 'types', 'toIdsOnly', 'publishedOnly', 'tags', 'excludeTags']);
+const SOURCE_KEYS = new Set(['name', 'mispUrl', 'apiKeyFile', 'caFile', 'insecure', 'proxy', 'zmq', 'types', 'toIdsOnly', 'publishedOnly', 'tags', 'excludeTags']);
+/** What MISP's ZeroMQ_host and ZeroMQ_port give, as tcp://HOST:PORT (mispzmq.py binds TCP only). */
+export const ZMQ_ENDPOINT = /^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):\d{1,5}$/;
 
 function mispSources(path: string | undefined, defaults: MispSourceOption['filter'] & { insecure: boolean; caFile?: string; proxy?: string }): MispSourceOption[] {
   if (path === undefined) return [];
@@ -202,6 +206,10 @@ function mispSources(path: string | undefined, defaults: MispSourceOption['filte
     if (typeof caFile === 'string') src.caFile = caFile;
     const proxy = e.proxy ?? defaults.proxy;
     if (typeof proxy === 'string') src.proxy = proxy;
+    if (e.zmq !== undefined) {
+      if (typeof e.zmq !== 'string' || !ZMQ_ENDPOINT.test(e.zmq)) throw configError(`${where}: "zmq" must be tcp://HOST:PORT`);
+      src.zmq = e.zmq;
+    }
     out.push(src);
   }
   return out;
@@ -573,8 +581,7 @@ function retroOptions(v: Record<string, unknown>): RetroOptions | null {
  * the agent runs them at start, so a bad value fails there with MISP_ENRICH_AGENT_CONFIG.
  */
 export function checkRunOptions(o: AgentOptions): void {
-  // What MISP's ZeroMQ_host and ZeroMQ_port give, as tcp://HOST:PORT (mispzmq.py binds TCP only).
-  if (o.zmq !== undefined && !/^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):\d{1,5}$/.test(o.zmq)) throw configError(`--zmq: expected tcp://HOST:PORT, got "${o.zmq}"`);
+  if (o.zmq !== undefined && !ZMQ_ENDPOINT.test(o.zmq)) throw configError(`--zmq: expected tcp://HOST:PORT, got "${o.zmq}"`);
   if (o.decayModels.some((m) => !/^\d+$/.test(m))) throw configError('--decay-model: expected decaying model ids (numbers)');
   if (o.decayModels.length > 0 && !o.decay) throw configError('--decay-model needs --decay');
 }

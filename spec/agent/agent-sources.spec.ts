@@ -125,3 +125,41 @@ describe('a second MISP instance (--sources; real agent, two misp-sim, memcached
     expect(await at(keysOf({ type: 'domain', value: 'main-added.example' })[0]!)).toHaveLength(1);
   });
 });
+
+// The partner's ZeroMQ feed (its `zmq` in --sources): polling is 10 minutes away, so only the
+// feed can carry a change to memcached in the spec's time.
+const livePartnerData = tempDir('partner-live-data');
+writeEvent(livePartnerData, 'partner.json', partnerEvent());
+const livePartner = await Sim.start({ dataDir: livePartnerData, apiKey: PARTNER_KEY, zmq: { heartbeatS: 1 } });
+
+describe('a second MISP instance followed on its ZeroMQ feed (zmq in --sources)', () => {
+  const world = useAgentWorld({
+    data: ['event-every-type.json'],
+    agent: {
+      args: (w) => {
+        const keyFile = join(w.workDir, 'partner.key');
+        writeFileSync(keyFile, PARTNER_KEY);
+        chmodSync(keyFile, 0o600);
+        const sources = join(w.workDir, 'sources.json');
+        writeFileSync(sources, JSON.stringify([{ name: 'partner', mispUrl: livePartner.url, apiKeyFile: keyFile, zmq: livePartner.zmqEndpoint }]));
+        return ['--sources', sources, '--interval', '600', '--key-ttl', '3600'];
+      },
+    },
+  });
+  afterAll(async () => {
+    await livePartner.kill();
+    removeDir(livePartnerData);
+  });
+
+  it('applies what the partner publishes, as it publishes it', async () => {
+    await until('the partner\'s feed connected', async () => (await world.agent.metric('source_zmq_connected', { source: 'partner' })) === 1);
+    const key = keysOf({ type: 'domain', value: 'partner-live.example' })[0]!;
+    expect(await world.reader.attributesAt(key)).toEqual([]);
+    writeEvent(livePartnerData, 'partner.json', partnerEvent([
+      { id: '9604', uuid: 'c0000000-0000-4000-8000-000000000004', event_id: '9001', type: 'domain', category: 'Network activity', value: 'partner-live.example', to_ids: true, timestamp: now(), deleted: false },
+    ]));
+    await until('the published attribute in memcached', async () => (await world.reader.attributesAt(key)).length === 1, 15_000);
+    expect(await world.reader.attributesAt(key)).toMatchObject([{ source: 'partner', uuid: 'c0000000-0000-4000-8000-000000000004' }]);
+    expect(world.agent.logs().some((l) => l.msg === 'source partner: live update applied')).toBe(true);
+  });
+});
