@@ -17,7 +17,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import memjs from 'memjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -173,6 +173,20 @@ const HA_ARGS = ['--ha-lease', '3', '--ha-id', 'package-spec', '--memcached-time
 const FEED_DOMAIN = 'packaged-feed.example';
 let feedUrl = '';
 const feedArgs = () => ['--feed', `pkgfeed=${feedUrl}`];
+/**
+ * A second MISP instance in the packaged runs (--sources): the demo misp-sim, its key in a file
+ * of `dir` (owned by `owner` when given: the service user must read it inside the sandbox).
+ */
+function sourcesArgs(dir: string, owner?: string): string[] {
+  const keyFile = join(dir, 'spec-demo-misp.key');
+  const file = join(dir, 'spec-sources.json');
+  writeFileSync(keyFile, API_KEY, { mode: 0o600 });
+  writeFileSync(file, JSON.stringify([{ name: 'demo', mispUrl, apiKeyFile: keyFile }]));
+  if (owner) execFileSync('chown', [owner, keyFile, file]);
+  return ['--sources', file];
+}
+/** A demo indicator, which only the --sources instance carries in the packaged runs. */
+const demoKey = () => loadDemoDataset(join(ROOT, 'demo/misp-data')).live[0]!.key;
 
 let nextEvent = 0;
 /**
@@ -209,6 +223,8 @@ async function feedToMemcached(agent: Proc, port: number): Promise<void> {
   const reader = memjs.Client.create(memcached.address, { logger: { log: () => {} } } as memjs.ClientOptions);
   try {
     await until('the feed\'s indicator in memcached', async () => (await reader.get(feedKey)).value?.toString('utf8').includes('"source":"pkgfeed"'), 30_000);
+    // And a second MISP instance (sourcesArgs): its indicators named after it.
+    await until('the second instance\'s indicator in memcached', async () => (await reader.get(demoKey())).value?.toString('utf8').includes('"source":"demo"'), 30_000);
   } finally {
     reader.close();
   }
@@ -265,10 +281,10 @@ describe('the single executable (linux-x64)', () => {
     expect(r.stderr).not.toContain(wrongKey);
   });
 
-  it('follows MISP\'s ZeroMQ feed in high availability (--ha-lease) with a MISP feed beside it (--feed): a published change reaches memcached within 5 s; SIGTERM stops it', async () => {
+  it('follows MISP\'s ZeroMQ feed in high availability (--ha-lease) with a MISP feed and a second MISP instance beside it (--feed, --sources): a published change reaches memcached within 5 s; SIGTERM stops it', async () => {
     await followsTheFeed((port) => new Proc(spawn(executable, [
       '--misp-url', zmqSim.url, '--memcached', memcached.address, '--metrics-listen', `127.0.0.1:${port}`,
-      '--interval', '600', '--zmq', zmqSim.zmqEndpoint, '--zmq-heartbeat', '300', ...HA_ARGS, ...feedArgs(),
+      '--interval', '600', '--zmq', zmqSim.zmqEndpoint, '--zmq-heartbeat', '300', ...HA_ARGS, ...feedArgs(), ...sourcesArgs(work),
     ], { env: { PATH: emptyPath, MISP_API_KEY: API_KEY }, stdio: ['ignore', 'pipe', 'pipe'] })));
   });
 
@@ -512,7 +528,7 @@ describe.skipIf(noDeb !== null)('the .deb, checked, installed with dpkg -i and p
     expect(owner).toBe(user);
   });
 
-  it('follows the ZeroMQ feed in high availability, with a MISP feed beside it, as the service user inside the unit\'s sandbox (system-call filter, noexec /tmp)', async () => {
+  it('follows the ZeroMQ feed in high availability, with a MISP feed and a second MISP instance beside it, as the service user inside the unit\'s sandbox (system-call filter, noexec /tmp)', async () => {
     const python = '/usr/bin/python3';
     expect(sh(python, ['-c', 'import seccomp']).code, 'python3-seccomp (bash scripts/system-deps.sh --packaging installs it)').toBe(0);
     const unit = readFileSync(UNIT_PATH, 'utf8');
@@ -522,6 +538,7 @@ describe.skipIf(noDeb !== null)('the .deb, checked, installed with dpkg -i and p
       '-m', '--propagation', 'private', python, join(ROOT, 'spec/packaging/support/unit-sandbox.py'), UNIT_PATH, '--',
       BIN_PATH, '--config', CONFIG_PATH, '--misp-url', zmqSim.url, '--memcached', memcached.address, '--metrics-listen', `127.0.0.1:${port}`,
       '--snapshot', snapshot, '--interval', '600', '--zmq', zmqSim.zmqEndpoint, '--zmq-heartbeat', '300', ...HA_ARGS, ...feedArgs(),
+      ...sourcesArgs(dirname(snapshot), unitValue(unit, 'User')),
     ], { env: { PATH: process.env.PATH ?? '', UNIT_SANDBOX_PATH: emptyPath }, stdio: ['ignore', 'pipe', 'pipe'] })));
     // Written at the stop (the live update changed the set), by the service user.
     expect(sh('stat', ['-c', '%U', snapshot]).stdout.trim()).toBe(unitValue(unit, 'User'));
