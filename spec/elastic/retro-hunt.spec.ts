@@ -131,7 +131,10 @@ describe('the retro-hunt in operation (real agents, misp-sim, memcached, OpenSea
       expect(before).toBeLessThan(keyedTruth().size + legacyTruth().size);
 
       const again = await world.startAgent({ args: args('200') });
-      await until('the queue to drain', async () => (await again.metric('retro_queue')) === 0 && (await again.metric('retro_attributes_hunted_total')) > 0, 120_000, 250);
+      // Drained: nothing waits and no hunt is in flight (the queue is empty while the last one
+      // runs; retro_lag_seconds is 0 only once that has ended too), seen twice in a row.
+      const drained = async () => (await again.metric('retro_queue')) === 0 && (await again.metric('retro_lag_seconds')) === 0 && (await again.metric('retro_attributes_hunted_total')) > 0;
+      await until('the hunts to end', async () => (await drained()) && (await new Promise((r) => setTimeout(r, 250))) === undefined && (await drained()), 120_000, 250);
       const { byPair, total } = await alertsByPair(node.url, 'retro-restart');
       expect(total).toBe(byPair.size);
       expect(new Set(byPair.keys())).toEqual(new Set([...keyedTruth(), ...legacyTruth()]));
