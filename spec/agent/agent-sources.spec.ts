@@ -109,6 +109,24 @@ describe('a second MISP instance (--sources; real agent, two misp-sim, memcached
     expect(await at(keysOf({ type: 'ip-dst', value: '198.51.100.201' })[0]!)).toMatchObject([{ source: 'partner' }]);
   });
 
+  it('runs --once with the partner and the feed: one sync of each, summed up; a failing partner fails the run (exit 3)', async () => {
+    const sources = join(world.workDir, 'sources.json');
+    const ok = await world.once(['--sources', sources, '--feed', `localfeed=${feedDir}`]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const summary = JSON.parse(ok.stdout) as { feeds: { feed: string; events: { read: number } }[] };
+    expect(summary.feeds).toEqual([expect.objectContaining({ feed: 'localfeed', events: expect.objectContaining({ read: 1 }) })]);
+    expect(ok.stderr).toContain('source partner: full sync done');
+    await partner.fault('error500');
+    try {
+      const failed = await world.once(['--sources', sources, '--retries', '0']);
+      expect(failed.code).toBe(3);
+      expect(failed.stderr).toContain('MISP_ENRICH_AGENT_MISP_HTTP');
+      expect(failed.stderr + failed.stdout).not.toContain(PARTNER_KEY);
+    } finally {
+      await partner.fault('none');
+    }
+  });
+
   it('never shows the partner\'s key, and removes its part once it is taken out of the configuration', async () => {
     const snapshot = join(world.workDir, 'snapshot.jsonl');
     await until('the partner\'s part beside the snapshot', () => existsSync(`${snapshot}.source-partner`));
