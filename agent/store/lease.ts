@@ -38,6 +38,7 @@ export class Lease {
   /** Unix ms until which this agent may write the server; 0: not the holder. */
   private heldUntil = 0;
   private holding = false;
+  private renewing: Promise<'taken' | 'kept' | 'standby' | 'error'> | null = null;
   /** Keys changed while another agent held the lease, with when (Unix ms), in insertion order. */
   private readonly changed = new Map<string, number>();
 
@@ -58,7 +59,16 @@ export class Lease {
    * starts writing the server now (it must load it whole), 'kept', 'standby' (another agent
    * holds it) or 'error' (the server did not answer: not held until it does).
    */
-  async renew(): Promise<'taken' | 'kept' | 'standby' | 'error'> {
+  renew(): Promise<'taken' | 'kept' | 'standby' | 'error'> {
+    // One renewal at a time: the cycle's check and the lease timer may ask together, and two
+    // concurrent `add`s of one agent would see it both win and lose the lease.
+    this.renewing ??= this.renewOnce().finally(() => {
+      this.renewing = null;
+    });
+    return this.renewing;
+  }
+
+  private async renewOnce(): Promise<'taken' | 'kept' | 'standby' | 'error'> {
     const asked = Date.now();
     const until = asked + (this.opts.seconds * 1000 * 2) / 3;
     let result: 'taken' | 'kept' | 'standby';
