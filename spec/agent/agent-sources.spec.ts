@@ -43,6 +43,16 @@ writeEvent(feedDir, `${FEED_EVENT}.json`, {
     Attribute: [{ uuid: 'f4000000-0000-4000-8000-000000000101', type: 'domain', category: 'Network activity', value: 'shared.example', to_ids: true, timestamp: '1764000000' }] },
 });
 
+/** The --sources file naming the partner (its key in a file of its own beside it); its path. */
+function partnerSources(dir: string, partnerEntry: { mispUrl: string; zmq?: string }): string {
+  const keyFile = join(dir, 'partner.key');
+  writeFileSync(keyFile, `${PARTNER_KEY}\n`);
+  chmodSync(keyFile, 0o600);
+  const sources = join(dir, 'sources.json');
+  writeFileSync(sources, JSON.stringify([{ name: 'partner', apiKeyFile: keyFile, ...partnerEntry }]));
+  return sources;
+}
+
 // The partner runs before the world's agent starts with it.
 const partnerData = tempDir('partner-data');
 writeEvent(partnerData, 'partner.json', partnerEvent());
@@ -53,11 +63,7 @@ describe('a second MISP instance (--sources; real agent, two misp-sim, memcached
     data: ['event-every-type.json'],
     agent: {
       args: (w) => {
-        const keyFile = join(w.workDir, 'partner.key');
-        writeFileSync(keyFile, `${PARTNER_KEY}\n`);
-        chmodSync(keyFile, 0o600);
-        const sources = join(w.workDir, 'sources.json');
-        writeFileSync(sources, JSON.stringify([{ name: 'partner', mispUrl: partner.url, apiKeyFile: keyFile }]));
+        const sources = partnerSources(w.workDir, { mispUrl: partner.url });
         return ['--sources', sources, '--feed', `localfeed=${feedDir}`, '--snapshot', join(w.workDir, 'snapshot.jsonl'), '--full-resync', '4'];
       },
     },
@@ -155,11 +161,7 @@ describe('a second MISP instance followed on its ZeroMQ feed (zmq in --sources)'
     data: ['event-every-type.json'],
     agent: {
       args: (w) => {
-        const keyFile = join(w.workDir, 'partner.key');
-        writeFileSync(keyFile, PARTNER_KEY);
-        chmodSync(keyFile, 0o600);
-        const sources = join(w.workDir, 'sources.json');
-        writeFileSync(sources, JSON.stringify([{ name: 'partner', mispUrl: livePartner.url, apiKeyFile: keyFile, zmq: livePartner.zmqEndpoint }]));
+        const sources = partnerSources(w.workDir, { mispUrl: livePartner.url, zmq: livePartner.zmqEndpoint });
         return ['--sources', sources, '--interval', '600', '--key-ttl', '3600'];
       },
     },
