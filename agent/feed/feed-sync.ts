@@ -6,7 +6,7 @@
 // events count as published. A sync that fails changes nothing: the feed keeps its last
 // known-good part, and so does one whose manifest would remove more than --max-removal-share.
 import type { MispAttribute, MispEventHead } from '../misp/attribute.js';
-import { readAttribute } from '../misp/attribute.js';
+import { orgName, readAttribute, tagNames } from '../misp/attribute.js';
 import type { AttributeFilter } from '../misp/filters.js';
 import { AgentError, ErrorCodes } from '../ops/errors.js';
 import { IndicatorState } from '../sync/state.js';
@@ -18,11 +18,6 @@ export interface FeedSummary {
   events: { read: number; unchanged: number; removed: number };
   attributes: { added: number; changed: number; unchanged: number; removed: number };
   skipped: Record<string, number>;
-}
-
-function tagNames(x: unknown): string[] {
-  if (!Array.isArray(x)) return [];
-  return x.flatMap((t) => (t && typeof t === 'object' && typeof (t as { name?: unknown }).name === 'string' ? [(t as { name: string }).name] : []));
 }
 
 /** The event's attributes, its objects' included, read as restSearch's would be. */
@@ -64,7 +59,7 @@ export class FeedSync {
    * read takes each listed one again and drops those the manifest no longer lists.
    */
   restored(): void {
-    for (const r of this.state.records()) if ('event' in r) this.known.set(r.event.id, -1);
+    for (const id of this.state.eventIdList()) this.known.set(id, -1);
   }
 
   get name(): string {
@@ -84,8 +79,8 @@ export class FeedSync {
     for (const e of changed) events.push([e.uuid, e.timestamp, await this.reader.event(e.uuid)]);
     const stored = this.state.attributeCount;
     if (stored > 0) {
-      let removing = 0;
-      for (const uuid of gone) removing += this.countEvent(uuid);
+      const indexes = new Set(gone.flatMap((uuid) => this.state.eventIndex(uuid) ?? []));
+      const removing = this.state.countInEvents(indexes);
       if (removing / stored > this.maxRemovalShare) {
         throw new AgentError(ErrorCodes.MASS_REMOVAL, `feed ${this.name}: its manifest would remove ${removing} of the ${stored} stored attributes, over --max-removal-share ${this.maxRemovalShare}: kept them all`);
       }
@@ -98,9 +93,9 @@ export class FeedSync {
     }
     const now = Date.now() / 1000;
     for (const [uuid, timestamp, ev] of events) {
-      const org = ev.Orgc && typeof ev.Orgc === 'object' ? (ev.Orgc as Record<string, unknown>).name : undefined;
-      const head: MispEventHead = { id: uuid, uuid, info: typeof ev.info === 'string' ? ev.info : '', tags: tagNames(ev.Tag), published: true };
-      if (typeof org === 'string') head.org = org;
+      const org = orgName(ev);
+      const head: MispEventHead = { id: uuid, uuid, info: typeof ev.info === 'string' ? ev.info : '', tags: tagNames(ev.Tag, false), published: true };
+      if (org !== undefined) head.org = org;
       const index = this.state.upsertEvent(head, dirty);
       const pass = this.state.newPass();
       const { attributes, unreadable } = eventAttributes(ev, head);
@@ -128,11 +123,5 @@ export class FeedSync {
     this.lastError = null;
     summary.duration_ms = Date.now() - started;
     return summary;
-  }
-
-  private countEvent(uuid: string): number {
-    let n = 0;
-    for (const r of this.state.records()) if ('attribute' in r && r.attribute.event.id === uuid) n++;
-    return n;
   }
 }

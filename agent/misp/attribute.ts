@@ -65,7 +65,7 @@ function optStr(x: unknown): string | undefined {
   return typeof x === 'string' && x !== '' ? x : undefined;
 }
 
-function tagNames(x: unknown, skipInherited: boolean): string[] {
+export function tagNames(x: unknown, skipInherited: boolean): string[] {
   if (!Array.isArray(x)) return [];
   const out: string[] = [];
   for (const t of x) {
@@ -78,7 +78,7 @@ function tagNames(x: unknown, skipInherited: boolean): string[] {
   return out;
 }
 
-function orgName(e: Record<string, unknown>): string | undefined {
+export function orgName(e: Record<string, unknown>): string | undefined {
   const orgc = e.Orgc as Record<string, unknown> | undefined;
   return orgc && typeof orgc.name === 'string' ? orgc.name : undefined;
 }

@@ -531,6 +531,18 @@ export class IndicatorState {
     return n;
   }
 
+  /** How many stored attributes these events hold (by event index). */
+  countInEvents(events: ReadonlySet<number>): number {
+    let n = 0;
+    for (let s = 0; s < this.top; s++) if (this.isLive(s) && events.has(this.eventIdx[s]!)) n++;
+    return n;
+  }
+
+  /** The ids of the events the index knows. */
+  eventIdList(): string[] {
+    return this.events.map((e) => e.id);
+  }
+
   sweep(pass: number, dirty: Set<string>): number {
     let n = 0;
     for (let s = 0; s < this.top; s++) {
