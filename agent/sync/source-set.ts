@@ -20,22 +20,13 @@ export class SourceSet {
   constructor(readonly parts: readonly SetPart[]) {}
 
   /** Every key of every part, once. */
-  *keys(): Generator<string> {
-    if (this.parts.length === 1) {
-      yield* this.parts[0]!.state.keys();
-      return;
-    }
-    for (const [i, part] of this.parts.entries()) {
-      for (const key of part.state.keys()) if (!this.parts.slice(0, i).some((p) => p.state.hasKey(key))) yield key;
-    }
+  keys(): Generator<string> {
+    return keysOf(this.parts);
   }
 
   /** Keys held by the other parts than `own`'s: what a server loaded by one source's full sync still lacks. */
-  *keysBeyond(own: IndicatorState): Generator<string> {
-    const others = this.parts.filter((p) => p.state !== own);
-    for (const [i, part] of others.entries()) {
-      for (const key of part.state.keys()) if (!others.slice(0, i).some((p) => p.state.hasKey(key))) yield key;
-    }
+  keysBeyond(own: IndicatorState): Generator<string> {
+    return keysOf(this.parts.filter((p) => p.state !== own));
   }
 
   valueOf(key: string): string | null {
@@ -66,5 +57,16 @@ export class SourceSet {
   /** Keys of all parts (a key several parts hold is counted in each: an upper bound). */
   get keyCount(): number {
     return this.parts.reduce((n, p) => n + p.state.keyCount, 0);
+  }
+}
+
+/** Every key of these parts once: a key goes with the first part that holds it. */
+function* keysOf(parts: readonly SetPart[]): Generator<string> {
+  if (parts.length === 1) {
+    yield* parts[0]!.state.keys();
+    return;
+  }
+  for (const [i, part] of parts.entries()) {
+    for (const key of part.state.keys()) if (!parts.slice(0, i).some((p) => p.state.hasKey(key))) yield key;
   }
 }
