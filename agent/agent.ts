@@ -12,18 +12,18 @@
 import { hostname } from 'node:os';
 import { INDICATOR_KINDS } from '../plugin/core/ioc/index.js';
 import { MispClient } from './misp/client.js';
-import { AttributeFilter } from './misp/filters.js';
+import { AttributeFilter, type FilterOptions } from './misp/filters.js';
 import { MispHttp } from './misp/http.js';
 import { ZmqFeed, type GapReason } from './misp/zmq-feed.js';
 import { AgentError, asAgentError, ErrorCodes } from './ops/errors.js';
 import type { Logger } from './ops/logger.js';
 import { declareAgentMetrics, Metrics } from './ops/metrics.js';
-import { checkRunOptions, securityWarnings, type AgentOptions } from './ops/options.js';
+import { checkRunOptions, readKeyFile, securityWarnings, type AgentOptions } from './ops/options.js';
 import { startOpsServer, type Health } from './ops/http-server.js';
 import { AGENT_VERSION } from './ops/version.js';
 import { estimateBytes, MemcachedStore } from './store/memcached-writer.js';
 import { readSnapshot, removeStaleTemporaries, writeSnapshot } from './store/snapshot-file.js';
-import { promises as fsp, readFileSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { RetroHunter, type HuntSummary } from './retro/hunter.js';
 import { RestSearchEngine, retroSecrets } from './retro/rest-engine.js';
@@ -87,17 +87,37 @@ export function syncParts(opts: AgentOptions, apiKey: string, state: IndicatorSt
     log,
     metrics,
   );
+  const { client, engine } = mispEngine(opts, opts, http, state, store, log, set);
+  return { http, store, client, engine };
+}
+
+/**
+ * The MISP client and sync engine of one MISP instance over its index: the main one (`filter`:
+ * the agent's options), or a further one with its own filters, which leaves loading servers to
+ * the main one and stamps META_KEY with the main one's value (`metaOf`).
+ */
+function mispEngine(
+  opts: AgentOptions,
+  filter: FilterOptions,
+  http: MispHttp,
+  state: IndicatorState,
+  store: MemcachedStore,
+  log: Logger,
+  set?: SourceSet,
+  metaOf?: () => string,
+): { client: MispClient; engine: SyncEngine } {
   const client = new MispClient(http, log, { pageSize: opts.pageSize, maxPages: opts.maxPages });
-  const engine = new SyncEngine(state, client, new AttributeFilter(opts), store, log, {
+  const engine = new SyncEngine(state, client, new AttributeFilter(filter), store, log, {
     maxRemovalShare: opts.maxRemovalShare,
-    publishedOnly: opts.publishedOnly,
-    tagFilters: opts.tags.length > 0 || opts.excludeTags.length > 0,
+    publishedOnly: filter.publishedOnly,
+    tagFilters: filter.tags.length > 0 || filter.excludeTags.length > 0,
     warninglists: opts.warninglists,
     overlapSeconds: opts.overlap,
     agentVersion: AGENT_VERSION,
     decay: opts.decay,
-  }, set);
-  return { http, store, client, engine };
+    ...(metaOf ? { loadsServers: false } : {}),
+  }, set, metaOf);
+  return { client, engine };
 }
 
 /** A further MISP instance (--sources) as the agent runs it. */
@@ -189,27 +209,11 @@ export class Agent {
     this.store = parts.store;
     this.engine = parts.engine;
     for (const [i, src] of opts.sources.entries()) {
-      let key: string;
-      try {
-        key = readFileSync(src.apiKeyFile, 'utf8').trim();
-      } catch (err) {
-        throw new AgentError(ErrorCodes.API_KEY, `cannot read the apiKeyFile of source ${src.name} (${src.apiKeyFile}): ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-      }
-      if (!key) throw new AgentError(ErrorCodes.API_KEY, `the apiKeyFile of source ${src.name} (${src.apiKeyFile}) is empty`);
+      const key = readKeyFile(src.apiKeyFile, `the apiKeyFile of source ${src.name},`);
       log.addSecret(key);
       const http = mispHttp(opts, { baseUrl: src.mispUrl, apiKey: key, insecure: src.insecure, caFile: src.caFile, proxy: src.proxy }, log, this.metrics);
-      const client = new MispClient(http, log, { pageSize: opts.pageSize, maxPages: opts.maxPages });
       const state = sourceStates[i]!;
-      const engine = new SyncEngine(state, client, new AttributeFilter({ ...opts, ...src.filter }), this.store, log, {
-        maxRemovalShare: opts.maxRemovalShare,
-        publishedOnly: src.filter.publishedOnly,
-        tagFilters: src.filter.tags.length > 0 || src.filter.excludeTags.length > 0,
-        warninglists: opts.warninglists,
-        overlapSeconds: opts.overlap,
-        agentVersion: AGENT_VERSION,
-        decay: opts.decay,
-        loadsServers: false,
-      }, this.set, () => this.engine.metaValue());
+      const { client, engine } = mispEngine(opts, { ...opts, ...src.filter }, http, state, this.store, log, this.set, () => this.engine.metaValue());
       this.mispSources.push({ name: src.name, http, client, live: new LiveQueue(MAX_PENDING_CHANGES), zmq: src.zmq, feed: null, engine, state, lastFullMs: 0, lastError: null, lastSnapshotMs: 0 });
     }
     if (opts.retro) {
@@ -339,7 +343,7 @@ export class Agent {
    * sources hold under them, or are deleted. Held back, like a full resync, when that would
    * remove more than --max-removal-share of the whole set.
    */
-  private async retireFeeds(): Promise<void> {
+  private async retireParts(): Promise<void> {
     if (this.retired.length === 0) return;
     const removing = this.retired.reduce((n, r) => n + r.state.attributeCount, 0);
     const total = removing + this.set.parts.reduce((n, p) => n + p.state.attributeCount, 0);
@@ -404,7 +408,7 @@ export class Agent {
       this.client.deadlineMs = Date.now() + this.opts.cycleTimeout * 1000;
       const s = await this.engine.fullSync();
       this.recordSummary(s);
-      await this.retireFeeds();
+      await this.retireParts();
       await this.syncSources();
       const sourceFailed = this.mispSources.find((m) => m.lastError !== null);
       if (sourceFailed) throw sourceFailed.lastError!;
@@ -689,7 +693,7 @@ export class Agent {
       if (full) {
         this.lastFullMs = started;
         this.afterFullSync();
-        await this.retireFeeds();
+        await this.retireParts();
       } else this.hunter?.notify();
       this.recordSummary(s);
       result = 'ok';

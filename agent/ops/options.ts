@@ -595,18 +595,28 @@ export function parseHostPort(s: string, option: string): { host: string; port: 
 
 /** The API key from MISP_API_KEY or --api-key-file; the error never contains file content. */
 export function readApiKey(opts: AgentOptions, env: NodeJS.ProcessEnv): string {
-  let key: string | undefined;
-  if (opts.apiKeyFile) {
-    try {
-      key = readFileSync(opts.apiKeyFile, 'utf8').trim();
-    } catch (err) {
-      throw new AgentError(ErrorCodes.API_KEY, `cannot read --api-key-file ${opts.apiKeyFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-    if (!key) throw new AgentError(ErrorCodes.API_KEY, `--api-key-file ${opts.apiKeyFile} is empty`);
-  } else {
-    key = env.MISP_API_KEY?.trim();
-    if (!key) throw new AgentError(ErrorCodes.API_KEY, 'no MISP API key: set MISP_API_KEY or use --api-key-file FILE');
+  if (opts.apiKeyFile) return readKeyFile(opts.apiKeyFile, '--api-key-file');
+  const key = env.MISP_API_KEY?.trim();
+  if (!key) throw new AgentError(ErrorCodes.API_KEY, 'no MISP API key: set MISP_API_KEY or use --api-key-file FILE');
+  return singleLine(key);
+}
+
+/**
+ * A MISP API key from a file (`--api-key-file`, a --sources entry's apiKeyFile, named by
+ * `label`); the error never contains the file's content.
+ */
+export function readKeyFile(path: string, label: string): string {
+  let key: string;
+  try {
+    key = readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new AgentError(ErrorCodes.API_KEY, `cannot read ${label} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
   }
+  if (!key) throw new AgentError(ErrorCodes.API_KEY, `${label} ${path} is empty`);
+  return singleLine(key);
+}
+
+function singleLine(key: string): string {
   if (/[\r\n]/.test(key)) throw new AgentError(ErrorCodes.API_KEY, 'the MISP API key must be a single line');
   return key;
 }
