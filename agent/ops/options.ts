@@ -173,14 +173,7 @@ function mispSources(path: string | undefined, defaults: MispSourceOption['filte
     if (!SOURCE_NAME.test(name)) throw configError(`${where}: "name" must be letters, digits, . _ - (at most 64)`);
     if (name === 'MISP' || out.some((s) => s.name === name)) throw configError(`${where}: the name "${name}" is taken`);
     if (typeof e.mispUrl !== 'string') throw configError(`${where}: "mispUrl" is required`);
-    let url: URL;
-    try {
-      url = new URL(e.mispUrl);
-    } catch {
-      throw configError(`${where}: mispUrl is not a URL`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw configError(`${where}: mispUrl must be http:// or https://`);
-    if (url.username || url.password) throw configError(`${where}: mispUrl must not carry credentials`);
+    httpUrl(e.mispUrl, `${where}: mispUrl`);
     if (typeof e.apiKeyFile !== 'string' || e.apiKeyFile === '') throw configError(`${where}: "apiKeyFile" is required`);
     const list = (k: string, d: string[]): string[] => {
       if (e[k] === undefined) return d;
@@ -228,14 +221,7 @@ function feedOptions(pairs: readonly string[]): FeedOption[] {
     if (!SOURCE_NAME.test(name) || !location) throw configError(`--feed: expected NAME=URL or NAME=DIRECTORY (NAME of letters, digits, . _ -), got "${pair}"`);
     if (name === 'MISP' || out.some((f) => f.name === name)) throw configError(`--feed: the name "${name}" is taken (MISP names the MISP instance; each feed needs its own name)`);
     if (/^[a-z]+:\/\//i.test(location)) {
-      let url: URL;
-      try {
-        url = new URL(location);
-      } catch {
-        throw configError(`--feed ${name}: not a URL: "${location}"`);
-      }
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw configError(`--feed ${name}: a feed URL must be http:// or https://`);
-      if (url.username || url.password) throw configError(`--feed ${name}: the URL must not carry credentials`);
+      httpUrl(location, `--feed ${name}`);
       out.push({ name, location: location.replace(/\/+$/, ''), kind: 'url' });
     } else out.push({ name, location, kind: 'dir' });
   }
@@ -269,6 +255,18 @@ const envName = (name: string) => `MISP_ENRICH_${name.toUpperCase().replace(/-/g
 
 function configError(message: string): AgentError {
   return new AgentError(ErrorCodes.CONFIG, message);
+}
+
+/** An http(s) URL without credentials (MISP, a feed, the search engine); `label` names the option. */
+function httpUrl(value: string, label: string, credentialsHint = ''): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw configError(`${label} is not a URL: "${value}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw configError(`${label} must be http:// or https://`);
+  if (url.username || url.password) throw configError(`${label} must not carry credentials${credentialsHint}`);
 }
 
 type Raw = string | boolean | number | string[];
@@ -411,14 +409,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
 function validate(v: Record<string, unknown>): AgentOptions {
   const mispUrl = v.mispUrl as string | undefined;
   if (!mispUrl) throw configError('--misp-url is required (or MISP_ENRICH_MISP_URL, or "mispUrl" in the config file)');
-  let url: URL;
-  try {
-    url = new URL(mispUrl);
-  } catch {
-    throw configError(`--misp-url is not a URL: "${mispUrl}"`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw configError('--misp-url must be http:// or https://');
-  if (url.username || url.password) throw configError('--misp-url must not carry credentials');
+  httpUrl(mispUrl, '--misp-url');
   const memcached = v.memcached as string[];
   if (memcached.length === 0) throw configError('--memcached needs at least one HOST:PORT');
   for (const server of memcached) parseHostPort(server, '--memcached');
@@ -517,16 +508,7 @@ function retroOptions(v: Record<string, unknown>): RetroOptions | null {
     if (given.length > 0 || v.retroBackfill === true) throw configError(`--${given.length > 0 ? given[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) : 'retro-backfill'} needs --retro-url`);
     return null;
   }
-  for (const u of urls) {
-    let url: URL;
-    try {
-      url = new URL(u);
-    } catch {
-      throw configError(`--retro-url is not a URL: "${u}"`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw configError('--retro-url must be http:// or https://');
-    if (url.username || url.password) throw configError('--retro-url must not carry credentials (use --retro-user and --retro-password-file, or --retro-api-key-file)');
-  }
+  for (const u of urls) httpUrl(u, '--retro-url', ' (use --retro-user and --retro-password-file, or --retro-api-key-file)');
   const indices = v.retroIndices as string[];
   if (indices.length === 0 || indices.some((p) => !INDEX_PATTERN.test(p))) throw configError(`--retro-indices: expected index names or patterns, got "${indices.join(',')}"`);
   const alertsIndex = v.retroAlertsIndex as string;
