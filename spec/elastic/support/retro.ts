@@ -83,7 +83,9 @@ export async function alertsByPair(url: string, index = 'misp-enrich-retro'): Pr
       size: 5_000,
       sort: [{ 'misp_enrich.retro.source.index': 'asc' }, { 'misp_enrich.retro.source.id': 'asc' }, { 'misp_enrich.retro.attribute.uuid': 'asc' }],
       ...(after ? { search_after: after } : {}),
-    }).catch((err: Error) => (/index_not_found/.test(err.message) ? { hits: { hits: [] } } : Promise.reject(err)));
+      // No alerts index yet, or one just created whose primary shard is not active yet (a 503
+      // "all shards failed" that names no failed shard): no alert to be read yet either way.
+    }).catch((err: Error) => (/index_not_found|HTTP 503 .*"all shards failed".*"failed_shards":\[\]/.test(err.message) ? { hits: { hits: [] } } : Promise.reject(err)));
     const hits = r.hits.hits as Json[];
     if (hits.length === 0) break;
     for (const h of hits) {
