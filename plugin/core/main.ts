@@ -51,6 +51,9 @@ function describe(config: EnricherConfig): EnricherInfo {
         : null,
     lookup_failed: { append: [], set: [], tags: [...config.tagOnFailure], matched: false },
     retro_keys: config.retroKeys ? { field: RETRO_KEYS_FIELD, marker: HUNT_MARKER } : null,
+    misp_instances: config.instances.map((i) => ({
+      name: i.name, url: i.mispUrl, api_key_file: i.apiKeyFile, ca_file: i.caFile ?? null, insecure: i.insecure ?? null, proxy: i.proxy ?? null,
+    })),
   };
 }
 

@@ -43,6 +43,13 @@ export interface EnricherInfo {
    * of its values' hunt keys (KeysResponse.hunt), in field order, each once. Null when off.
    */
   retro_keys: { field: string; marker: string } | null;
+  /**
+   * The further MISP instances of misp_sources, as the file gives them: the host fetches
+   * "<name>:<id>" event references (MatchResponse.event_ids) from the instance of that name, with
+   * the key read from api_key_file, its own CA file, verification and proxy where it gives them
+   * and the host's own settings where it does not.
+   */
+  misp_instances: { name: string; url: string; api_key_file: string; ca_file: string | null; insecure: boolean | null; proxy: string | null }[];
 }
 
 export interface KeysRequest {
@@ -99,7 +106,11 @@ export interface MatchRequest {
 }
 
 export interface MatchResponse {
-  /** MISP event ids whose context the host should fetch, then pass to finish(). */
+  /**
+   * The MISP events whose context the host should fetch, then pass to finish(), by reference:
+   * an event id of the main MISP (misp_url), or "<instance>:<event id>" for an instance of
+   * EnricherInfo.misp_instances (enrich/misp-instance.ts).
+   */
   event_ids: string[];
   /** Present when there is nothing to fetch: the batch's result, and finish() is not called. */
   result?: FinishResponse;
@@ -107,7 +118,7 @@ export interface MatchResponse {
 
 export interface FinishRequest {
   /**
-   * contexts[id]: the MISP event as returned inside `{"Event": ...}` by events/restSearch with
+   * contexts[ref], for each reference of MatchResponse.event_ids: the MISP event as returned inside `{"Event": ...}` by events/restSearch with
    * metadata only, or that JSON text as MISP sent it (the core reads a text once and remembers
    * what it read while the same text comes again), or null if it could not be fetched (the hit
    * is still written, and tagged).

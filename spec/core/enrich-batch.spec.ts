@@ -202,6 +202,72 @@ describe('misses, bad input and failures', () => {
     expect(run.events[0]!.tags).toBeUndefined();
   });
 
+  it('asks a further MISP instance of misp_sources for its own events, by "<instance>:<id>", and links them there', async () => {
+    const key = mispIndicators('domain', 'feed-only.example')!.indicators[0]!.key;
+    const partner = attribute('domain', 'feed-only.example', { source: 'partner', event_id: '42', org: 'PARTNER-CERT' });
+    const other = attribute('domain', 'feed-only.example', { source: 'unlisted', event_id: '42' });
+    const fed = attribute('domain', 'feed-only.example', { source: 'partner', feed: true, event_id: 'f1000000-0000-4000-8000-000000000001' });
+    const mixed = new Map([[key, encodeSummary([attribute('domain', 'feed-only.example'), partner, other, fed])]]);
+    const sources = JSON.stringify([{ name: 'partner', mispUrl: 'https://partner.example/misp/', apiKeyFile: '/etc/keys/partner', zmq: 'tcp://partner.example:50000' }]);
+    const partnerCtx = { 'partner:42': { Event: { id: '42', info: 'the partner\'s event 42', Orgc: { name: 'PARTNER-CERT' }, threat_level_id: '1', Tag: [{ name: 'tlp:amber' }] } } };
+    const run = await runPure(core, { ...opts, misp_sources: sources }, [{ url: { domain: 'feed-only.example' } }], mixed, { ...CTX, ...partnerCtx });
+    // The main MISP's event 42 and the partner's are two events: both asked, each of its own instance.
+    expect(run.eventIds).toEqual(['42', 'partner:42']);
+    const entries = enrichments(run.events[0]!);
+    const fromPartner = entries.find((e) => e.misp.attribute.uuid === partner.uuid)!;
+    expect(fromPartner.indicator).toMatchObject({ description: 'the partner\'s event 42', reference: 'https://partner.example/misp/events/view/42', marking: { tlp: 'AMBER' } });
+    expect(entries.find((e) => e.feed.name === 'MISP')!.indicator.reference).toBe('https://misp.example/events/view/42');
+    // An instance the filter was not given, and a feed, are asked nothing and link nowhere.
+    expect(entries.find((e) => e.feed.name === 'unlisted')!.indicator.reference).toBeUndefined();
+    expect(entries.filter((e) => e.feed.name === 'partner')).toHaveLength(2);
+    expect(run.events[0]!.tags).toBeUndefined();
+  });
+
+  it('tags a hit whose further instance could not give its context, as for the main MISP', async () => {
+    const key = mispIndicators('domain', 'feed-only.example')!.indicators[0]!.key;
+    const store = new Map([[key, encodeSummary([attribute('domain', 'feed-only.example', { source: 'partner', event_id: '7' })])]]);
+    const sources = JSON.stringify([{ name: 'partner', mispUrl: 'https://partner.example', apiKeyFile: '/k' }]);
+    const run = await runPure(core, { fetch_context: true, misp_sources: sources }, [{ url: { domain: 'feed-only.example' } }], store, {});
+    expect(run.eventIds).toEqual(['partner:7']);
+    expect(run.events[0]!.tags).toEqual(['_misp_enrich_fetch_failure']);
+    // Without misp_url the main MISP is not asked (there is none to ask).
+    const main = new Map([[key, encodeSummary([attribute('domain', 'feed-only.example')])]]);
+    const none = await runPure(core, { fetch_context: true, misp_sources: sources }, [{ url: { domain: 'feed-only.example' } }], main, {});
+    expect(none.eventIds).toEqual([]);
+    expect(none.events[0]!.tags).toBeUndefined();
+  });
+
+  it('describes the instances of misp_sources and refuses a sources file it cannot read, naming the option', () => {
+    const sources = [{ name: 'partner', mispUrl: 'https://partner.example/', apiKeyFile: '/etc/keys/partner', caFile: '/etc/ca.pem', insecure: false, types: ['domain'] },
+      { name: 'cert', mispUrl: 'http://cert.example:8080', apiKeyFile: '/etc/keys/cert', proxy: 'http://proxy:3128' }];
+    expect(JSON.parse(core.createEnricher(JSON.stringify({ misp_sources: JSON.stringify(sources) })).describe()).misp_instances).toEqual([
+      { name: 'partner', url: 'https://partner.example', api_key_file: '/etc/keys/partner', ca_file: '/etc/ca.pem', insecure: false, proxy: null },
+      { name: 'cert', url: 'http://cert.example:8080', api_key_file: '/etc/keys/cert', ca_file: null, insecure: null, proxy: 'http://proxy:3128' },
+    ]);
+    const refused: [unknown, RegExp][] = [
+      ['not json', /not valid JSON/],
+      [{ name: 'x' }, /expected a JSON array/],
+      [[{ name: 'x', mispUrl: 'https://x.example', apiKeyFile: '/k', apiKey: 'secret-in-file' }], /never taken from the sources file/],
+      [[{ name: 'MISP', mispUrl: 'https://x.example', apiKeyFile: '/k' }], /taken/],
+      [[{ name: 'a:b', mispUrl: 'https://x.example', apiKeyFile: '/k' }], /"name"/],
+      [[{ name: 'x', mispUrl: 'https://user:pw@x.example', apiKeyFile: '/k' }], /no user info/],
+      [[{ name: 'x', mispUrl: 'https://x.example' }], /apiKeyFile/],
+      [[{ name: 'x', mispUrl: 'https://x.example', apiKeyFile: '/k', insecure: 'yes' }], /"insecure" must be true or false/],
+    ];
+    for (const [file, message] of refused) {
+      const text = typeof file === 'string' ? file : JSON.stringify(file);
+      let err: Error | undefined;
+      try {
+        core.createEnricher(JSON.stringify({ misp_sources: text }));
+      } catch (e) {
+        err = e as Error;
+      }
+      expect(err?.message, text).toMatch(/^MISP_ENRICH_CONFIG: option 'misp_sources': the file/);
+      expect(err?.message).toMatch(message);
+      expect(err?.message).not.toContain('secret-in-file');
+    }
+  });
+
   it('asks for no context when fetch_context is off', async () => {
     const run = await runPure(core, { fetch_context: false }, [{ destination: { ip: '203.0.113.9' } }], store, CTX);
     expect(run.eventIds).toEqual([]);
@@ -350,6 +416,7 @@ describe('the protocol', () => {
       retro_keys: null,
       unmatched: { append: [], set: [['[misp][hit]', 'none']], tags: [], matched: false },
       lookup_failed: { append: [], set: [], tags: ['_misp_enrich_lookup_failure'], matched: false },
+      misp_instances: [],
     });
     expect(JSON.parse(core.createEnricher('{}').describe()).unmatched).toBeNull();
     expect(JSON.parse(core.createEnricher('{"retro_keys":true}').describe()).retro_keys).toEqual({ field: '[misp_enrich][keys]', marker: 'me1:retro' });

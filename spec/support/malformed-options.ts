@@ -11,6 +11,16 @@ export const base = { fetch_context: false, memcached_hosts: ['127.0.0.1:11211']
 const notPem = join(mkdtempSync(join(tmpdir(), 'misp-enrich-ca-')), 'not.pem');
 writeFileSync(notPem, 'this is not a certificate\n');
 
+/** A misp_sources file (the agent's --sources) of one entry naming this key file; its path. */
+function sourcesFile(name: string, entry: Record<string, unknown>, keyText?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'misp-enrich-sources-'));
+  const keyFile = join(dir, 'partner.key');
+  if (keyText !== undefined) writeFileSync(keyFile, keyText);
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify([{ name: 'partner', mispUrl: 'https://partner.example', apiKeyFile: keyFile, ...entry }]));
+  return file;
+}
+
 export const MALFORMED: { settings: Record<string, unknown>; option: string }[] = [
   { settings: { ...base, memcached_hosts: [] }, option: 'memcached_hosts' },
   { settings: { ...base, memcached_hosts: ['127.0.0.1:99999'] }, option: 'memcached_hosts' },

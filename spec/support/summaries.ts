@@ -2,11 +2,13 @@
 // terms the filter reads back (the stored summary's fields); entriesFor() hands those attributes,
 // in MISP's shape (agent/misp/attribute.ts), to the agent's own index (agent/sync/state.ts) and
 // returns what the agent writes for them: every key's merged value and the me1:meta key, byte for
-// byte. No merge is re-implemented here, so a change to the agent's merge reaches every spec.
+// byte. No merge is re-implemented here, so a change to the agent's merge reaches every spec; an
+// attribute naming a source goes through the agent's merge of several sources (source-set.ts).
 import { META_KEY, type AttributeSummary } from '../../plugin/core/ioc/index.js';
 import type { MispAttribute, MispEventHead } from '../../agent/misp/attribute.js';
 import { AGENT_VERSION } from '../../agent/ops/version.js';
 import { SyncEngine, type EngineOptions } from '../../agent/sync/engine.js';
+import { SourceSet } from '../../agent/sync/source-set.js';
 import { IndicatorState } from '../../agent/sync/state.js';
 
 let seq = 0;
@@ -80,13 +82,13 @@ function untouched<T extends object>(what: string, known: Partial<T> = {}): T {
 }
 
 /** The me1:meta value, written as the agent writes it: SyncEngine.metaValue() over the index. */
-function metaValueOf(state: IndicatorState): string {
+function metaValueOf(state: IndicatorState, set?: SourceSet): string {
   const options = untouched<EngineOptions>('its options', { agentVersion: AGENT_VERSION });
-  return new SyncEngine(state, untouched('the MISP client'), untouched('the filter'), untouched('the memcached store'), untouched('the logger'), options).metaValue();
+  return new SyncEngine(state, untouched('the MISP client'), untouched('the filter'), untouched('the memcached store'), untouched('the logger'), options, set).metaValue();
 }
 
-/** The memcached entries the agent writes for these attributes (one pass of a sync that keeps them all). */
-export function entriesFor(attrs: AttributeSummary[]): Map<string, string> {
+/** One source's indicator state, as a sync that keeps all these attributes leaves it. */
+function stateOf(attrs: AttributeSummary[]): IndicatorState {
   const state = new IndicatorState();
   const dirty = new Set<string>();
   const pass = state.newPass();
@@ -96,8 +98,39 @@ export function entriesFor(attrs: AttributeSummary[]): Map<string, string> {
     sameEvent(heads, head);
     state.upsert(mispAttributeOf(a, head), state.upsertEvent(head, dirty), pass, dirty);
   }
+  return state;
+}
+
+/**
+ * The memcached entries the agent writes for these attributes (one pass of a sync that keeps them
+ * all). An attribute naming a `source` (and `feed`) is put in that source's part, as an agent with
+ * --sources / --feed reads it, and the parts are merged by the agent's own SourceSet.
+ */
+export function entriesFor(attrs: AttributeSummary[]): Map<string, string> {
+  const bySource = new Map<string, { feed: boolean; attrs: AttributeSummary[] }>();
+  const main: AttributeSummary[] = [];
+  for (const a of attrs) {
+    if (a.source === undefined) {
+      main.push(a);
+      continue;
+    }
+    const { source, feed, ...plain } = a;
+    const part = bySource.get(source) ?? { feed: feed === true, attrs: [] };
+    part.attrs.push(plain);
+    bySource.set(source, part);
+  }
+  const mainState = stateOf(main);
   const out = new Map<string, string>();
-  for (const key of state.keys()) out.set(key, state.valueOf(key)!);
-  out.set(META_KEY, metaValueOf(state));
+  if (bySource.size === 0) {
+    for (const key of mainState.keys()) out.set(key, mainState.valueOf(key)!);
+    out.set(META_KEY, metaValueOf(mainState));
+    return out;
+  }
+  const set = new SourceSet([
+    { name: 'MISP', feed: false, main: true, state: mainState },
+    ...[...bySource].map(([name, part]) => ({ name, feed: part.feed, state: stateOf(part.attrs) })),
+  ]);
+  for (const key of set.keys()) out.set(key, set.valueOf(key)!);
+  out.set(META_KEY, metaValueOf(mainState, set));
   return out;
 }

@@ -4,6 +4,7 @@ import { DATATYPES, isDatatype, type Datatype } from '../ioc/index.js';
 import { configError } from '../errors.js';
 import { DEFAULT_FIELDS } from './default-fields.js';
 import { dottedName, parseFieldRef } from './field-ref.js';
+import { parseMispSources, SourcesFileError, type MispSourceEntry } from './misp-sources.js';
 
 export interface FieldSpec {
   /** As written in the configuration, e.g. "[destination][ip]". */
@@ -33,6 +34,11 @@ export interface EnricherConfig {
   tagOnFetchFailure: string[];
   /** retro_keys: every event gets the retro-hunt keys of its values under RETRO_KEYS_FIELD. */
   retroKeys: boolean;
+  /**
+   * misp_sources: the further MISP instances whose events' context the host fetches too (the
+   * agent's --sources file), by name. Empty when not configured.
+   */
+  instances: MispSourceEntry[];
 }
 
 export interface EnricherOptions {
@@ -44,9 +50,11 @@ export interface EnricherOptions {
   tag_on_failure?: unknown;
   tag_on_fetch_failure?: unknown;
   retro_keys?: unknown;
+  /** The text of the misp_sources file (the host reads it), or null. */
+  misp_sources?: unknown;
 }
 
-const KNOWN = new Set(['fields', 'ecs_compatibility', 'fetch_context', 'misp_url', 'target', 'tag_on_failure', 'tag_on_fetch_failure', 'retro_keys']);
+const KNOWN = new Set(['fields', 'ecs_compatibility', 'fetch_context', 'misp_url', 'target', 'tag_on_failure', 'tag_on_fetch_failure', 'retro_keys', 'misp_sources']);
 /**
  * Where retro_keys writes each event's hunt keys: a fixed place, because the shipped templates map
  * it and the agent's retro-hunt searches it, whatever `target` says.
@@ -124,5 +132,17 @@ export function parseOptions(options: EnricherOptions): EnricherConfig {
     tagOnFailure: tagsOption('tag_on_failure', options.tag_on_failure, DEFAULT_TAG_ON_FAILURE),
     tagOnFetchFailure: tagsOption('tag_on_fetch_failure', options.tag_on_fetch_failure, DEFAULT_TAG_ON_FETCH_FAILURE),
     retroKeys,
+    instances: instancesOption(options.misp_sources),
   };
+}
+
+function instancesOption(raw: unknown): MispSourceEntry[] {
+  if (raw === undefined || raw === null) return [];
+  if (typeof raw !== 'string') throw configError('misp_sources', 'must be the text of a sources file');
+  try {
+    return parseMispSources(raw, 'the file');
+  } catch (err) {
+    if (err instanceof SourcesFileError) throw configError('misp_sources', err.message);
+    throw err;
+  }
 }

@@ -4,7 +4,7 @@
 // looked up, so the host never needs to know what a key means.
 import { DEFAULT_ECS_TARGET, type EnricherConfig } from '../config/options.js';
 import { CoreError } from '../errors.js';
-import { candidateProbes, decodeSummary, probeOf, type IndicatorSummary } from '../ioc/index.js';
+import { candidateProbes, decodeSummary, probeOf, type AttributeSummary, type IndicatorSummary } from '../ioc/index.js';
 import type { AttributeHit, EventChange, FinishResponse, MatchRequest, MatchStats } from '../protocol.js';
 import { boundedAttribute, boundedContext } from './bounds.js';
 import { epochSeconds, hasExpired } from './decay-output.js';
@@ -12,6 +12,7 @@ import { ecsEnrichment, ecsEventSummary } from './ecs-output.js';
 import type { Hit } from './hit.js';
 import { legacyFields } from './legacy-output.js';
 import { readEventContext, type EventContext } from './misp-context.js';
+import { contextRef, inMainMisp } from './misp-instance.js';
 import { TextMemo } from './text-memo.js';
 import { prefixPlanOf } from './value-keys.js';
 
@@ -103,9 +104,8 @@ export class BatchMatch {
             }
             if (list.some((h) => h.attr.uuid === attr.uuid && h.field === field && h.raw === raw)) continue;
             list.push({ field, raw, candidate, indicator, attr });
-            // Only an attribute naming no source is in the MISP this filter asks (misp_url): a
-            // feed's is in none, another instance's event ids are that instance's own.
-            if (config.fetchContext && attr.source === undefined) this.eventIds.add(attr.event_id);
+            const ref = contextRef(attr, config);
+            if (ref !== null) this.eventIds.add(ref);
           }
         }
       }
@@ -113,15 +113,16 @@ export class BatchMatch {
     }
   }
 
-  /** MISP event ids to fetch for this batch's hits (none when fetch_context is off). */
+  /** References of the MISP events to fetch for this batch's hits (misp-instance.ts; none when fetch_context is off). */
   contextIds(): string[] {
     return [...this.eventIds];
   }
 
   finish(given: Record<string, unknown> | undefined): FinishResponse {
     const contexts = new Map<string, EventContext | null>();
-    const contextOf = (id: string): EventContext | null => {
-      if (!this.config.fetchContext) return null;
+    const contextOf = (attr: AttributeSummary): EventContext | null => {
+      const id = contextRef(attr, this.config);
+      if (id === null) return null;
       if (!contexts.has(id)) {
         const raw = given?.[id];
         if (raw === undefined || raw === null) contexts.set(id, null);
@@ -141,13 +142,13 @@ export class BatchMatch {
       if (hits.length === 0) continue;
       this.stats.hits += hits.length;
       this.stats.matched_events++;
-      if (this.config.fetchContext && hits.some((h) => h.attr.source === undefined && contextOf(h.attr.event_id) === null)) {
+      if (hits.some((h) => contextRef(h.attr, this.config) !== null && contextOf(h.attr) === null)) {
         change.tags.push(...this.config.tagOnFetchFailure);
         this.stats.fetch_failures++;
       }
       if (legacy) change.set.push(...legacyFields(hits, contextOf, this.config.target));
       else {
-        const entries = hits.map((h) => ecsEnrichment(h, contextOf(h.attr.event_id), this.config, this.now, this.nowSeconds));
+        const entries = hits.map((h) => ecsEnrichment(h, contextOf(h.attr), this.config, this.now, this.nowSeconds));
         change.append.push([this.config.target, entries]);
         // The misp_enrich.* summary belongs to the shipped templates, dashboard and rule, which
         // read threat.enrichments: written only where they look.
@@ -168,8 +169,8 @@ function attributeHits(events: readonly [number, Hit[], boolean][]): AttributeHi
   for (const [, hits] of events) {
     const inEvent = new Set<string>();
     for (const h of hits) {
-      // Sightings go to the filter's MISP: only its attributes (naming no source) are there.
-      if (h.attr.source !== undefined || inEvent.has(h.attr.uuid)) continue;
+      // Sightings go to the filter's main MISP: only its attributes are there.
+      if (!inMainMisp(h.attr) || inEvent.has(h.attr.uuid)) continue;
       inEvent.add(h.attr.uuid);
       const known = byUuid.get(h.attr.uuid);
       if (known) known[2]++;

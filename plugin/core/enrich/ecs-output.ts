@@ -9,16 +9,18 @@
 // The summary exists because Kibana aggregates, colours and maps severities only on fields
 // outside nested objects: Lens cannot aggregate threat.enrichments.*, and a detection rule's
 // severity_mapping reads one path of _source, which an array of enrichments does not have.
+import { MAIN_SOURCE_NAME } from '../config/misp-sources.js';
 import type { EnricherConfig } from '../config/options.js';
 import { confidenceOfThreatLevel, highestConfidence, type EcsConfidence } from './confidence.js';
 import { decayOutput, isoFromEpochSeconds, type EcsDecay } from './decay-output.js';
 import { galaxiesOf } from './galaxy.js';
 import { uniqueStrings, type Hit } from './hit.js';
 import type { EventContext } from './misp-context.js';
+import { eventPage } from './misp-instance.js';
 import { mostRestrictiveTlp, tlpOf } from './tlp.js';
 
-/** threat.enrichments.feed.name of an entry whose attribute names no source (the agent's one MISP). */
-export const FEED_NAME = 'MISP';
+/** threat.enrichments.feed.name of an entry whose attribute names no source (the agent's main MISP). */
+export const FEED_NAME = MAIN_SOURCE_NAME;
 /** Where the event-level summary goes (the misp_enrich.* fields of docs/elasticsearch/). */
 export const SUMMARY_FIELD = 'misp_enrich';
 /** Bound on each summary list: an event matching hundreds of attributes stays small. */
@@ -77,15 +79,6 @@ function indicatorValue(hit: Hit): EcsIndicator {
   }
 }
 
-/** The event's page in MISP; left out for an id that cannot be put in a URL (a lone surrogate). */
-function eventReference(mispUrl: string, eventId: string): string | undefined {
-  try {
-    return `${mispUrl}/events/view/${encodeURIComponent(eventId)}`;
-  } catch {
-    return undefined;
-  }
-}
-
 /** `now` is matched.occurred; `nowSeconds` the same moment in Unix seconds (the decay score's time). */
 export function ecsEnrichment(hit: Hit, ctx: EventContext | null, config: EnricherConfig, now: string, nowSeconds: number): EcsEnrichment {
   const { attr } = hit;
@@ -95,8 +88,7 @@ export function ecsEnrichment(hit: Hit, ctx: EventContext | null, config: Enrich
   if (provider) indicator.provider = provider;
   const description = ctx?.info ?? attr.event_info;
   if (description) indicator.description = description;
-  // Only the configured MISP's events (attributes naming no source) have a page there.
-  const reference = config.mispUrl && attr.source === undefined ? eventReference(config.mispUrl, attr.event_id) : undefined;
+  const reference = eventPage(attr, config);
   if (reference) indicator.reference = reference;
   const confidence = confidenceOfThreatLevel(ctx?.threatLevel);
   if (confidence) indicator.confidence = confidence;

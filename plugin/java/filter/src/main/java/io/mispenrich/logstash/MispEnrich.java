@@ -31,7 +31,10 @@ import io.mispenrich.logstash.json.Json;
 import io.mispenrich.logstash.kv.MemcachedMultiGet;
 import io.mispenrich.logstash.log.Log4jLog;
 import io.mispenrich.logstash.log.PluginLog;
+import io.mispenrich.logstash.config.MispInstances;
+import io.mispenrich.logstash.misp.ContextRouter;
 import io.mispenrich.logstash.misp.MispContextFetcher;
+import io.mispenrich.logstash.ports.ContextPort;
 import io.mispenrich.logstash.misp.TlsContexts;
 import io.mispenrich.logstash.sightings.SightingTally;
 import io.mispenrich.logstash.sightings.SightingsSender;
@@ -54,7 +57,8 @@ public class MispEnrich implements Filter {
     private final EnricherInfo info;
     private final ValueMemory memory;
     private final MemcachedMultiGet kv;
-    private final MispContextFetcher fetcher;
+    /** MISP context: misp_url's fetcher, or a router over it and the misp_sources instances; null when fetch_context is off. */
+    private final ContextPort fetcher;
     private final BatchEnricher enricher;
     /** Hits reported to MISP as sightings (option sightings); both null when off. */
     private final SightingTally sightingTally;
@@ -118,6 +122,7 @@ public class MispEnrich implements Filter {
             throw e;
         }
         this.runtime = rt;
+        List<MispInstances.Instance> instances;
         try {
             CoreRuntime.Session s = runtime.borrow();
             try {
@@ -125,17 +130,15 @@ public class MispEnrich implements Filter {
             } finally {
                 runtime.release(s);
             }
+            // The core has read misp_sources' shape; its key files, CA files and URLs are checked here.
+            instances = settings.misp().fetchContext() ? MispInstances.resolve(info.mispInstances(), settings) : List.of();
+            this.fetcher = settings.misp().fetchContext() ? contextPort(instances, ssl, sslParameters) : null;
         } catch (RuntimeException e) {
             runtime.close();
             throw e;
         }
         this.memory = new ValueMemory(settings.valueCacheSize(), info.retroKeys() != null);
         this.kv = new MemcachedMultiGet(settings.memcached().hosts(), settings.memcached().timeoutMs(), settings.memcached().maxValueBytes());
-        if (settings.misp().fetchContext()) {
-            this.fetcher = new MispContextFetcher(settings.misp(), ssl, sslParameters, logger::warn, fetchesMetric::increment);
-        } else {
-            this.fetcher = null;
-        }
         if (settings.sightings().enabled()) {
             this.sightingTally = new SightingTally((int) settings.sightings().maxAttributes(), () -> System.currentTimeMillis() / 1000L);
             this.sightings = new SightingsSender(settings.misp(), settings.sightings(), ssl, sslParameters, sightingTally,
@@ -167,15 +170,46 @@ public class MispEnrich implements Filter {
         this.enricher = new BatchEnricher(info, memory, kv, fetcher, new LogReporter(),
                 new BatchEnricher.Limits((int) settings.maxValueLength(), (int) settings.maxValuesPerField()),
                 settings.tags().onApplyFailure(), sightingTally);
-        if (talksToMisp && "http".equalsIgnoreCase(settings.misp().url().getScheme())) {
+        if (talksToMisp && settings.misp().url() != null && "http".equalsIgnoreCase(settings.misp().url().getScheme())) {
             logger.warn("misp_url uses http: the MISP API key travels unencrypted");
         }
-        if (talksToMisp && "none".equals(settings.tls().verificationMode())) {
+        if (talksToMisp && settings.misp().url() != null && "none".equals(settings.tls().verificationMode())) {
             logger.warn("ssl_verification_mode => none: the MISP server's certificate and host name are not checked");
+        }
+        for (MispInstances.Instance instance : instances) {
+            if ("http".equalsIgnoreCase(instance.misp().url().getScheme())) {
+                logger.warn("misp_sources: MISP instance \"{}\" uses http: its API key travels unencrypted", instance.name());
+            }
+            if ("none".equals(instance.tls().verificationMode())) {
+                logger.warn("misp_sources: MISP instance \"{}\" is asked without checking its certificate and host name", instance.name());
+            }
         }
         logger.info("misp_enrich {} ready: core {} on GraalJS runtime '{}', fields {}, memcached {}, value_cache_size {}, sightings {}",
                 id, coreVersion(), runtime.runtimeName(), info.fieldRefs(), settings.memcached().hosts(), settings.valueCacheSize(),
                 settings.sightings().enabled() ? "every " + settings.sightings().intervalMs() / 1000.0 + " s as \"" + settings.sightings().source() + "\"" : "off");
+    }
+
+    /** misp_url's fetcher alone, or a router over it (when set) and one fetcher per misp_sources instance. */
+    private ContextPort contextPort(List<MispInstances.Instance> instances, javax.net.ssl.SSLContext ssl, javax.net.ssl.SSLParameters sslParameters) {
+        if (instances.isEmpty()) {
+            return new MispContextFetcher(null, settings.misp(), ssl, sslParameters, logger::warn, fetchesMetric::increment);
+        }
+        // Every instance's TLS is set up (and may be refused) before any fetcher starts its threads.
+        List<javax.net.ssl.SSLContext> contexts = new ArrayList<>();
+        List<javax.net.ssl.SSLParameters> parameters = new ArrayList<>();
+        for (MispInstances.Instance instance : instances) {
+            javax.net.ssl.SSLContext instanceSsl = TlsContexts.forMisp(instance.tls());
+            contexts.add(instanceSsl);
+            parameters.add(TlsContexts.parameters(instanceSsl, instance.tls()));
+        }
+        java.util.Map<String, MispContextFetcher> byName = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < instances.size(); i++) {
+            MispInstances.Instance instance = instances.get(i);
+            byName.put(instance.name(), new MispContextFetcher(instance.name(), instance.misp(), contexts.get(i), parameters.get(i),
+                    logger::warn, fetchesMetric::increment));
+        }
+        return new ContextRouter(settings.misp().url() == null ? null
+                : new MispContextFetcher(null, settings.misp(), ssl, sslParameters, logger::warn, fetchesMetric::increment), byName);
     }
 
     private String coreVersion() {

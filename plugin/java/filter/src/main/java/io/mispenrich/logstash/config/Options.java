@@ -31,6 +31,8 @@ public final class Options {
     public static final PluginConfigSpec<Boolean> FETCH_CONTEXT = PluginConfigSpec.booleanSetting("fetch_context", true);
     public static final PluginConfigSpec<Long> CONTEXT_CACHE_SIZE = PluginConfigSpec.numSetting("context_cache_size", 10_000);
     public static final PluginConfigSpec<Double> CONTEXT_CACHE_TTL = PluginConfigSpec.floatSetting("context_cache_ttl", 300.0);
+    /** The agent's --sources file: further MISP instances whose events' context is fetched from them. */
+    public static final PluginConfigSpec<String> MISP_SOURCES = PluginConfigSpec.stringSetting("misp_sources");
 
     public static final PluginConfigSpec<String> SSL_VERIFICATION_MODE = PluginConfigSpec.stringSetting("ssl_verification_mode", "full");
     public static final PluginConfigSpec<List<Object>> SSL_CERTIFICATE_AUTHORITIES =
@@ -70,7 +72,7 @@ public final class Options {
 
     public static final List<PluginConfigSpec<?>> ALL = List.of(
             MEMCACHED_HOSTS, MEMCACHED_TIMEOUT, MEMCACHED_MAX_VALUE_BYTES,
-            MISP_URL, MISP_API_KEY, MISP_TIMEOUT, MISP_MAX_RESPONSE_BYTES, PROXY, FETCH_CONTEXT, CONTEXT_CACHE_SIZE, CONTEXT_CACHE_TTL,
+            MISP_URL, MISP_API_KEY, MISP_TIMEOUT, MISP_MAX_RESPONSE_BYTES, PROXY, FETCH_CONTEXT, CONTEXT_CACHE_SIZE, CONTEXT_CACHE_TTL, MISP_SOURCES,
             SSL_VERIFICATION_MODE, SSL_CERTIFICATE_AUTHORITIES, SSL_CERTIFICATE, SSL_KEY, SSL_SUPPORTED_PROTOCOLS, SSL_CIPHER_SUITES,
             FIELDS, ECS_COMPATIBILITY, TARGET, RETRO_KEYS,
             TAG_ON_FAILURE, TAG_ON_FETCH_FAILURE, TAG_ON_APPLY_FAILURE, TAG_ON_CORE_FAILURE,

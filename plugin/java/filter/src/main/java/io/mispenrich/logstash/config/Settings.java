@@ -22,6 +22,7 @@ import io.mispenrich.logstash.kv.HostPort;
 public record Settings(
         Memcached memcached,
         Misp misp,
+        String mispSourcesText,
         Tls tls,
         Map<String, String> fields,
         String ecsCompatibility,
@@ -36,6 +37,9 @@ public record Settings(
     /** memcached_*: the servers, and how long and how much one batch's multi-get may take. */
     public record Memcached(List<HostPort> hosts, long timeoutMs, long maxValueBytes) {
     }
+
+    /** A sources file is a short list of instances: anything larger is not one. */
+    static final long MAX_SOURCES_FILE_BYTES = 1024 * 1024;
 
     /** misp_*, proxy, fetch_context, context_cache_*. The API key stays a Password until used. */
     public record Misp(URI url, Password apiKey, long timeoutMs, long maxResponseBytes, URI proxy,
@@ -59,8 +63,9 @@ public record Settings(
     }
 
     public static Settings from(Configuration config) {
-        Misp misp = misp(config);
-        return new Settings(memcached(config), misp, tls(config), fields(config), ecsCompatibility(config),
+        String sources = mispSources(config);
+        Misp misp = misp(config, sources != null);
+        return new Settings(memcached(config), misp, sources, tls(config), fields(config), ecsCompatibility(config),
                 target(config), Boolean.TRUE.equals(bool(config, Options.RETRO_KEYS)), tags(config), sightings(config, misp),
                 number(Options.VALUE_CACHE_SIZE, config, 0, 100_000_000),
                 number(Options.MAX_VALUE_LENGTH, config, 1, 1_048_576),
@@ -87,33 +92,67 @@ public record Settings(
                 number(Options.MEMCACHED_MAX_VALUE_BYTES, config, 1_024, 134_217_728));
     }
 
-    private static Misp misp(Configuration config) {
+    /** A MISP base URL as misp_url and each misp_sources instance must be; `option` names where it came from. */
+    public static void checkMispUrl(String option, URI url) {
+        String scheme = url.getScheme();
+        if (scheme == null || !(scheme.equalsIgnoreCase("https") || scheme.equalsIgnoreCase("http"))
+                || url.getHost() == null || url.getRawQuery() != null || url.getRawFragment() != null
+                || url.getRawUserInfo() != null) {
+            throw new ConfigException(option,
+                    "must be an http(s) URL with a host and no user info, query or fragment, e.g. \"https://misp.example.org\"");
+        }
+    }
+
+    /** An API key as MISP takes it: printable ASCII, no spaces. */
+    public static boolean isApiKey(String key) {
+        return key != null && !key.isBlank() && key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e);
+    }
+
+    /** A proxy as proxy and each misp_sources instance's may be: http://, a host, no credentials. */
+    public static void checkProxy(String option, URI proxy) {
+        if (proxy.getScheme() == null || !proxy.getScheme().equalsIgnoreCase("http") || proxy.getHost() == null
+                || proxy.getRawUserInfo() != null) {
+            throw new ConfigException(option, "must be an http:// proxy URL with a host and no credentials, e.g. \"http://proxy.example:3128\"");
+        }
+    }
+
+    /** The text of the misp_sources file (the core checks what it says), or null when unset. */
+    private static String mispSources(Configuration config) {
+        String file = get(config, Options.MISP_SOURCES);
+        if (file == null) {
+            return null;
+        }
+        Path p = readable(Options.MISP_SOURCES.name(), file);
+        try {
+            if (Files.size(p) > MAX_SOURCES_FILE_BYTES) {
+                throw new ConfigException(Options.MISP_SOURCES.name(), "names a file larger than " + MAX_SOURCES_FILE_BYTES + " bytes: " + file);
+            }
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            throw new ConfigException(Options.MISP_SOURCES.name(), "names a file that cannot be read: " + file);
+        }
+    }
+
+    private static Misp misp(Configuration config, boolean hasSources) {
         URI url = get(config, Options.MISP_URL);
         if (url != null) {
-            String scheme = url.getScheme();
-            if (scheme == null || !(scheme.equalsIgnoreCase("https") || scheme.equalsIgnoreCase("http"))
-                    || url.getHost() == null || url.getRawQuery() != null || url.getRawFragment() != null
-                    || url.getRawUserInfo() != null) {
-                throw new ConfigException(Options.MISP_URL.name(),
-                        "must be an http(s) URL with a host and no user info, query or fragment, e.g. \"https://misp.example.org\"");
-            }
+            checkMispUrl(Options.MISP_URL.name(), url);
         }
         Password key = get(config, Options.MISP_API_KEY);
-        if (key != null && (key.getPassword() == null || key.getPassword().isBlank()
-                || key.getPassword().chars().anyMatch(c -> c < 0x21 || c > 0x7e))) {
+        if (key != null && !isApiKey(key.getPassword())) {
             throw new ConfigException(Options.MISP_API_KEY.name(), "must be a non-empty printable ASCII string");
         }
         URI proxy = get(config, Options.PROXY);
-        if (proxy != null && (proxy.getScheme() == null || !proxy.getScheme().equalsIgnoreCase("http") || proxy.getHost() == null
-                || proxy.getRawUserInfo() != null)) {
-            throw new ConfigException(Options.PROXY.name(), "must be an http:// proxy URL with a host and no credentials, e.g. \"http://proxy.example:3128\"");
+        if (proxy != null) {
+            checkProxy(Options.PROXY.name(), proxy);
         }
         Boolean fetch = bool(config, Options.FETCH_CONTEXT);
         boolean fetchContext = fetch == null || fetch;
-        if (fetchContext && url == null) {
-            throw new ConfigException(Options.MISP_URL.name(), "is required while fetch_context is true");
+        // With misp_sources alone, context comes from those instances only.
+        if (fetchContext && url == null && !hasSources) {
+            throw new ConfigException(Options.MISP_URL.name(), "is required while fetch_context is true (unless misp_sources names the instances to ask)");
         }
-        if (fetchContext && key == null) {
+        if (fetchContext && url != null && key == null) {
             throw new ConfigException(Options.MISP_API_KEY.name(), "is required while fetch_context is true");
         }
         return new Misp(url, key, seconds(Options.MISP_TIMEOUT, config, 0.001, 600),
@@ -290,6 +329,7 @@ public record Settings(
         o.put("retro_keys", retroKeys);
         o.put("tag_on_failure", tags.onFailure());
         o.put("tag_on_fetch_failure", tags.onFetchFailure());
+        o.put("misp_sources", mispSourcesText);
         return o;
     }
 
@@ -297,7 +337,7 @@ public record Settings(
     @Override
     public String toString() {
         return "Settings[memcached_hosts=" + memcached.hosts() + ", misp_url=" + misp.url() + ", misp_api_key="
-                + (misp.apiKey() == null ? "unset" : "<password>") + ", fields=" + fields + ", fetch_context=" + misp.fetchContext()
+                + (misp.apiKey() == null ? "unset" : "<password>") + ", misp_sources=" + (mispSourcesText == null ? "unset" : "set") + ", fields=" + fields + ", fetch_context=" + misp.fetchContext()
                 + ", ecs_compatibility=" + ecsCompatibility + ", sightings=" + sightings.enabled() + "]";
     }
 }

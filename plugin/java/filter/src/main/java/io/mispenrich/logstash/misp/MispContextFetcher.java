@@ -50,7 +50,7 @@ public final class MispContextFetcher implements ContextPort {
     static final Duration FAILURE_TTL = Duration.ofSeconds(15);
 
     /** A cached answer: the event's JSON text as MISP sent it, or null when it could not be fetched. */
-    private record Fetched(String event) {
+    record Fetched(String event) {
     }
 
     private final URL endpoint;
@@ -60,12 +60,16 @@ public final class MispContextFetcher implements ContextPort {
     private final AsyncLoadingCache<String, Fetched> cache;
     private final Consumer<String> warn;
     private final Runnable onRequest;
+    /** How failure messages name the endpoint: with the instance's name for a further MISP instance. */
+    private final String endpointName;
 
     /**
+     * @param instance  the misp_sources instance this fetcher asks, or null for misp_url
      * @param warn      receives failure messages (never the API key)
      * @param onRequest called once per request sent to MISP (the fetches metric)
      */
-    public MispContextFetcher(Settings.Misp misp, SSLContext ssl, SSLParameters sslParameters, Consumer<String> warn, Runnable onRequest) {
+    public MispContextFetcher(String instance, Settings.Misp misp, SSLContext ssl, SSLParameters sslParameters, Consumer<String> warn, Runnable onRequest) {
+        this.endpointName = instance == null ? "events/restSearch" : "events/restSearch of MISP instance \"" + instance + "\"";
         long cacheSize = misp.contextCacheSize();
         this.http = new MispExchange(misp, ssl, sslParameters, "misp-enrich-http-deadline");
         this.endpoint = http.url("/events/restSearch");
@@ -90,14 +94,28 @@ public final class MispContextFetcher implements ContextPort {
      */
     @Override
     public Map<String, String> fetch(List<String> ids) {
+        return await(start(ids), ids, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMs()));
+    }
+
+    /** How long a fetch may wait for its answers: misp_timeout and a second. */
+    long deadlineMs() {
+        return timeout.toMillis() + 1_000;
+    }
+
+    /** Starts fetching these ids (cached ones answer at once); {@link #await} collects them. */
+    CompletableFuture<Map<String, Fetched>> start(List<String> ids) {
+        return ids.isEmpty() ? CompletableFuture.completedFuture(Map.of()) : cache.getAll(ids);
+    }
+
+    /** The answers of a {@link #start}ed fetch, waiting until deadlineNanos (System.nanoTime) at most; never throws. */
+    Map<String, String> await(CompletableFuture<Map<String, Fetched>> all, List<String> ids, long deadlineNanos) {
         Map<String, String> out = new LinkedHashMap<>();
         if (ids.isEmpty()) {
             return out;
         }
-        CompletableFuture<Map<String, Fetched>> all = cache.getAll(ids);
         Map<String, Fetched> got;
         try {
-            got = all.get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            got = all.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             got = Map.of();
@@ -141,18 +159,18 @@ public final class MispContextFetcher implements ContextPort {
         try {
             MispExchange.Response response = http.post(endpoint, requestBody(list), true);
             if (response.status() != 200) {
-                warn.accept(ErrorCode.FETCH.say("events/restSearch answered HTTP ") + response.status());
+                warn.accept(ErrorCode.FETCH.say(endpointName + " answered HTTP ") + response.status());
             } else {
                 try {
                     events = eventsById(response.body());
                 } catch (RuntimeException e) {
-                    warn.accept(ErrorCode.FETCH.say("events/restSearch answered something other than JSON events"));
+                    warn.accept(ErrorCode.FETCH.say(endpointName + " answered something other than JSON events"));
                 }
             }
         } catch (MispExchange.CutOff e) {
-            warn.accept(ErrorCode.FETCH.say("events/restSearch did not complete within misp_timeout; cut off"));
+            warn.accept(ErrorCode.FETCH.say(endpointName + " did not complete within misp_timeout; cut off"));
         } catch (IOException | RuntimeException e) {
-            warn.accept(ErrorCode.FETCH.say("events/restSearch failed: ") + describe(e));
+            warn.accept(ErrorCode.FETCH.say(endpointName + " failed: ") + describe(e));
         }
         Map<String, Fetched> result = new HashMap<>();
         for (String id : list) {

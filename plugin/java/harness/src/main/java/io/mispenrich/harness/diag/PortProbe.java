@@ -191,7 +191,7 @@ public final class PortProbe {
             Settings.Tls tls = new Settings.Tls("full", List.of(), null, null, List.of(), List.of());
             SSLContext ssl = TlsContexts.forMisp(tls);
             SSLParameters sslParameters = TlsContexts.parameters(ssl, tls);
-            this.port = new MispContextFetcher(misp, ssl, sslParameters, this::warn, requests::incrementAndGet);
+            this.port = new MispContextFetcher(null, misp, ssl, sslParameters, this::warn, requests::incrementAndGet);
         }
 
         private void warn(String message) {
