@@ -73,9 +73,13 @@ function mispHttp(opts: AgentOptions, target: { baseUrl: string; apiKey: string;
   );
 }
 
-/** The MISP client, the memcached store and the sync engine over an index, as the agent runs them. */
+/**
+ * The MISP client, the memcached store and the sync engine over an index, as the agent runs them.
+ * Without --misp-url (feeds and further instances alone) there is no client: the engine then only
+ * stamps and loads the set, and asking it to sync with MISP is a fault (noMainMisp).
+ */
 export function syncParts(opts: AgentOptions, apiKey: string, state: IndicatorState, log: Logger, metrics: Metrics, set?: SourceSet) {
-  const http = mispHttp(opts, { baseUrl: opts.mispUrl, apiKey, insecure: opts.insecure, caFile: opts.caFile, proxy: opts.proxy }, log, metrics);
+  const http = opts.mispUrl === null ? null : mispHttp(opts, { baseUrl: opts.mispUrl, apiKey, insecure: opts.insecure, caFile: opts.caFile, proxy: opts.proxy }, log, metrics);
   const store = new MemcachedStore(
     opts.memcached,
     {
@@ -88,7 +92,16 @@ export function syncParts(opts: AgentOptions, apiKey: string, state: IndicatorSt
     metrics,
   );
   const { client, engine } = mispEngine(opts, opts, http, state, store, log, set);
-  return { http, store, client, engine };
+  return { http, store, client: http === null ? null : client, engine };
+}
+
+/** The client of a main MISP instance that does not exist (no --misp-url): any use of it is a fault, said as such. */
+function noMainMisp(): MispClient {
+  return new Proxy({} as MispClient, {
+    get(_target, name) {
+      throw new AgentError(ErrorCodes.INTERNAL, `the main MISP instance was asked for ${String(name)}, and there is none (no --misp-url)`);
+    },
+  });
 }
 
 /**
@@ -99,14 +112,14 @@ export function syncParts(opts: AgentOptions, apiKey: string, state: IndicatorSt
 function mispEngine(
   opts: AgentOptions,
   filter: FilterOptions,
-  http: MispHttp,
+  http: MispHttp | null,
   state: IndicatorState,
   store: MemcachedStore,
   log: Logger,
   set?: SourceSet,
   metaOf?: () => string,
 ): { client: MispClient; engine: SyncEngine } {
-  const client = new MispClient(http, log, { pageSize: opts.pageSize, maxPages: opts.maxPages });
+  const client = http === null ? noMainMisp() : new MispClient(http, log, { pageSize: opts.pageSize, maxPages: opts.maxPages });
   const engine = new SyncEngine(state, client, new AttributeFilter(filter), store, log, {
     maxRemovalShare: opts.maxRemovalShare,
     publishedOnly: filter.publishedOnly,
@@ -118,6 +131,13 @@ function mispEngine(
     ...(metaOf ? { loadsServers: false } : {}),
   }, set, metaOf);
   return { client, engine };
+}
+
+/** Counts per name, summed over several lists. */
+function sumCounts(lists: [string, number][][]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const list of lists) for (const [k, n] of list) out[k] = (out[k] ?? 0) + n;
+  return out;
 }
 
 /** A further MISP instance (--sources) as the agent runs it. */
@@ -153,8 +173,9 @@ export class Agent {
    * from what is left (deleted when nothing is) after the next full sync, then their snapshot goes.
    */
   private retired: { name: string; path: string; state: IndicatorState }[] = [];
-  private readonly http: MispHttp;
-  private readonly client: MispClient;
+  /** The main MISP instance (--misp-url); both null when feeds and further instances alone make the set. */
+  private readonly http: MispHttp | null;
+  private readonly client: MispClient | null;
   private readonly store: MemcachedStore;
   private readonly engine: SyncEngine;
   private hasData = false;
@@ -190,7 +211,7 @@ export class Agent {
     // A lease is held by a running agent; one that exits at once would only make the other wait.
     if (opts.once && opts.haLease > 0) throw new AgentError(ErrorCodes.CONFIG, '--once cannot take part in high availability (--ha-lease): drop one of them');
     for (const w of securityWarnings(opts)) log.warn(w.message, { code: w.code });
-    declareAgentMetrics(this.metrics, { version: AGENT_VERSION, servers: opts.memcached, kinds: INDICATOR_KINDS, zmq: opts.zmq !== undefined, retro: opts.retro !== null, ha: opts.haLease > 0, feeds: opts.feeds.map((f) => f.name), sources: opts.sources.map((src) => src.name) });
+    declareAgentMetrics(this.metrics, { version: AGENT_VERSION, servers: opts.memcached, kinds: INDICATOR_KINDS, zmq: opts.zmq !== undefined, retro: opts.retro !== null, ha: opts.haLease > 0, feeds: opts.feeds.map((f) => f.name), sources: opts.sources.map((src) => src.name), mainMisp: opts.mispUrl !== null });
     for (const f of opts.feeds) {
       // A feed is read without a key, with the agent's TLS and proxy settings.
       const http = f.kind === 'url' ? mispHttp(opts, { baseUrl: f.location, apiKey: '', insecure: opts.insecure, caFile: opts.caFile, proxy: opts.proxy }, log, this.metrics) : null;
@@ -216,7 +237,8 @@ export class Agent {
       const { client, engine } = mispEngine(opts, { ...opts, ...src.filter }, http, state, this.store, log, this.set, () => this.engine.metaValue());
       this.mispSources.push({ name: src.name, http, client, live: new LiveQueue(MAX_PENDING_CHANGES), zmq: src.zmq, feed: null, engine, state, lastFullMs: 0, lastError: null, lastSnapshotMs: 0 });
     }
-    if (opts.retro) {
+    // The retro-hunt hunts the main instance's indicators (options refuse --retro-url without it).
+    if (opts.retro && this.client && opts.mispUrl) {
       for (const secret of retroSecrets(opts.retro)) log.addSecret(secret);
       this.searchEngine = new RestSearchEngine(
         {
@@ -268,6 +290,8 @@ export class Agent {
     for (const name of await removeStaleTemporaries(this.opts.snapshot)) {
       this.log.info(`removed ${name}, a snapshot an earlier agent did not finish writing`);
     }
+    // Without a main instance there is no main part to keep: each source has its own file.
+    if (this.client === null) return this.loadSourcesSnapshots();
     try {
       const header = await readSnapshot(this.opts.snapshot, this.state);
       if (!header) return;
@@ -288,6 +312,15 @@ export class Agent {
       this.log.error(`${e.message}; starting without it`, { code: e.code });
     }
     await this.loadPartSnapshots();
+  }
+
+  /** The parts of the feeds and further instances, when they alone make the set. */
+  private async loadSourcesSnapshots(): Promise<void> {
+    await this.loadPartSnapshots();
+    if (this.set.parts.some((p) => p.state.attributeCount > 0)) {
+      this.hasData = true;
+      this.fromSnapshot = true;
+    }
   }
 
   /** Where a source's part (a feed's, another MISP instance's) is kept beside the snapshot. */
@@ -313,7 +346,12 @@ export class Agent {
       const misp = this.mispSources.find((m) => m.name === name);
       const state = feed ? feed.sync.state : misp ? misp.state : new IndicatorState();
       try {
-        await readSnapshot(path, state);
+        const header = await readSnapshot(path, state);
+        // Without a main instance the set's moment is its oldest part's (see sourcesCycle).
+        if (header && this.client === null && (feed || misp)) {
+          const ms = header.synced_at_ms ?? header.synced_at * 1000;
+          this.engine.syncedMs = this.engine.syncedMs === 0 ? ms : Math.min(this.engine.syncedMs, ms);
+        }
       } catch (err) {
         const e = asAgentError(err);
         this.log.error(`${e.message}; the source ${name} is read again from its origin`, { code: e.code, source: name });
@@ -365,7 +403,8 @@ export class Agent {
   }
 
   private async saveSnapshot(): Promise<void> {
-    if (!this.opts.snapshot) return;
+    // Without a main instance its part is empty: the sources' parts have files of their own.
+    if (!this.opts.snapshot || this.client === null) return;
     const started = Date.now();
     try {
       await writeSnapshot(this.opts.snapshot, this.state, {
@@ -405,16 +444,26 @@ export class Agent {
       if (!this.store.links.some((l) => l.up)) {
         throw new AgentError(ErrorCodes.MEMCACHED, `no memcached server answered (${this.opts.memcached.join(', ')})`);
       }
-      this.client.deadlineMs = Date.now() + this.opts.cycleTimeout * 1000;
-      const s = await this.engine.fullSync();
-      this.recordSummary(s);
-      await this.retireParts();
+      const started = Date.now();
+      let s: CycleSummary | null = null;
+      if (this.client) {
+        this.client.deadlineMs = started + this.opts.cycleTimeout * 1000;
+        s = await this.engine.fullSync();
+        this.recordSummary(s);
+        await this.retireParts();
+      }
       await this.syncSources();
       const sourceFailed = this.mispSources.find((m) => m.lastError !== null);
       if (sourceFailed) throw sourceFailed.lastError!;
       const feeds = await this.syncFeeds(true);
       const feedFailed = this.feeds.find((f) => f.sync.lastError !== null);
       if (feedFailed) throw feedFailed.sync.lastError!;
+      if (!this.client) {
+        // Feeds and further instances alone: every one was read just now.
+        this.engine.syncedMs = started;
+        this.hasData = true;
+        await this.retireParts();
+      }
       if (this.hasData || this.state.attributeCount > 0) await this.store.reloadWhereNeeded(this.set, this.engine.metaValue(), 'memory');
       let retro: OnceSummary['retro'];
       if (this.hunter) {
@@ -429,16 +478,19 @@ export class Agent {
         throw new AgentError(ErrorCodes.MEMCACHED, `memcached ${failed.map((l) => l.address).join(', ')} did not take the full set`);
       }
       await this.saveSnapshot();
+      // With a main instance its sync is summed up (the other sources have lines of their own);
+      // without one, the set of the other sources.
+      const parts = s ? [this.state] : this.set.parts.map((p) => p.state);
       return {
         ok: true,
         mode: 'full',
-        duration_ms: s.duration_ms,
-        attributes: this.state.attributeCount,
-        types: this.state.typeCounts(),
-        indicators: Object.fromEntries(this.state.kindCounts()),
-        skipped: s.skipped,
-        invalid_values: s.invalid_values,
-        keys_written: s.keys_written,
+        duration_ms: s ? s.duration_ms : Date.now() - started,
+        attributes: parts.reduce((n, p) => n + p.attributeCount, 0),
+        types: sumCounts(parts.map((p) => Object.entries(p.typeCounts()))),
+        indicators: sumCounts(parts.map((p) => [...p.kindCounts()])),
+        skipped: s?.skipped ?? {},
+        invalid_values: s?.invalid_values ?? 0,
+        keys_written: s?.keys_written ?? 0,
         memcached: this.store.links.map((l) => ({ server: l.address, loaded: !l.needsReload })),
         ...(feeds.length > 0 ? { feeds } : {}),
         ...(retro ? { retro } : {}),
@@ -602,7 +654,7 @@ export class Agent {
   /** Applies the changes the ZeroMQ feed announced; on failure an incremental sync takes over. */
   private async applyLive(): Promise<void> {
     const batch = this.live.take();
-    this.client.deadlineMs = Date.now() + this.opts.cycleTimeout * 1000;
+    if (this.client) this.client.deadlineMs = Date.now() + this.opts.cycleTimeout * 1000;
     try {
       const s = await this.engine.applyLive(batch);
       this.metrics.inc('live_updates_total', { result: 'ok' });
@@ -668,7 +720,7 @@ export class Agent {
    */
   stop(): void {
     this.stopping = true;
-    this.http.abort();
+    this.http?.abort();
     for (const f of this.feeds) f.http?.abort();
     for (const m of this.mispSources) m.http.abort();
     this.wake?.();
@@ -679,6 +731,7 @@ export class Agent {
   }
 
   private async cycle(): Promise<void> {
+    if (this.client === null) return this.sourcesCycle();
     await this.store.checkAll();
     if (this.hasData) await this.store.reloadWhereNeeded(this.set, this.engine.metaValue(), this.reloadSource());
     const full = this.engine.cursor === null || Date.now() - this.lastFullMs >= this.opts.fullResync * 1000;
@@ -744,6 +797,38 @@ export class Agent {
     } finally {
       // Counted last: whoever waits for a cycle (a spec, a dashboard) then sees its gauges too.
       this.metrics.inc('sync_cycles_total', { mode, result });
+    }
+  }
+
+  /**
+   * A cycle without a main MISP instance (no --misp-url): the feeds and further instances are
+   * read as in any cycle, then the servers that need it are loaded with the whole set. The set's
+   * moment (META_KEY synced_at) is the oldest of its sources' last reads, so it never claims more
+   * freshness than its stalest part; it moves only once every source has been read.
+   */
+  private async sourcesCycle(): Promise<void> {
+    await this.store.checkAll();
+    let result: 'ok' | 'error' = 'error';
+    try {
+      await this.syncSources();
+      await this.syncFeeds(false);
+      if (this.stopping) return;
+      const failed = this.mispSources.find((m) => m.lastError !== null)?.lastError ?? this.feeds.find((f) => f.sync.lastError !== null)?.sync.lastError ?? null;
+      this.lastError = failed;
+      const stamps = [...this.mispSources.map((m) => m.engine.syncedMs), ...this.feeds.map((f) => f.sync.lastSuccessMs)];
+      if (stamps.every((t) => t > 0)) this.engine.syncedMs = Math.max(this.engine.syncedMs, Math.min(...stamps));
+      this.hasData = true;
+      if (failed === null) {
+        this.engine.lastSuccessMs = Date.now();
+        await this.retireParts();
+        result = 'ok';
+      }
+      await this.store.reloadWhereNeeded(this.set, this.engine.metaValue(), this.reloadSource());
+      await this.store.writeMeta(this.store.links.filter((l) => l.up && !l.needsReload), this.engine.metaValue());
+      this.nextExpiryS = this.engine.nextExpiry();
+      this.updateGauges();
+    } finally {
+      this.metrics.inc('sync_cycles_total', { mode: 'sources', result });
     }
   }
 
@@ -829,7 +914,7 @@ export class Agent {
       m.feed = null;
     }
     this.store.close();
-    await this.http.close();
+    await this.http?.close();
     for (const f of this.feeds) await f.http?.close();
     for (const m of this.mispSources) await m.http.close();
     this.opsServer?.close();

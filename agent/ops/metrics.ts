@@ -28,7 +28,7 @@ export const AGENT_METRICS = {
   last_full_sync_timestamp_seconds: { type: 'gauge', help: 'Unix time of the last successful full sync' },
   sync_duration_seconds: { type: 'histogram', help: 'Duration of sync cycles, by mode', labels: ['mode'], buckets: DURATION_BUCKETS },
   sync_last_duration_seconds: { type: 'gauge', help: 'Duration of the last sync cycle, by mode', labels: ['mode'] },
-  sync_cycles_total: { type: 'counter', help: 'Sync cycles by mode (full, incremental) and result (ok, error)', labels: ['mode', 'result'] },
+  sync_cycles_total: { type: 'counter', help: 'Sync cycles by mode (full, incremental; sources without --misp-url) and result (ok, error)', labels: ['mode', 'result'] },
   indicators: { type: 'gauge', help: 'Indicator keys held, by indicator kind', labels: ['kind'] },
   attributes: { type: 'gauge', help: 'MISP attributes held' },
   skipped_values_total: { type: 'counter', help: 'Attribute values not stored, by reason', labels: ['reason'] },
@@ -183,12 +183,14 @@ export interface KnownSeries {
   ha?: boolean;
   feeds?: readonly string[];
   sources?: readonly string[];
+  /** False without --misp-url: cycles then read the other sources only (mode "sources"). */
+  mainMisp?: boolean;
 }
 
 export function declareAgentMetrics(m: Metrics, known: KnownSeries): void {
   m.set('up', 1);
   m.set('build_info', 1, { version: known.version, node_version: process.versions.node });
-  m.zero('sync_cycles_total', product({ mode: ['full', 'incremental'], result: ['ok', 'error'] }));
+  m.zero('sync_cycles_total', product({ mode: known.mainMisp === false ? ['sources'] : ['full', 'incremental'], result: ['ok', 'error'] }));
   m.zero('sync_duration_seconds', product({ mode: ['full', 'incremental'] }));
   const mispCodes = [ErrorCodes.MISP_AUTH, ErrorCodes.MISP_HTTP, ErrorCodes.MISP_TIMEOUT, ErrorCodes.MISP_UNREACHABLE, ErrorCodes.MISP_TLS,
     ErrorCodes.MISP_MALFORMED, ErrorCodes.MISP_TOO_LARGE];

@@ -4,6 +4,7 @@
 // MISP_API_KEY or the file named by --api-key-file, so it never shows up in argv or `ps`.
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { MAIN_SOURCE_NAME, MAX_SOURCES_FILE_BYTES, parseMispSources, SOURCE_NAME, SourcesFileError, type MispSourceEntry } from '../../plugin/core/config/misp-sources.js';
 import { SUPPORTED_MISP_TYPES } from '../../plugin/core/ioc/index.js';
 import { AgentError, ErrorCodes, type ErrorCode } from './errors.js';
 import { isLevel, type Level } from './logger.js';
@@ -19,7 +20,7 @@ interface OptionSpec {
 
 export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'config', kind: 'string', help: 'JSON config file; keys are the camelCase option names' },
-  { name: 'misp-url', kind: 'string', help: 'base URL of the MISP instance (required)' },
+  { name: 'misp-url', kind: 'string', help: 'base URL of the main MISP instance (required unless --feed or --sources give the sources)' },
   { name: 'api-key-file', kind: 'string', help: 'file holding the MISP API key (else env MISP_API_KEY)' },
   { name: 'memcached', kind: 'list', help: 'HOST:PORT[,HOST:PORT]: every server gets every key', default: ['127.0.0.1:11211'] },
   { name: 'interval', kind: 'seconds', help: 'seconds between incremental syncs', default: 60 },
@@ -79,7 +80,8 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
 ];
 
 export interface AgentOptions {
-  mispUrl: string;
+  /** The main MISP instance; null when --feed and --sources alone make the set (no MISP server of one's own). */
+  mispUrl: string | null;
   apiKeyFile?: string;
   memcached: string[];
   interval: number;
@@ -147,70 +149,48 @@ export interface MispSourceOption {
   filter: { types: string[]; toIdsOnly: boolean; publishedOnly: boolean; tags: string[]; excludeTags: string[] };
 }
 
-const SOURCE_KEYS = new Set(['name', 'mispUrl', 'apiKeyFile', 'caFile', 'insecure', 'proxy', 'zmq', 'types', 'toIdsOnly', 'publishedOnly', 'tags', 'excludeTags']);
 /** What MISP's ZeroMQ_host and ZeroMQ_port give, as tcp://HOST:PORT (mispzmq.py binds TCP only). */
 export const ZMQ_ENDPOINT = /^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):\d{1,5}$/;
 
 function mispSources(path: string | undefined, defaults: MispSourceOption['filter'] & { insecure: boolean; caFile?: string; proxy?: string }): MispSourceOption[] {
   if (path === undefined) return [];
-  let parsed: unknown;
+  let entries: MispSourceEntry[];
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    if (statSync(path).size > MAX_SOURCES_FILE_BYTES) throw configError(`--sources ${path}: larger than ${MAX_SOURCES_FILE_BYTES} bytes`);
+    entries = parseMispSources(readFileSync(path, 'utf8'), `--sources ${path}`);
   } catch (err) {
+    if (err instanceof SourcesFileError) throw err.secret ? new AgentError(ErrorCodes.API_KEY, err.message) : configError(err.message);
+    if (err instanceof AgentError) throw err;
     throw configError(`cannot read --sources ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  if (!Array.isArray(parsed)) throw configError(`--sources ${path}: expected a JSON array of MISP instances`);
-  const out: MispSourceOption[] = [];
-  for (const [i, raw] of parsed.entries()) {
+  // The shape is the core's (the filter reads the same file); what only the agent uses is checked here.
+  return entries.map((e, i) => {
     const where = `--sources ${path}, entry ${i + 1}`;
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw configError(`${where}: expected an object`);
-    const e = raw as Record<string, unknown>;
-    // The key of an instance lives in its own file, never in this one.
-    if ('apiKey' in e || 'key' in e) throw new AgentError(ErrorCodes.API_KEY, `${where}: an API key is never taken from the config; give apiKeyFile`);
-    const unknown = Object.keys(e).filter((k) => !SOURCE_KEYS.has(k));
-    if (unknown.length > 0) throw configError(`${where}: unknown key ${unknown[0]} (known: ${[...SOURCE_KEYS].join(', ')})`);
-    const name = typeof e.name === 'string' ? e.name : '';
-    if (!SOURCE_NAME.test(name)) throw configError(`${where}: "name" must be letters, digits, . _ - (at most 64)`);
-    if (name === 'MISP' || out.some((s) => s.name === name)) throw configError(`${where}: the name "${name}" is taken`);
-    if (typeof e.mispUrl !== 'string') throw configError(`${where}: "mispUrl" is required`);
     httpUrl(e.mispUrl, `${where}: mispUrl`);
-    if (typeof e.apiKeyFile !== 'string' || e.apiKeyFile === '') throw configError(`${where}: "apiKeyFile" is required`);
-    const list = (k: string, d: string[]): string[] => {
-      if (e[k] === undefined) return d;
-      if (!Array.isArray(e[k]) || !(e[k] as unknown[]).every((x) => typeof x === 'string')) throw configError(`${where}: "${k}" must be a list of strings`);
-      return e[k] as string[];
-    };
-    const flag = (k: string, d: boolean): boolean => {
-      if (e[k] === undefined) return d;
-      if (typeof e[k] !== 'boolean') throw configError(`${where}: "${k}" must be true or false`);
-      return e[k] as boolean;
-    };
-    const types = list('types', defaults.types);
+    const types = e.types ?? defaults.types;
     const unsupported = types.filter((t) => !SUPPORTED_MISP_TYPES.includes(t));
     if (unsupported.length > 0) throw configError(`${where}: types not matchable by the filter: ${unsupported.join(', ')}`);
     const src: MispSourceOption = {
-      name,
-      mispUrl: e.mispUrl.replace(/\/+$/, ''),
+      name: e.name,
+      mispUrl: e.mispUrl,
       apiKeyFile: e.apiKeyFile,
-      insecure: flag('insecure', defaults.insecure),
-      filter: { types, toIdsOnly: flag('toIdsOnly', defaults.toIdsOnly), publishedOnly: flag('publishedOnly', defaults.publishedOnly), tags: list('tags', defaults.tags), excludeTags: list('excludeTags', defaults.excludeTags) },
+      insecure: e.insecure ?? defaults.insecure,
+      filter: {
+        types, toIdsOnly: e.toIdsOnly ?? defaults.toIdsOnly, publishedOnly: e.publishedOnly ?? defaults.publishedOnly,
+        tags: e.tags ?? defaults.tags, excludeTags: e.excludeTags ?? defaults.excludeTags,
+      },
     };
     const caFile = e.caFile ?? defaults.caFile;
-    if (typeof caFile === 'string') src.caFile = caFile;
+    if (caFile !== undefined) src.caFile = caFile;
     const proxy = e.proxy ?? defaults.proxy;
-    if (typeof proxy === 'string') src.proxy = proxy;
+    if (proxy !== undefined) src.proxy = proxy;
     if (e.zmq !== undefined) {
-      if (typeof e.zmq !== 'string' || !ZMQ_ENDPOINT.test(e.zmq)) throw configError(`${where}: "zmq" must be tcp://HOST:PORT`);
+      if (!ZMQ_ENDPOINT.test(e.zmq)) throw configError(`${where}: "zmq" must be tcp://HOST:PORT`);
       src.zmq = e.zmq;
     }
-    out.push(src);
-  }
-  return out;
+    return src;
+  });
 }
-
-/** A source's name (feed or MISP instance): enrichments' feed.name, metrics' and logs' label, a file name. */
-const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
 
 function feedOptions(pairs: readonly string[]): FeedOption[] {
   const out: FeedOption[] = [];
@@ -219,7 +199,7 @@ function feedOptions(pairs: readonly string[]): FeedOption[] {
     const name = eq > 0 ? pair.slice(0, eq).trim() : '';
     const location = eq > 0 ? pair.slice(eq + 1).trim() : '';
     if (!SOURCE_NAME.test(name) || !location) throw configError(`--feed: expected NAME=URL or NAME=DIRECTORY (NAME of letters, digits, . _ -), got "${pair}"`);
-    if (name === 'MISP' || out.some((f) => f.name === name)) throw configError(`--feed: the name "${name}" is taken (MISP names the MISP instance; each feed needs its own name)`);
+    if (name === MAIN_SOURCE_NAME || out.some((f) => f.name === name)) throw configError(`--feed: the name "${name}" is taken (MISP names the MISP instance; each feed needs its own name)`);
     if (/^[a-z]+:\/\//i.test(location)) {
       httpUrl(location, `--feed ${name}`);
       out.push({ name, location: location.replace(/\/+$/, ''), kind: 'url' });
@@ -408,8 +388,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
 
 function validate(v: Record<string, unknown>): AgentOptions {
   const mispUrl = v.mispUrl as string | undefined;
-  if (!mispUrl) throw configError('--misp-url is required (or MISP_ENRICH_MISP_URL, or "mispUrl" in the config file)');
-  httpUrl(mispUrl, '--misp-url');
+  const otherSources = (v.feed as string[]).length > 0 || v.sources !== undefined;
+  if (!mispUrl && !otherSources) throw configError('--misp-url is required (or MISP_ENRICH_MISP_URL, or "mispUrl" in the config file), unless --feed or --sources give the sources');
+  if (mispUrl) httpUrl(mispUrl, '--misp-url');
+  else withoutMainMisp(v);
   const memcached = v.memcached as string[];
   if (memcached.length === 0) throw configError('--memcached needs at least one HOST:PORT');
   for (const server of memcached) parseHostPort(server, '--memcached');
@@ -446,7 +428,7 @@ function validate(v: Record<string, unknown>): AgentOptions {
   const logLevel = v.logLevel as string;
   if (!isLevel(logLevel)) throw configError('--log-level must be debug, info, warn or error');
   const out: AgentOptions = {
-    mispUrl: mispUrl.replace(/\/+$/, ''),
+    mispUrl: mispUrl ? mispUrl.replace(/\/+$/, '') : null,
     memcached,
     interval: v.interval as number,
     fullResync: v.fullResync as number,
@@ -500,6 +482,26 @@ function validate(v: Record<string, unknown>): AgentOptions {
 /** A legal index name or pattern (Elasticsearch's rules, lower case; * allowed in patterns). */
 const INDEX_NAME = /^[a-z0-9][a-z0-9_.+-]*$/;
 const INDEX_PATTERN = /^-?[a-z0-9*][a-z0-9_.+*-]*$/;
+
+/**
+ * Without --misp-url the feeds and further instances make the set alone: what only the main MISP
+ * instance does (its key, ZeroMQ feed, warninglists, decaying models, the retro-hunt of its
+ * indicators) has nothing to work on, so asking for it is a mistake to say at start.
+ */
+function withoutMainMisp(v: Record<string, unknown>): void {
+  const needs: [string, boolean][] = [
+    ['--api-key-file', v.apiKeyFile !== undefined],
+    ['--zmq', typeof v.zmq === 'string' && v.zmq !== ''],
+    ['--warninglists', v.warninglists === true],
+    ['--decay', v.decay === true],
+    ['--retro-url', (v.retroUrl as string[]).length > 0],
+  ];
+  const given = needs.find(([, on]) => on);
+  if (given) {
+    throw configError(`${given[0]} works on the main MISP instance, and no --misp-url is given (--feed and --sources alone make the set): give --misp-url or drop ${given[0]}` +
+      (given[0] === '--zmq' ? ' (a --sources instance takes its own "zmq")' : ''));
+  }
+}
 
 function retroOptions(v: Record<string, unknown>): RetroOptions | null {
   const urls = v.retroUrl as string[];
@@ -577,6 +579,8 @@ export function parseHostPort(s: string, option: string): { host: string; port: 
 
 /** The API key from MISP_API_KEY or --api-key-file; the error never contains file content. */
 export function readApiKey(opts: AgentOptions, env: NodeJS.ProcessEnv): string {
+  // Feeds need no key, and each further instance has its own key file.
+  if (opts.mispUrl === null) return '';
   if (opts.apiKeyFile) return readKeyFile(opts.apiKeyFile, '--api-key-file');
   const key = env.MISP_API_KEY?.trim();
   if (!key) throw new AgentError(ErrorCodes.API_KEY, 'no MISP API key: set MISP_API_KEY or use --api-key-file FILE');
@@ -615,8 +619,8 @@ function isLoopback(host: string): boolean {
  */
 export function securityWarnings(opts: AgentOptions): { code: ErrorCode; message: string }[] {
   const out: { code: ErrorCode; message: string }[] = [];
-  const url = new URL(opts.mispUrl);
-  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+  const url = opts.mispUrl === null ? null : new URL(opts.mispUrl);
+  if (url && url.protocol === 'http:' && !isLoopback(url.hostname)) {
     out.push({ code: ErrorCodes.PLAIN_HTTP, message: `--misp-url ${url.protocol}//${url.host} is plain HTTP: the API key and every indicator cross the network in clear; use https://` });
   }
   if (opts.apiKeyFile) {

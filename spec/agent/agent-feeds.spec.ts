@@ -10,7 +10,10 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttributeSummary } from '../../plugin/core/ioc/index.js';
-import { keysOf, listenOnLoopback, readFixture, removeDir, tempDir, until, writeEvent } from './support/harness.js';
+import { startMemcached } from '../support/memcached.js';
+import { AgentProc } from './support/agent-process.js';
+import { keysOf, listenOnLoopback, readFixture, removeDir, runAgent, tempDir, until, writeEvent } from './support/harness.js';
+import { Reader } from './support/reader.js';
 import { useAgentWorld, type AgentWorld } from './support/world.js';
 
 type FeedAttr = { uuid: string; type: string; value: string; to_ids: boolean; category?: string; timestamp?: string; Tag?: { name: string }[] };
@@ -91,6 +94,12 @@ const server = createServer((req, res) => {
   }
 });
 const feedUrl = `http://127.0.0.1:${await listenOnLoopback(server)}`;
+// The feeds serve both describe blocks below.
+afterAll(() => {
+  server.close();
+  removeDir(osintDir);
+  removeDir(localDir);
+});
 
 describe('MISP feeds beside the MISP instance (--feed; real agent, misp-sim, memcached)', () => {
   const world: AgentWorld = useAgentWorld({
@@ -102,11 +111,6 @@ describe('MISP feeds beside the MISP instance (--feed; real agent, misp-sim, mem
 
   beforeAll(async () => {
     await until('both feeds read', async () => (await feedReads('osint', 'ok')) >= 1 && (await feedReads('local', 'ok')) >= 1);
-  });
-  afterAll(() => {
-    server.close();
-    removeDir(osintDir);
-    removeDir(localDir);
   });
 
   it('puts every source\'s indicators in the one set, each feed\'s attributes named after it', async () => {
@@ -190,5 +194,79 @@ describe('MISP feeds beside the MISP instance (--feed; real agent, misp-sim, mem
     expect(await at(keysOf({ type: 'domain', value: 'feed-only.example' })[0]!)).toMatchObject([{ source: 'osint' }]);
     expect(agent.logs().some((l) => l.msg === 'source local removed from the set: 2 keys rewritten or deleted')).toBe(true);
     failing = false;
+  });
+});
+
+describe('MISP feeds without a MISP server (no --misp-url; real agent, memcached, a feed over HTTP and one in a directory)', () => {
+  it('loads memcached from the feeds alone, is healthy, takes a feed\'s change, serves its snapshot while the feed is down, and runs --once', async () => {
+    // The feeds as they were first written (the block above changed them).
+    writeFeed(osintDir, osintEvents);
+    writeFeed(localDir, [localEvent]);
+    const mc = await startMemcached();
+    const reader = new Reader(mc.address);
+    const dir = tempDir('feeds-only');
+    const snapshot = join(dir, 'snapshot.jsonl');
+    const args = ['--feed', `osint=${feedUrl},local=${localDir}`, '--feed-interval', '1', '--snapshot', snapshot];
+    // No MISP API key anywhere: feeds need none.
+    let agent = await AgentProc.start({ mispUrl: null, memcached: [mc.address], args, env: { MISP_API_KEY: '' } });
+    try {
+      await agent.waitFor('sources', 'ok', 1);
+      expect(await reader.attributesAt(keysOf({ type: 'domain', value: 'feed-only.example' })[0]!)).toMatchObject([{ source: 'osint', feed: true }]);
+      expect(await reader.attributesAt(keysOf({ type: 'sha256', value: 'b'.repeat(64) })[0]!)).toMatchObject([{ source: 'local', feed: true }]);
+      const meta = JSON.parse((await reader.get('me1:meta'))!);
+      expect(Date.parse(meta.synced_at)).toBeGreaterThan(0);
+      const health = await agent.health();
+      expect(health.status).toBe(200);
+      expect(health.body.ok).toBe(true);
+      expect(await agent.cycles('full', 'ok')).toBe(0);
+      // A change in a feed flows as it does beside MISP.
+      writeFeed(localDir, [{ ...localEvent, timestamp: T0 + 10, attributes: [...localEvent.attributes, { uuid: 'f2000000-0000-4000-8000-000000000199', type: 'domain', value: 'feeds-only-added.example', to_ids: true }] }]);
+      await until('the local feed\'s change', async () => (await reader.attributesAt(keysOf({ type: 'domain', value: 'feeds-only-added.example' })[0]!)).length === 1);
+      expect(existsSync(`${snapshot}.source-local`)).toBe(true);
+      expect(existsSync(snapshot)).toBe(false);
+      // Restarted while the HTTP feed is down, on an emptied memcached: the feeds' snapshots load it.
+      await agent.kill();
+      await reader.flush();
+      failing = true;
+      agent = await AgentProc.start({ mispUrl: null, memcached: [mc.address], args, env: { MISP_API_KEY: '' } });
+      await agent.waitFor('sources', 'error', 1);
+      expect(await reader.attributesAt(keysOf({ type: 'domain', value: 'feed-only.example' })[0]!)).toMatchObject([{ source: 'osint' }]);
+      expect((await agent.health()).body.ok).toBe(false);
+      failing = false;
+      await agent.waitFor('sources', 'ok', 1);
+      expect((await agent.health()).body.ok).toBe(true);
+    } finally {
+      await agent.kill();
+      reader.close();
+      await mc.stop();
+    }
+    // --once: one read of each feed into a fresh memcached, summed up.
+    const fresh = await startMemcached();
+    try {
+      const run = await runAgent(['--once', '--memcached', fresh.address, '--feed', `osint=${feedUrl},local=${localDir}`], {});
+      expect(run.code, run.stderr).toBe(0);
+      const summary = JSON.parse(run.stdout);
+      expect(summary.feeds.map((f: { feed: string }) => f.feed).sort()).toEqual(['local', 'osint']);
+      expect(summary.attributes).toBeGreaterThanOrEqual(7);
+      expect(summary.memcached).toEqual([{ server: fresh.address, loaded: true }]);
+      const freshReader = new Reader(fresh.address);
+      expect(await freshReader.attributesAt(keysOf({ type: 'domain', value: 'second-event.example' })[0]!)).toMatchObject([{ source: 'osint' }]);
+      freshReader.close();
+    } finally {
+      await fresh.stop();
+      removeDir(dir);
+    }
+  });
+
+  it('refuses, at start, what only a main MISP instance does when there is none', async () => {
+    for (const [extra, named] of [[['--zmq', 'tcp://127.0.0.1:50000'], '--zmq'], [['--warninglists'], '--warninglists'], [['--retro-url', 'http://127.0.0.1:9200'], '--retro-url'], [['--decay'], '--decay']] as const) {
+      const run = await runAgent(['--once', '--memcached', '127.0.0.1:1', '--feed', `local=${localDir}`, ...extra], {});
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('MISP_ENRICH_AGENT_CONFIG');
+      expect(run.stderr).toContain(`${named} works on the main MISP instance`);
+    }
+    const none = await runAgent(['--once', '--memcached', '127.0.0.1:1'], {});
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--misp-url is required .*unless --feed or --sources give the sources/);
   });
 });

@@ -33,7 +33,7 @@ describe('the sync engine applying a live batch', () => {
     await parts.engine.fullSync();
     return async () => {
       parts.store.close();
-      await parts.http.close();
+      await parts.http?.close();
     };
   });
 

@@ -117,7 +117,7 @@ describe('agent options', () => {
         filter: { types: [...SUPPORTED_MISP_TYPES], toIdsOnly: true, publishedOnly: true, tags: [], excludeTags: ['tlp:red'] } },
     ]);
     const refused: [unknown, string, RegExp][] = [
-      [{ name: 'x', mispUrl: 'https://x.example', apiKeyFile: '/k', apiKey: 'secret-in-config' }, 'MISP_ENRICH_AGENT_API_KEY', /never taken from the config/],
+      [{ name: 'x', mispUrl: 'https://x.example', apiKeyFile: '/k', apiKey: 'secret-in-config' }, 'MISP_ENRICH_AGENT_API_KEY', /never taken from the sources file/],
       [{ name: 'MISP', mispUrl: 'https://x.example', apiKeyFile: '/k' }, 'MISP_ENRICH_AGENT_CONFIG', /taken/],
       [{ name: 'x', mispUrl: 'ftp://x.example', apiKeyFile: '/k' }, 'MISP_ENRICH_AGENT_CONFIG', /http/],
       [{ name: 'x', mispUrl: 'https://x.example' }, 'MISP_ENRICH_AGENT_CONFIG', /apiKeyFile/],

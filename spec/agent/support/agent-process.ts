@@ -10,7 +10,8 @@ import { API_KEY, ROOT, until } from './harness.js';
 export type Metrics = Map<string, number>;
 
 export interface AgentStart {
-  mispUrl: string;
+  /** null: no --misp-url (feeds and further instances alone). */
+  mispUrl: string | null;
   memcached: string[];
   args?: string[];
   env?: Record<string, string>;
@@ -24,7 +25,7 @@ export class AgentProc extends Proc {
     const port = await freePort();
     const args = [
       join(ROOT, 'dist/agent/misp-enrich-agent.js'),
-      '--misp-url', opts.mispUrl,
+      ...(opts.mispUrl === null ? [] : ['--misp-url', opts.mispUrl]),
       '--memcached', opts.memcached.join(','),
       '--metrics-listen', `127.0.0.1:${port}`,
       '--interval', '1',
@@ -72,7 +73,7 @@ export class AgentProc extends Proc {
     return { status: res.status, body: JSON.parse(text), text };
   }
 
-  cycles(mode: 'full' | 'incremental', result: 'ok' | 'error' = 'ok'): Promise<number> {
+  cycles(mode: 'full' | 'incremental' | 'sources', result: 'ok' | 'error' = 'ok'): Promise<number> {
     return this.metric('sync_cycles_total', { mode, result });
   }
 
@@ -89,7 +90,7 @@ export class AgentProc extends Proc {
     await until(`${n} more sync cycles`, async () => (await this.allCycles()) >= start + n);
   }
 
-  async waitFor(mode: 'full' | 'incremental', result: 'ok' | 'error', atLeast: number): Promise<void> {
+  async waitFor(mode: 'full' | 'incremental' | 'sources', result: 'ok' | 'error', atLeast: number): Promise<void> {
     await until(`${atLeast} ${mode} cycles with result ${result}`, async () => (await this.cycles(mode, result)) >= atLeast);
   }
 
