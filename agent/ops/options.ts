@@ -498,7 +498,8 @@ function withoutMainMisp(v: Record<string, unknown>): void {
   ];
   const given = needs.find(([, on]) => on);
   if (given) {
-    throw configError(`${given[0]} works on the main MISP instance, and no --misp-url is given (--feed and --sources alone make the set): give --misp-url or drop ${given[0]}` +
+    throw configError(`${given[0]} works on the main MISP instance, and no --misp-url is given (--feed and --sources alone make the set): give --misp-url or drop ${given[0]} ` +
+      `(from the command line, ${envName(given[0].slice(2))} or the config file's "${camel(given[0].slice(2))}")` +
       (given[0] === '--zmq' ? ' (a --sources instance takes its own "zmq")' : ''));
   }
 }

@@ -251,6 +251,22 @@ async function feedToMemcached(agent: Proc, port: number): Promise<void> {
   expect(agent.exitCode).toBe(0);
 }
 
+/** `--once` on the feed alone (no MISP server): the feed's indicator reaches memcached, named after it. */
+async function feedOnlyOnce(runAgent: (agentArgs: string[]) => Promise<Run>): Promise<void> {
+  const r = await runAgent(['--once', '--memcached', memcached.address, ...feedArgs()]);
+  expect(r.code, r.stderr).toBe(0);
+  const summary = JSON.parse(r.stdout) as { ok: boolean; feeds: { feed: string }[]; memcached: { loaded: boolean }[] };
+  expect(summary).toMatchObject({ ok: true, feeds: [{ feed: 'pkgfeed' }] });
+  expect(summary.memcached.every((m) => m.loaded)).toBe(true);
+  const reader = memjs.Client.create(memcached.address, { logger: { log: () => {} } } as memjs.ClientOptions);
+  try {
+    const value = (await reader.get(keysOf({ type: 'domain', value: FEED_DOMAIN })[0]!)).value?.toString('utf8') ?? '';
+    expect(value).toContain('"source":"pkgfeed"');
+  } finally {
+    reader.close();
+  }
+}
+
 describe('the single executable (linux-x64)', () => {
   it('is built from the pinned Node, says which build it is, and needs no node on PATH', async () => {
     expect(statSync(executable).mode & 0o111).not.toBe(0);
@@ -271,6 +287,10 @@ describe('the single executable (linux-x64)', () => {
     expect(summary.attributes).toBeGreaterThan(0);
     expect(summary.memcached.every((m) => m.loaded)).toBe(true);
     await expectDemoIndicatorsIn(memcached.address);
+  });
+
+  it('runs on a MISP feed alone, with no --misp-url and no API key: --once loads the feed\'s indicators', async () => {
+    await feedOnlyOnce((args) => run(executable, args, { PATH: emptyPath }));
   });
 
   it('keeps the agent exit codes: a refused key exits 3 with a coded message and no key in it', async () => {
@@ -526,6 +546,13 @@ describe.skipIf(noDeb !== null)('the .deb, checked, installed with dpkg -i and p
     expect(existsSync(config.snapshot)).toBe(true);
     const owner = sh('stat', ['-c', '%U', config.snapshot]).stdout.trim();
     expect(owner).toBe(user);
+  });
+
+  it('runs on a MISP feed alone as the service user, with no --misp-url and no API key', async () => {
+    const unit = readFileSync(UNIT_PATH, 'utf8');
+    const user = unitValue(unit, 'User');
+    const setpriv = sh('sh', ['-c', 'command -v setpriv']).stdout.trim();
+    await feedOnlyOnce((args) => run(setpriv, ['--reuid', user, '--regid', user, '--init-groups', '--', BIN_PATH, ...args], { PATH: emptyPath }));
   });
 
   it('follows the ZeroMQ feed in high availability, with a MISP feed and a second MISP instance beside it, as the service user inside the unit\'s sandbox (system-call filter, noexec /tmp)', async () => {
