@@ -1,15 +1,16 @@
 // A second MISP instance beside --misp-url (--sources), real processes: two misp-sim instances
 // (each with its own API key), a MISP feed directory and memcached. The partner's indicators join the one set, named
-// after it (the filter then asks the main MISP nothing about them: their event ids are the
-// partner's, and here the partner's event has the main one's id on purpose); a partner that
-// fails keeps its part while the main MISP's changes flow; its key never shows in any output;
-// taken out of the configuration, its part goes after the next full sync.
+// after it; the filter (the plugin jar), given the same file as misp_sources, asks the partner
+// for the partner's events and the main MISP for its own (here both have an event 9001, on
+// purpose); a partner that fails keeps its part while the main MISP's changes flow; its key
+// never shows in any output; taken out of the configuration, its part goes after the next full sync.
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttributeSummary } from '../../plugin/core/ioc/index.js';
+import { assertJarsBuilt, runFilter } from '../plugin-java/harness.js';
 import type { AgentProc } from './support/agent-process.js';
-import { keysOf, readFixture, tempDir, removeDir, until, writeEvent } from './support/harness.js';
+import { API_KEY, keysOf, readFixture, tempDir, removeDir, until, writeEvent } from './support/harness.js';
 import { Sim } from './support/sim.js';
 import { useAgentWorld } from './support/world.js';
 
@@ -94,6 +95,28 @@ describe('a second MISP instance (--sources; real agent, two misp-sim, memcached
     // A partner's attribute is no feed's.
     expect(shared.find((a) => a.source === 'partner')).not.toHaveProperty('feed');
     expect((await world.agent.health()).body.sources).toEqual([expect.objectContaining({ name: 'partner', attributes: 2, last_error: null })]);
+  });
+
+  it('is matched by the filter (the plugin jar) with each source\'s name, each MISP instance\'s context fetched from that instance (misp_sources: the same file)', async () => {
+    assertJarsBuilt();
+    const r = await runFilter({
+      settings: { memcached_hosts: [world.mc.address], misp_url: world.sim.url, misp_api_key: API_KEY, misp_sources: join(world.workDir, 'sources.json') },
+      events: [{ destination: { domain: 'shared.example' } }, { destination: { domain: 'partner-only.example' } }],
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const [shared, only] = r.events as { threat: { enrichments: any[] }; tags?: string[] }[];
+    const by = (e: { threat: { enrichments: any[] } }, name: string) => e.threat.enrichments.find((x) => x.feed.name === name);
+    expect(shared!.threat.enrichments.map((x) => x.feed.name).sort()).toEqual(['MISP', 'localfeed', 'partner']);
+    // Event 9001 of each instance, each asked of its own instance.
+    expect(by(shared!, 'MISP').indicator).toMatchObject({ description: every.Event.info, reference: `${world.sim.url}/events/view/9001` });
+    expect(by(shared!, 'partner').indicator).toMatchObject({ description: 'partner event', provider: 'PARTNER-CERT', reference: `${partner.url}/events/view/9001`, marking: { tlp: 'GREEN' } });
+    // The feed's context is its own: nothing to fetch, no page to link.
+    expect(by(shared!, 'localfeed').indicator.description).toBe('feed beside two instances');
+    expect(by(shared!, 'localfeed').indicator.reference).toBeUndefined();
+    expect(only!.threat.enrichments.map((x) => x.feed.name)).toEqual(['partner']);
+    expect(shared!.tags).toBeUndefined();
+    expect(only!.tags).toBeUndefined();
+    expect(r.stderr).not.toContain(PARTNER_KEY);
   });
 
   it('keeps a failing partner\'s part while the main MISP\'s changes flow, and takes its changes when it is back', async () => {
