@@ -25,7 +25,8 @@ import { estimateBytes, MemcachedStore } from './store/memcached-writer.js';
 import { readSnapshot, removeStaleTemporaries, writeSnapshot } from './store/snapshot-file.js';
 import { promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { RetroHunter, type HuntSummary } from './retro/hunter.js';
+import { RetroHunter, type HuntPart, type HuntSummary } from './retro/hunter.js';
+import { retroCore } from './retro/hunt-match.js';
 import { RestSearchEngine, retroSecrets } from './retro/rest-engine.js';
 import { SyncEngine, type CycleSummary } from './sync/engine.js';
 import { LiveQueue } from './sync/live-queue.js';
@@ -201,6 +202,8 @@ export class Agent {
   private readonly searchEngine: RestSearchEngine | null = null;
   /** The --retro-window of the last completed --retro-backfill (from the snapshot). */
   private retroBackfilledDays: number | undefined;
+  /** The further sources whose changes the retro-hunt follows (partKnown). */
+  private readonly huntingParts = new Set<string>();
 
   constructor(private readonly opts: AgentOptions, apiKey: string, private readonly log: Logger) {
     checkRunOptions(opts);
@@ -237,8 +240,8 @@ export class Agent {
       const { client, engine } = mispEngine(opts, { ...opts, ...src.filter }, http, state, this.store, log, this.set, () => this.engine.metaValue());
       this.mispSources.push({ name: src.name, http, client, live: new LiveQueue(MAX_PENDING_CHANGES), zmq: src.zmq, feed: null, engine, state, lastFullMs: 0, lastError: null, lastSnapshotMs: 0 });
     }
-    // The retro-hunt hunts the main instance's indicators (options refuse --retro-url without it).
-    if (opts.retro && this.client && opts.mispUrl) {
+    // The retro-hunt hunts every source's indicators: the main instance's, each further one's, each feed's.
+    if (opts.retro) {
       for (const secret of retroSecrets(opts.retro)) log.addSecret(secret);
       this.searchEngine = new RestSearchEngine(
         {
@@ -254,8 +257,31 @@ export class Agent {
         },
         log,
       );
-      this.hunter = new RetroHunter(opts.retro, this.searchEngine, this.state, this.client, opts.mispUrl, log, this.metrics);
+      const client = this.client;
+      const parts: HuntPart[] = [
+        ...(client ? [{ name: 'MISP', main: true, feed: false, state: this.state, eventContexts: (ids: string[]) => client.eventContexts(ids) }] : []),
+        ...this.mispSources.map((m) => ({ name: m.name, main: false, feed: false, state: m.state, eventContexts: (ids: string[]) => m.client.eventContexts(ids) })),
+        ...this.feeds.map((f) => ({ name: f.sync.name, main: false, feed: true, state: f.sync.state, eventContexts: null })),
+      ];
+      this.hunter = new RetroHunter(opts.retro, this.searchEngine, parts, retroCore(opts.retro.fields, opts.mispUrl, opts.sources), log, this.metrics);
     }
+  }
+
+  /**
+   * A further source's part is known (its first sync or read went through, or its snapshot was
+   * loaded): from now on what becomes matchable in it is hunted, and with --retro-backfill all of
+   * it is hunted once in this run (the main instance's backfill is remembered in its snapshot; a
+   * part's is done again at each start: alerts are written once whatever is hunted twice).
+   */
+  private partKnown(name: string, state: IndicatorState, hunt: () => void): void {
+    if (!this.opts.retro || !this.hunter || this.huntingParts.has(name)) return;
+    this.huntingParts.add(name);
+    hunt();
+    if (this.opts.retro.backfill) {
+      const n = state.markAllForHunt();
+      this.log.info(`retro-hunt backfill: hunting the past ${this.opts.retro.windowDays} days of all ${n} indicators of ${name}`, { indicators: n, source: name });
+    }
+    this.hunter.notify();
   }
 
   /**
@@ -358,6 +384,9 @@ export class Agent {
         continue;
       }
       feed?.sync.restored();
+      // What changed in the source while the agent was down is hunted: its snapshot is what it knew.
+      if (feed) this.partKnown(name, state, () => (feed.sync.huntChanges = true));
+      if (misp) this.partKnown(name, state, () => (misp.engine.huntChanges = true));
       if (!feed && !misp) {
         this.retired.push({ name, path, state });
         this.log.info(`source ${name} is no longer configured: its ${state.attributeCount} attributes go after the next full sync`, { source: name });
@@ -471,7 +500,7 @@ export class Agent {
         this.startRetro();
         await this.hunter.drained();
         await this.hunter.stop();
-        retro = { ...this.hunter.totals, queued: this.state.huntPending };
+        retro = { ...this.hunter.totals, queued: this.hunter.queued };
       }
       const failed = this.store.links.filter((l) => !l.up || l.needsReload);
       if (failed.length > 0) {
@@ -541,7 +570,7 @@ export class Agent {
           })),
         }
         : {}),
-      ...(this.hunter ? { retro: { engine: this.searchEngine!.description, queued: this.state.huntPending, ...this.hunter.totals } } : {}),
+      ...(this.hunter ? { retro: { engine: this.searchEngine!.description, queued: this.hunter.queued, ...this.hunter.totals } } : {}),
     };
   }
 
@@ -847,6 +876,8 @@ export class Agent {
         const s = full ? await m.engine.fullSync() : await m.engine.incrementalSync();
         if (full) m.lastFullMs = started;
         m.lastError = null;
+        this.partKnown(m.name, m.state, () => (m.engine.huntChanges = true));
+        if (s.attributes.added + s.attributes.changed > 0) this.hunter?.notify();
         this.metrics.inc('source_syncs_total', { source: m.name, mode, result: 'ok' });
         this.metrics.set('source_attributes', m.state.attributeCount, { source: m.name });
         this.metrics.set('source_last_success_timestamp_seconds', Math.floor(m.engine.lastSuccessMs / 1000), { source: m.name });
@@ -881,6 +912,8 @@ export class Agent {
       const feed = f.sync.name;
       try {
         const s = await f.sync.sync(dirty);
+        this.partKnown(feed, f.sync.state, () => (f.sync.huntChanges = true));
+        if (s.attributes.added + s.attributes.changed > 0) this.hunter?.notify();
         const loaded = this.store.links.filter((l) => l.up && !l.needsReload);
         const written = await this.store.writeTo(loaded, dirty, this.set);
         if (dirty.size > 0) {

@@ -47,6 +47,8 @@ export class FeedSync {
   private readonly known = new Map<string, number>();
   lastSuccessMs = 0;
   lastError: AgentError | null = null;
+  /** Flag what becomes matchable for the retro-hunt (set once the part is known: after its first read or its snapshot). */
+  huntChanges = false;
 
   constructor(
     readonly reader: FeedReader,
@@ -109,7 +111,7 @@ export class FeedSync {
           continue;
         }
         if (aged !== undefined) a.expires = aged;
-        const r = this.state.upsert(a, index, pass, dirty);
+        const r = this.state.upsert(a, index, pass, dirty, undefined, undefined, this.huntChanges);
         if (r === 'invalid') summary.skipped.invalid = (summary.skipped.invalid ?? 0) + 1;
         else summary.attributes[r]++;
       }

@@ -485,8 +485,8 @@ const INDEX_PATTERN = /^-?[a-z0-9*][a-z0-9_.+*-]*$/;
 
 /**
  * Without --misp-url the feeds and further instances make the set alone: what only the main MISP
- * instance does (its key, ZeroMQ feed, warninglists, decaying models, the retro-hunt of its
- * indicators) has nothing to work on, so asking for it is a mistake to say at start.
+ * instance does (its key, ZeroMQ feed, warninglists, decaying models) has nothing to work on,
+ * so asking for it is a mistake to say at start.
  */
 function withoutMainMisp(v: Record<string, unknown>): void {
   const needs: [string, boolean][] = [
@@ -494,7 +494,6 @@ function withoutMainMisp(v: Record<string, unknown>): void {
     ['--zmq', typeof v.zmq === 'string' && v.zmq !== ''],
     ['--warninglists', v.warninglists === true],
     ['--decay', v.decay === true],
-    ['--retro-url', (v.retroUrl as string[]).length > 0],
   ];
   const given = needs.find(([, on]) => on);
   if (given) {

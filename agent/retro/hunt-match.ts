@@ -20,11 +20,20 @@ export interface RetroCore {
   fields: (HuntField & { segments: string[] })[];
 }
 
-/** The core as the filter runs it: these fields (null: the filter's defaults), MISP context on. */
-export function retroCore(fields: Record<string, string> | null, mispUrl: string): RetroCore {
+/**
+ * The core as the filter runs it: these fields (null: the filter's defaults), MISP context on,
+ * the main MISP (null: none) and the further instances (--sources, the filter's misp_sources), so
+ * each alert names its source and links the event in the instance that holds it.
+ */
+export function retroCore(fields: Record<string, string> | null, mispUrl: string | null, instances: readonly { name: string; mispUrl: string; apiKeyFile: string }[] = []): RetroCore {
   let enricher: EnricherHandle;
   try {
-    enricher = createEnricher(JSON.stringify({ ...(fields ? { fields } : {}), fetch_context: true, misp_url: mispUrl }));
+    enricher = createEnricher(JSON.stringify({
+      ...(fields ? { fields } : {}),
+      fetch_context: true,
+      misp_url: mispUrl,
+      ...(instances.length > 0 ? { misp_sources: JSON.stringify(instances.map(({ name, mispUrl: url, apiKeyFile }) => ({ name, mispUrl: url, apiKeyFile }))) } : {}),
+    }));
   } catch (err) {
     throw new AgentError(ErrorCodes.CONFIG, `--retro-fields: ${(err as Error).message}`);
   }
@@ -103,7 +112,8 @@ export class HuntMatcher {
 
   /**
    * The filter's edit of each of these events for one attribute: match and finish of the core
-   * with the attribute alone in the found set and its event's MISP context (null: not fetched).
+   * with the attribute alone in the found set and its event's MISP context (null: not fetched,
+   * or none to fetch: a feed's attribute).
    * Events the core does not match (an attribute expired meanwhile) get no edit.
    */
   edits(target: HuntTarget, events: readonly Verified[], context: unknown | null, now: string): (EventChange | undefined)[] {
@@ -121,8 +131,9 @@ export class HuntMatcher {
     const match = JSON.parse(enricher.match(JSON.stringify({ meta, events: events.map((e, index) => ({ index, values: e.values })), found, now }))) as MatchResponse;
     let result: FinishResponse | undefined = match.result;
     if (!result) {
+      // The found set holds this attribute alone: whatever event the core asks for is its event.
       const contexts: Record<string, unknown> = {};
-      for (const id of match.event_ids) contexts[id] = id === target.summary.event_id ? context : null;
+      for (const id of match.event_ids) contexts[id] = context;
       result = JSON.parse(enricher.finish(JSON.stringify({ contexts }))) as FinishResponse;
     }
     const out: (EventChange | undefined)[] = new Array(events.length);

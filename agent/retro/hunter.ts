@@ -13,7 +13,6 @@
 // backs off; the flags are in the snapshot, so a restarted agent resumes where it stopped, and
 // the alerts' ids make hunting an attribute twice write nothing twice.
 import type { AttributeSummary } from '../../plugin/core/ioc/index.js';
-import type { MispClient } from '../misp/client.js';
 import { AgentError, asAgentError, ErrorCodes } from '../ops/errors.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -73,6 +72,20 @@ class RateLimit {
   }
 }
 
+/**
+ * One source's part of the set, as the hunter hunts it: its index (whose flags say what to hunt),
+ * how its attributes are named in the set (SourceSet: the main MISP's name none, another source's
+ * theirs), and where its events' MISP context comes from (null: nowhere, a feed's attribute
+ * carries its own).
+ */
+export interface HuntPart {
+  name: string;
+  main: boolean;
+  feed: boolean;
+  state: IndicatorState;
+  eventContexts: ((ids: string[]) => Promise<Map<string, unknown>>) | null;
+}
+
 export class RetroHunter {
   private readonly core: RetroCore;
   private readonly limit: RateLimit;
@@ -88,24 +101,40 @@ export class RetroHunter {
   /** Connected to the engine, and the alerts index's templates seen to (once, before the first hunt). */
   private ready = false;
   private readonly sourceFields: string[];
+  /** The part the next batch is taken from first (round-robin, so no source waits behind another's backlog). */
+  private nextPart = 0;
   readonly totals: HuntSummary = { ...ZERO };
 
+  /** `core`: the filter's core as the hunt runs it (hunt-match.ts retroCore). */
   constructor(
     private readonly opts: RetroOptions,
     private readonly engine: SearchEngine,
-    private readonly state: IndicatorState,
-    private readonly client: MispClient,
-    mispUrl: string,
+    private readonly parts: readonly HuntPart[],
+    core: RetroCore,
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {
-    this.core = retroCore(opts.fields, mispUrl);
+    this.core = core;
     this.limit = new RateLimit(opts.rate);
     this.sourceFields = [...new Set(['@timestamp', ...this.core.fields.map((f) => f.name), ...COPIED_FIELDS])];
   }
 
+  /** Attributes flagged for the hunt, over every part. */
   get queued(): number {
-    return this.state.huntPending;
+    return this.parts.reduce((n, p) => n + p.state.huntPending, 0);
+  }
+
+  /** A batch of flagged attributes of one part, named as the set names them; null when none waits. */
+  private takeBatch(): { part: HuntPart; batch: AttributeSummary[] } | null {
+    for (let i = 0; i < this.parts.length; i++) {
+      const part = this.parts[(this.nextPart + i) % this.parts.length]!;
+      if (part.state.huntPending === 0) continue;
+      const batch = part.state.takeForHunt(this.opts.batchSize);
+      if (batch.length === 0) continue;
+      this.nextPart = (this.nextPart + i + 1) % this.parts.length;
+      return { part, batch: part.main ? batch : batch.map((a) => (part.feed ? { ...a, source: part.name, feed: true } : { ...a, source: part.name })) };
+    }
+    return null;
   }
 
   /** Starts the hunt workers; they wait for flagged attributes. */
@@ -133,13 +162,13 @@ export class RetroHunter {
 
   /** Resolves when nothing is flagged and no hunt is in flight (--once), or the hunter stops. */
   async drained(): Promise<void> {
-    while (!this.stopping && (this.state.huntPending > 0 || this.active > 0)) {
+    while (!this.stopping && (this.queued > 0 || this.active > 0)) {
       await new Promise<void>((r) => this.idle.push(r));
     }
   }
 
   private updateGauges(): void {
-    const pending = this.state.huntPending;
+    const pending = this.queued;
     if (pending === 0 && this.active === 0) this.behindSince = 0;
     else if (this.behindSince === 0) this.behindSince = Date.now();
     this.metrics.set('retro_queue', pending);
@@ -159,21 +188,22 @@ export class RetroHunter {
         });
         continue;
       }
-      const batch = this.state.takeForHunt(this.opts.batchSize);
-      if (batch.length === 0) {
+      const taken = this.takeBatch();
+      if (taken === null) {
         this.updateGauges();
         await new Promise<void>((r) => this.idle.push(r));
         continue;
       }
+      const { part, batch } = taken;
       this.active++;
       const uuids = batch.map((a) => a.uuid);
       try {
-        await this.hunt(batch);
-        this.state.finishHunt(uuids, true);
+        await this.hunt(part, batch);
+        part.state.finishHunt(uuids, true);
         this.backoffMs = FIRST_BACKOFF_MS;
       } catch (err) {
         // Waiting again, unless removed meanwhile: a later hunt does it (nothing is written twice).
-        this.state.finishHunt(uuids, false);
+        part.state.finishHunt(uuids, false);
         if (this.stopping) break;
         const e = asAgentError(err);
         this.metrics.inc('retro_errors_total', { code: e.code });
@@ -191,20 +221,26 @@ export class RetroHunter {
     }
   }
 
-  /** The MISP context of an attribute's event (cached a while; null when MISP did not give it). */
-  private async contextOf(eventId: string): Promise<unknown | null> {
-    const known = this.contexts.get(eventId);
+  /**
+   * The MISP context of an attribute's event, from the instance of its part (cached a while; null
+   * when MISP did not give it, or when the part has no MISP: a feed).
+   */
+  private async contextOf(part: HuntPart, eventId: string): Promise<unknown | null> {
+    if (part.eventContexts === null) return null;
+    const cacheKey = `${part.name}\u0000${eventId}`;
+    const known = this.contexts.get(cacheKey);
     if (known && Date.now() - known.at < CONTEXT_TTL_MS) return known.context;
     let context: unknown | null = null;
     try {
-      context = (await this.client.eventContexts([eventId])).get(eventId) ?? null;
+      context = (await part.eventContexts([eventId])).get(eventId) ?? null;
     } catch (err) {
-      this.log.warn(`retro-hunt: MISP event ${eventId}'s context could not be fetched: ${asAgentError(err).message}; alerts are written without it`, {
+      this.log.warn(`retro-hunt: MISP event ${eventId}'s context could not be fetched${part.main ? '' : ` from ${part.name}`}: ${asAgentError(err).message}; alerts are written without it`, {
         code: asAgentError(err).code,
+        ...(part.main ? {} : { source: part.name }),
       });
     }
     if (this.contexts.size >= MAX_CONTEXTS) this.contexts.clear();
-    this.contexts.set(eventId, { at: Date.now(), context });
+    this.contexts.set(cacheKey, { at: Date.now(), context });
     return context;
   }
 
@@ -225,7 +261,7 @@ export class RetroHunter {
     this.ready = true;
   }
 
-  private async hunt(batch: AttributeSummary[]): Promise<void> {
+  private async hunt(source: HuntPart, batch: AttributeSummary[]): Promise<void> {
     await this.prepare();
     const started = Date.now();
     const now = Date.now();
@@ -250,7 +286,7 @@ export class RetroHunter {
       if (group.keys) parts.push(['keys', indices]);
       if (group.fields && (unmarked === null || unmarked.length > 0)) parts.push(['fields', unmarked ?? indices]);
       for (const [part, where] of parts) {
-        if (this.stopping || !(await this.scanPart(part, where, group.targets, now, active, matcher, hits, huntedAt, s))) break;
+        if (this.stopping || !(await this.scanPart(source, part, where, group.targets, now, active, matcher, hits, huntedAt, s))) break;
       }
     }
     if (this.stopping) throw new AgentError(ErrorCodes.RETRO_UNREACHABLE, 'the retro-hunt stopped');
@@ -265,13 +301,13 @@ export class RetroHunter {
    * then the group is split in two and each half scanned, down to a single indicator, which is
    * left out with an error if even it cannot be asked.
    */
-  private async scanPart(part: 'keys' | 'fields', where: string[], targets: HuntTarget[], now: number, active: Set<HuntTarget>, matcher: HuntMatcher,
+  private async scanPart(source: HuntPart, part: 'keys' | 'fields', where: string[], targets: HuntTarget[], now: number, active: Set<HuntTarget>, matcher: HuntMatcher,
     hits: Map<HuntTarget, number>, huntedAt: string, s: HuntSummary): Promise<boolean> {
     const mine = targets.filter((t) => active.has(t));
     const query = huntQueries(mine, this.core.fields, this.opts.match, now).map((g) => g[part]);
     try {
       for (const q of query) {
-        if (q && !(await this.scanGroup(where, q, active, matcher, hits, huntedAt, s))) return false;
+        if (q && !(await this.scanGroup(source, where, q, active, matcher, hits, huntedAt, s))) return false;
       }
       return true;
     } catch (err) {
@@ -288,7 +324,7 @@ export class RetroHunter {
       const half = Math.ceil(mine.length / 2);
       this.log.debug(`retro-hunt: a query of ${mine.length} indicators was too large for the engine; splitting it`, { part });
       for (const halfTargets of [mine.slice(0, half), mine.slice(half)]) {
-        if (!(await this.scanPart(part, where, halfTargets, now, active, matcher, hits, huntedAt, s))) return false;
+        if (!(await this.scanPart(source, part, where, halfTargets, now, active, matcher, hits, huntedAt, s))) return false;
       }
       return true;
     }
@@ -299,7 +335,7 @@ export class RetroHunter {
    * the cap: the query still finds its events, page after page, so the scan stops, and the
    * group's other indicators are hunted again without it (what they raised is not written twice).
    */
-  private async scanGroup(indices: string[], query: Record<string, unknown>, active: Set<HuntTarget>, matcher: HuntMatcher, hits: Map<HuntTarget, number>,
+  private async scanGroup(source: HuntPart, indices: string[], query: Record<string, unknown>, active: Set<HuntTarget>, matcher: HuntMatcher, hits: Map<HuntTarget, number>,
     huntedAt: string, s: HuntSummary): Promise<boolean> {
     await this.limit.take();
     let t = Date.now();
@@ -318,11 +354,11 @@ export class RetroHunter {
         if (page.length === 0) return true;
         s.candidates += page.length;
         this.metrics.inc('retro_candidates_total', {}, page.length);
-        const capped = await this.alertPage(page.map((h) => matcher.verify(h, active)), matcher, hits, huntedAt, s);
+        const capped = await this.alertPage(source, page.map((h) => matcher.verify(h, active)), matcher, hits, huntedAt, s);
         t = Date.now();
         if (capped.length > 0) {
           for (const c of capped) active.delete(c);
-          for (const other of active) this.state.markForHunt(other.summary.uuid);
+          for (const other of active) source.state.markForHunt(other.summary.uuid);
           s.requeued += active.size;
           active.clear();
           return false;
@@ -335,7 +371,7 @@ export class RetroHunter {
   }
 
   /** Alerts for one page of verified candidates; returns the targets that reached the cap. */
-  private async alertPage(verified: Verified[], matcher: HuntMatcher, hits: Map<HuntTarget, number>, huntedAt: string, s: HuntSummary): Promise<HuntTarget[]> {
+  private async alertPage(source: HuntPart, verified: Verified[], matcher: HuntMatcher, hits: Map<HuntTarget, number>, huntedAt: string, s: HuntSummary): Promise<HuntTarget[]> {
     const started = Date.now();
     const byTarget = new Map<HuntTarget, Verified[]>();
     for (const v of verified) {
@@ -350,7 +386,7 @@ export class RetroHunter {
     for (const [target, events] of byTarget) {
       const room = this.opts.maxHits - hits.get(target)!;
       const taken = events.slice(0, Math.max(0, room));
-      const context = await this.contextOf(target.summary.event_id);
+      const context = await this.contextOf(source, target.summary.event_id);
       const edits = matcher.edits(target, taken, context, huntedAt);
       const published = publishedAt(target.summary.timestamp, context);
       let n = 0;
@@ -402,10 +438,11 @@ export class RetroHunter {
         this.log.info(`retro-hunt: ${t.summary.type} ${JSON.stringify(t.summary.value.slice(0, 200))} matched ${n} past events`, {
           attribute: t.summary.uuid,
           event_id: t.summary.event_id,
+          ...(t.summary.source !== undefined ? { source: t.summary.source } : {}),
           alerts: n,
         });
       }
     }
-    this.log.info('retro-hunt done', { ...s, queued: this.state.huntPending });
+    this.log.info('retro-hunt done', { ...s, queued: this.queued });
   }
 }

@@ -259,7 +259,7 @@ describe('MISP feeds without a MISP server (no --misp-url; real agent, memcached
   });
 
   it('refuses, at start, what only a main MISP instance does when there is none', async () => {
-    for (const [extra, named] of [[['--zmq', 'tcp://127.0.0.1:50000'], '--zmq'], [['--warninglists'], '--warninglists'], [['--retro-url', 'http://127.0.0.1:9200'], '--retro-url'], [['--decay'], '--decay']] as const) {
+    for (const [extra, named] of [[['--zmq', 'tcp://127.0.0.1:50000'], '--zmq'], [['--warninglists'], '--warninglists'], [['--decay'], '--decay']] as const) {
       const run = await runAgent(['--once', '--memcached', '127.0.0.1:1', '--feed', `local=${localDir}`, ...extra], {});
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('MISP_ENRICH_AGENT_CONFIG');
