@@ -607,7 +607,7 @@ export class Agent {
       if (m.zmq) m.feed = await this.openFeed(m.zmq, m.live, (up) => this.metrics.set('source_zmq_connected', up ? 1 : 0, { source: m.name }));
     }
     this.startRetro();
-    this.nextExpiryS = this.engine.nextExpiry();
+    this.nextExpiryS = this.nextExpiry();
     while (!this.stopping) {
       const now = Date.now();
       // Expiry first: what expired while the agent was down (from the snapshot) goes before the
@@ -701,7 +701,7 @@ export class Agent {
       this.log.error(`live update failed: ${e.message}; an incremental sync follows`, { code: e.code });
       this.syncWanted ??= 'live-failed';
     }
-    this.nextExpiryS = this.engine.nextExpiry();
+    this.nextExpiryS = this.nextExpiry();
     this.updateGauges();
   }
 
@@ -724,22 +724,50 @@ export class Agent {
   }
 
   /** Removes what expired (decay threshold or --max-age), at its moment. */
+  /** Unix seconds of the next expiry among every source's stored attributes, or null. */
+  private nextExpiry(): number | null {
+    const all = [this.engine.nextExpiry(), ...this.mispSources.map((m) => m.engine.nextExpiry()), ...this.feeds.map((f) => f.sync.state.nextExpiry())];
+    const due = all.filter((t): t is number => t !== null);
+    return due.length === 0 ? null : Math.min(...due);
+  }
+
+  /**
+   * Removes what expired (decay threshold or --max-age) from every source's part at its moment,
+   * without waiting for the source's next sync or read.
+   */
   private async expire(): Promise<void> {
-    try {
-      const s = await this.engine.expire();
-      if (s.attributes.removed > 0) {
-        this.snapshotDirty = true;
-        this.metrics.inc('expired_total', {}, s.attributes.removed);
-        this.log.info(`expired ${s.attributes.removed} attributes (decay threshold or --max-age)`, { removed: s.attributes.removed, keys_written: s.keys_written });
+    const parts: [string | null, () => Promise<number>][] = [
+      [null, async () => (await this.engine.expire()).attributes.removed],
+      ...this.mispSources.map((m) => [m.name, async () => (await m.engine.expire()).attributes.removed] as [string, () => Promise<number>]),
+      ...this.feeds.map((f) => [f.sync.name, () => this.expireFeed(f.sync)] as [string, () => Promise<number>]),
+    ];
+    for (const [source, expire] of parts) {
+      try {
+        const removed = await expire();
+        if (removed > 0) {
+          if (source === null) this.snapshotDirty = true;
+          this.metrics.inc('expired_total', {}, removed);
+          this.log.info(`expired ${removed} attributes (decay threshold or --max-age)${source === null ? '' : ` of ${source}`}`, { removed, ...(source === null ? {} : { source }) });
+        }
+      } catch (err) {
+        const e = asAgentError(err);
+        this.log.error(`expiry failed: ${e.message}`, { code: e.code, ...(source === null ? {} : { source }) });
       }
-    } catch (err) {
-      const e = asAgentError(err);
-      this.log.error(`expiry failed: ${e.message}`, { code: e.code });
     }
-    this.nextExpiryS = this.engine.nextExpiry();
+    this.nextExpiryS = this.nextExpiry();
     // An expiry that keeps failing must not spin: try again at the next second at the earliest.
     if (this.nextExpiryS !== null) this.nextExpiryS = Math.max(this.nextExpiryS, Math.floor(Date.now() / 1000) + 1);
     this.updateGauges();
+  }
+
+  /** A feed's expired attributes out of its part, the loaded servers and its snapshot; how many. */
+  private async expireFeed(feed: FeedSync): Promise<number> {
+    const dirty = new Set<string>();
+    const removed = feed.state.expire(Date.now() / 1000, dirty);
+    if (removed === 0) return 0;
+    await this.store.writeTo(this.store.links.filter((l) => l.up && !l.needsReload), dirty, this.set);
+    await this.savePartSnapshot(feed.name, feed.state, feed.lastSuccessMs);
+    return removed;
   }
 
   /**
@@ -821,7 +849,7 @@ export class Agent {
       if (this.hasData) await this.syncSources();
       if (this.hasData) await this.syncFeeds(false);
       if (this.hasData) await this.store.reloadWhereNeeded(this.set, this.engine.metaValue(), this.reloadSource());
-      this.nextExpiryS = this.engine.nextExpiry();
+      this.nextExpiryS = this.nextExpiry();
       this.updateGauges();
     } finally {
       // Counted last: whoever waits for a cycle (a spec, a dashboard) then sees its gauges too.
@@ -854,7 +882,7 @@ export class Agent {
       }
       await this.store.reloadWhereNeeded(this.set, this.engine.metaValue(), this.reloadSource());
       await this.store.writeMeta(this.store.links.filter((l) => l.up && !l.needsReload), this.engine.metaValue());
-      this.nextExpiryS = this.engine.nextExpiry();
+      this.nextExpiryS = this.nextExpiry();
       this.updateGauges();
     } finally {
       this.metrics.inc('sync_cycles_total', { mode: 'sources', result });

@@ -258,6 +258,32 @@ describe('MISP feeds without a MISP server (no --misp-url; real agent, memcached
     }
   });
 
+  it('removes a feed\'s attribute when it leaves the --max-age window, at that moment, without reading the feed again', async () => {
+    const dir = tempDir('feed-aged');
+    const changed = Math.floor(Date.now() / 1000) - 25;
+    writeFeed(dir, [{ uuid: 'f3000000-0000-4000-8000-000000000001', info: 'aging feed event', timestamp: changed,
+      attributes: [{ uuid: 'f3000000-0000-4000-8000-000000000101', type: 'domain', value: 'aging.example', to_ids: true, timestamp: String(changed) }] }]);
+    const mc = await startMemcached();
+    const reader = new Reader(mc.address);
+    const agent = await AgentProc.start({ mispUrl: null, memcached: [mc.address], args: ['--feed', `aged=${dir}`, '--feed-interval', '3600', '--max-age', '30'], env: { MISP_API_KEY: '' } });
+    try {
+      await agent.waitFor('sources', 'ok', 1);
+      const key = keysOf({ type: 'domain', value: 'aging.example' })[0]!;
+      const [stored] = await reader.attributesAt(key);
+      expect(stored).toMatchObject({ source: 'aged', expires: changed + 30 });
+      await until('the aged attribute to leave memcached', async () => (await reader.attributesAt(key)).length === 0);
+      // Never before its moment, and by the expiry, not by a new read of the feed.
+      expect(Date.now() / 1000).toBeGreaterThanOrEqual(changed + 30 - 0.001);
+      expect(await agent.metric('feed_syncs_total', { feed: 'aged', result: 'ok' })).toBe(1);
+      expect(agent.logs().some((l) => l.msg === 'expired 1 attributes (decay threshold or --max-age) of aged' && l.source === 'aged')).toBe(true);
+    } finally {
+      await agent.kill();
+      reader.close();
+      await mc.stop();
+      removeDir(dir);
+    }
+  });
+
   it('refuses, at start, what only a main MISP instance does when there is none', async () => {
     for (const [extra, named] of [[['--zmq', 'tcp://127.0.0.1:50000'], '--zmq'], [['--warninglists'], '--warninglists'], [['--decay'], '--decay']] as const) {
       const run = await runAgent(['--once', '--memcached', '127.0.0.1:1', '--feed', `local=${localDir}`, ...extra], {});

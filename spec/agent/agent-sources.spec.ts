@@ -205,4 +205,24 @@ describe('a second MISP instance followed on its ZeroMQ feed (zmq in --sources)'
     expect(await world.reader.attributesAt(key)).toMatchObject([{ source: 'partner', uuid: 'c0000000-0000-4000-8000-000000000004' }]);
     expect(world.agent.logs().some((l) => l.msg === 'source partner: live update applied')).toBe(true);
   });
+
+  it('removes a partner\'s attribute when it leaves the --max-age window, at that moment, without a sync', async () => {
+    await world.agent.kill();
+    const changed = Math.floor(Date.now() / 1000) - 25;
+    writeEvent(livePartnerData, 'partner.json', partnerEvent([
+      { id: '9605', uuid: 'c0000000-0000-4000-8000-000000000005', event_id: '9001', type: 'domain', category: 'Network activity', value: 'partner-aging.example', to_ids: true, timestamp: String(changed), deleted: false },
+    ]));
+    const agent = await world.startAgent({ args: ['--sources', join(world.workDir, 'sources.json'), '--interval', '600', '--key-ttl', '3600', '--max-age', '30'] });
+    await agent.waitFor('full', 'ok', 1);
+    const key = keysOf({ type: 'domain', value: 'partner-aging.example' })[0]!;
+    await until('the partner\'s aging attribute in memcached', async () => (await world.reader.attributesAt(key)).length === 1);
+    expect(await world.reader.attributesAt(key)).toMatchObject([{ source: 'partner', expires: changed + 30 }]);
+    const syncs = await agent.metric('source_syncs_total', { source: 'partner', mode: 'full', result: 'ok' });
+    await until('the aged attribute to leave memcached', async () => (await world.reader.attributesAt(key)).length === 0);
+    expect(Date.now() / 1000).toBeGreaterThanOrEqual(changed + 30 - 0.001);
+    // By the expiry, not by a full sync (polling is 10 minutes away; the ZeroMQ feed's catch-up
+    // syncs are incremental and return only what changed, which this attribute did not).
+    expect(await agent.metric('source_syncs_total', { source: 'partner', mode: 'full', result: 'ok' })).toBe(syncs);
+    expect(agent.logs().some((l) => l.msg === 'expired 1 attributes (decay threshold or --max-age) of partner' && l.source === 'partner')).toBe(true);
+  });
 });
