@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // misp-enrich-run: runs NDJSON events through the packaged misp_enrich plugin jar inside the
-// Logstash-contract harness (plugin/java/harness). This shim only finds a JDK >= 21 and the two
+// Logstash-contract harness (testbed/harness). This shim only finds a JDK >= 21 and the two
 // jars; everything else happens in the JVM.
 //
 //   misp-enrich-run --settings FILE --input FILE|- --output FILE|- [--workers N] [--batch-size N]
@@ -102,7 +102,7 @@ function main() {
   const pluginJar =
     process.env.MISP_ENRICH_PLUGIN_JAR ?? join(root, 'plugin/java/filter/target', `logstash-filter-misp_enrich-${version}.jar`);
   const harnessJar =
-    process.env.MISP_ENRICH_HARNESS_JAR ?? join(root, 'plugin/java/harness/target', `misp-enrich-harness-${version}.jar`);
+    process.env.MISP_ENRICH_HARNESS_JAR ?? join(root, 'testbed/harness/target', `misp-enrich-harness-${version}.jar`);
   for (const jar of [pluginJar, harnessJar]) {
     if (!existsSync(jar)) {
       process.stderr.write(`misp-enrich-run: ${jar} is missing: run npm run build first\n`);

@@ -74,7 +74,7 @@ const ARTIFACTS = [
   'dist/agent/misp-enrich-agent.js',
   'dist/misp-sim/misp-sim.js',
   `plugin/java/filter/target/logstash-filter-misp_enrich-${VERSION}.jar`,
-  `plugin/java/harness/target/misp-enrich-harness-${VERSION}.jar`,
+  `testbed/harness/target/misp-enrich-harness-${VERSION}.jar`,
 ];
 
 let memcached: MemcachedProcess | null = null;

@@ -25,7 +25,7 @@
 // trace's summary (compile-trace.ts): compilations, tier 2, deoptimizations, compile seconds, and
 // when the last compilation landed, to read beside the warm figure.
 // Each mode also as <mode>-real (jit25-real, interp21-real, ...): on logstash-core 9.6's own classes
-// (plugin/java/logstash-real, built where ../shared/logstash exists) instead of the stand-in.
+// (testbed/logstash-real, built where ../shared/logstash exists) instead of the stand-in.
 // --jit-extra='OPTS': a mode jit25x, jit25 with these JVM options added (engine options to try).
 // --baseline-jar: each filter() mode runs again, as <mode>@base, with that build of the plugin
 // (an A/B of a change on the filter's path, in the same run; the harness is this build's).
@@ -39,8 +39,8 @@ import { parseArgs } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import memjs from 'memjs';
 import { findJava } from '../../bin/misp-enrich-run.js';
-import { createNodeEnricher } from '../../plugin/node-host/batch-enricher.js';
-import { loadCore } from '../../plugin/node-host/core-loader.js';
+import { createNodeEnricher } from '../../testbed/node-host/batch-enricher.js';
+import { loadCore } from '../../testbed/node-host/core-loader.js';
 import { startMemcached, type MemcachedProcess } from '../../tools/local-memcached.js';
 import { compilations, traceOptions } from './compile-trace.js';
 import { rawMultiGet } from './raw-multiget.js';
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   if (!java25 || java25.major < 25) throw new Error('a JDK 25 is needed (JAVA_HOME or /usr/lib/jvm)');
   const home25 = java25.java.replace(/\/bin\/java$/, '');
   for (const a of ['dist/core/misp-enrich-core.js', 'dist/agent/misp-enrich-agent.js', 'dist/misp-sim/misp-sim.js',
-    `plugin/java/filter/target/logstash-filter-misp_enrich-${VERSION}.jar`, `plugin/java/harness/target/misp-enrich-harness-${VERSION}.jar`]) {
+    `plugin/java/filter/target/logstash-filter-misp_enrich-${VERSION}.jar`, `testbed/harness/target/misp-enrich-harness-${VERSION}.jar`]) {
     if (!existsSync(join(ROOT, a))) throw new Error(`${a} is missing: run npm run build first`);
   }
   const home21 = MODES.some((m) => m.startsWith('interp21')) ? jdk21Home(opt.jdk21!) : null;
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
           return raws[name]!;
         };
         for (const mode of MODES) {
-          // <mode>-real: the same mode on logstash-core's own classes (plugin/java/logstash-real).
+          // <mode>-real: the same mode on logstash-core's own classes (testbed/logstash-real).
           const onLogstash = mode.endsWith('-real');
           const base = onLogstash ? mode.slice(0, -'-real'.length) : mode;
           if (!modes[base]) continue;

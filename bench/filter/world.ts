@@ -101,10 +101,10 @@ function filterRunOf(r: Record<string, any>, nanos: number, metricPrefix: string
   };
 }
 
-/** The runner on Logstash's own classes (plugin/java/logstash-real), or why it cannot run here. */
+/** The runner on Logstash's own classes (testbed/logstash-real), or why it cannot run here. */
 export function realRunner(): { jar: string; classpath: string } | string {
   const version = readFileSync(join(ROOT, 'VERSION'), 'utf8').trim();
-  const target = join(ROOT, 'plugin/java/logstash-real/target');
+  const target = join(ROOT, 'testbed/logstash-real/target');
   const jar = join(target, `misp-enrich-logstash-real-${version}.jar`);
   const cp = join(target, 'classpath.txt');
   if (!existsSync(jar) || !existsSync(cp)) return `${jar} is not built (npm run build does it where ../shared/logstash exists)`;

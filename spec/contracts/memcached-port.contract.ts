@@ -1,4 +1,4 @@
-// The key-value port's contract (plugin/node-host/ports.ts KeyValuePort, the Java shell's
+// The key-value port's contract (testbed/node-host/ports.ts KeyValuePort, the Java shell's
 // ports/KeyValuePort): the cases every implementation must pass, written once. Each
 // implementation's spec runs memcachedPortContract() with an adapter (spec/node-host/memcached-kv
 // for memjs in Node, spec/contracts/memcached-multi-get for the Java client in the packaged jar).

@@ -1,4 +1,4 @@
-// The MISP context port's contract (plugin/node-host/ports.ts ContextPort, the Java shell's
+// The MISP context port's contract (testbed/node-host/ports.ts ContextPort, the Java shell's
 // ports/ContextPort): the cases every implementation must pass, written once. Each
 // implementation's spec runs mispContextPortContract() with an adapter (spec/node-host/misp-context
 // for undici in Node, spec/contracts/misp-context-fetcher for the Java MispExchange in the packaged

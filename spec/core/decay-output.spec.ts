@@ -4,7 +4,7 @@
 // the event's threat level, and the finish result names every attribute that hit (for sightings).
 import { describe, expect, it } from 'vitest';
 import { decodeSummary, encodeSummary, polynomialExpiry, polynomialScore, type DecaySummary } from '../../plugin/core/ioc/index.js';
-import { loadCore } from '../../plugin/node-host/core-loader.js';
+import { loadCore } from '../../testbed/node-host/core-loader.js';
 import { runPure } from '../support/pure-host.js';
 import { attribute, entriesFor } from '../support/summaries.js';
 

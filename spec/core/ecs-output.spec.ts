@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCore } from '../../plugin/node-host/core-loader.js';
+import { loadCore } from '../../testbed/node-host/core-loader.js';
 import { confidenceOfThreatLevel, ECS_CONFIDENCE, highestConfidence } from '../../plugin/core/enrich/confidence.js';
 import { ecsEventSummary, FEED_NAME, type EcsEnrichment } from '../../plugin/core/enrich/ecs-output.js';
 import { galaxiesOf } from '../../plugin/core/enrich/galaxy.js';

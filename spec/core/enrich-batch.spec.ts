@@ -1,7 +1,7 @@
 // The enrichment rules of the core, through the esbuild bundle, one batch at a time.
 import { describe, expect, it } from 'vitest';
-import { loadCore } from '../../plugin/node-host/core-loader.js';
-import { createNodeEnricher } from '../../plugin/node-host/batch-enricher.js';
+import { loadCore } from '../../testbed/node-host/core-loader.js';
+import { createNodeEnricher } from '../../testbed/node-host/batch-enricher.js';
 import { encodeSummary, indicatorKey, mispIndicators } from '../../plugin/core/ioc/index.js';
 import { decodeKeysRequest } from '../../plugin/core/wire.js';
 import { runPure } from '../support/pure-host.js';

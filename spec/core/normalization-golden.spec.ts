@@ -2,7 +2,7 @@
 // bundle exactly as GraalJS loads it) and the agent side (normalizeIndicator, from source).
 import { describe, expect, it } from 'vitest';
 import { DATATYPES, indicatorKey, isLegalKey, normalizeIndicator, type Datatype } from '../../plugin/core/ioc/index.js';
-import { loadCore } from '../../plugin/node-host/core-loader.js';
+import { loadCore } from '../../testbed/node-host/core-loader.js';
 import { GOLDEN } from '../support/golden.js';
 
 const core = loadCore();

@@ -13,7 +13,7 @@ import {
   encodeKeysRequest,
   encodeMatchRequest,
 } from '../../plugin/core/wire.js';
-import { loadCore } from '../../plugin/node-host/core-loader.js';
+import { loadCore } from '../../testbed/node-host/core-loader.js';
 import type { KeysRequest, MatchRequest } from '../../plugin/core/protocol.js';
 import { attribute, entriesFor } from '../support/summaries.js';
 

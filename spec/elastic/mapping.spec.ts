@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FIELDS } from '../../plugin/core/config/default-fields.js';
-import { loadCore } from '../../plugin/node-host/core-loader.js';
+import { loadCore } from '../../testbed/node-host/core-loader.js';
 import { runPure } from '../support/pure-host.js';
 import { attribute, entriesFor } from '../support/summaries.js';
 import { ecsFlat, ecsLoadFailure } from './support/ecs.js';

@@ -78,7 +78,7 @@ function oldJava(): string {
 
 function jrubyJar(where: string, pattern: RegExp): string {
   const found = where.split(':').find((p) => pattern.test(p)) ?? '';
-  if (!existsSync(found)) throw new Error(`no JRuby jar matching ${pattern} in ${where}: build plugin/java/logstash-real`);
+  if (!existsSync(found)) throw new Error(`no JRuby jar matching ${pattern} in ${where}: build testbed/logstash-real`);
   return found;
 }
 

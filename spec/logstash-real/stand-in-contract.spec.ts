@@ -1,6 +1,6 @@
 // The stand-in kept honest: one varied stream — every datatype, misses, and the odd events real
-// log sources send — through the stand-in for Logstash (plugin/java/harness, runFilter) AND
-// through Logstash's own classes (plugin/java/logstash-real), with the same options and Logstash's
+// log sources send — through the stand-in for Logstash (testbed/harness, runFilter) AND
+// through Logstash's own classes (testbed/logstash-real), with the same options and Logstash's
 // common options (add_field, add_tag, remove_field, remove_tag). The output must be the same per
 // event, apart from the values Logstash fills with the current time (matched.occurred, and
 // @timestamp where the event brought none it could parse).

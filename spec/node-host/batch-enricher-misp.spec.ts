@@ -5,10 +5,10 @@
 // spec/node-host/misp-context.
 import memjs from 'memjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCore } from '../../plugin/node-host/core-loader.js';
-import { createNodeEnricher } from '../../plugin/node-host/batch-enricher.js';
-import { memcachedKv } from '../../plugin/node-host/memcached-kv.js';
-import { mispContext } from '../../plugin/node-host/misp-context.js';
+import { loadCore } from '../../testbed/node-host/core-loader.js';
+import { createNodeEnricher } from '../../testbed/node-host/batch-enricher.js';
+import { memcachedKv } from '../../testbed/node-host/memcached-kv.js';
+import { mispContext } from '../../testbed/node-host/misp-context.js';
 import { startMispSim, type SimProcess } from '../misp-sim/sim-process.js';
 import { freePort, startMemcached, type MemcachedProcess } from '../support/memcached.js';
 import { attribute, entriesFor } from '../support/summaries.js';

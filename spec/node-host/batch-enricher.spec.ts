@@ -1,12 +1,12 @@
-// The Node host's batch enricher (plugin/node-host/batch-enricher.ts): the bundled core driven
+// The Node host's batch enricher (testbed/node-host/batch-enricher.ts): the bundled core driven
 // against a real memcached process, keys written the way the agent writes them and read back
 // through the host's multi-get, and the failure path as the events see it. The port's own cases
 // (failover, bounds, reconnects) are the key-value port contract's, in spec/node-host/memcached-kv.
 import memjs from 'memjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCore } from '../../plugin/node-host/core-loader.js';
-import { createNodeEnricher } from '../../plugin/node-host/batch-enricher.js';
-import { memcachedKv } from '../../plugin/node-host/memcached-kv.js';
+import { loadCore } from '../../testbed/node-host/core-loader.js';
+import { createNodeEnricher } from '../../testbed/node-host/batch-enricher.js';
+import { memcachedKv } from '../../testbed/node-host/memcached-kv.js';
 import { freePort, startMemcached, type MemcachedProcess } from '../support/memcached.js';
 import { attribute, entriesFor } from '../support/summaries.js';
 

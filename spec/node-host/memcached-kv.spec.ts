@@ -1,6 +1,6 @@
-// plugin/node-host/memcached-kv.ts (memjs) against the key-value port contract: the same cases
+// testbed/node-host/memcached-kv.ts (memjs) against the key-value port contract: the same cases
 // the Java shell's MemcachedMultiGet passes in spec/contracts/memcached-multi-get.spec.ts.
-import { memcachedKv } from '../../plugin/node-host/memcached-kv.js';
+import { memcachedKv } from '../../testbed/node-host/memcached-kv.js';
 import { memcachedPortContract } from '../contracts/memcached-port.contract.js';
 
 memcachedPortContract({

@@ -1,7 +1,7 @@
-// plugin/node-host/misp-context.ts (undici) against the MISP context port contract: the same
+// testbed/node-host/misp-context.ts (undici) against the MISP context port contract: the same
 // cases the Java shell's MispContextFetcher passes in spec/contracts/misp-context-fetcher.spec.ts.
 // Needs ../shared: the contract runs misp-sim (startMispSim) over real MISP events.
-import { mispContext } from '../../plugin/node-host/misp-context.js';
+import { mispContext } from '../../testbed/node-host/misp-context.js';
 import { mispContextPortContract, unwrapEvent, type Contexts } from '../contracts/misp-context-port.contract.js';
 
 function contexts(answer: Record<string, unknown>): Contexts {

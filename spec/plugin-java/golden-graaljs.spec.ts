@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCore } from '../../plugin/node-host/core-loader.js';
+import { loadCore } from '../../testbed/node-host/core-loader.js';
 import { GOLDEN } from '../support/golden.js';
 import { assertJarsBuilt, runHarnessMode } from './harness.js';
 

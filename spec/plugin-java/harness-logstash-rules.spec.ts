@@ -1,4 +1,4 @@
-// The stand-in for Logstash (plugin/java/harness) follows Logstash's own rules for what a log
+// The stand-in for Logstash (testbed/harness) follows Logstash's own rules for what a log
 // source can send and for the common options, as observed on Logstash's classes (the contract in
 // spec/logstash-real/stand-in-contract.spec.ts checks the two agree; this spec keeps the rules
 // checked where ../shared, and so Logstash's classes, is absent).

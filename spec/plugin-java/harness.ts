@@ -11,7 +11,7 @@ import type { FilterPipeline } from '../filter-suites/pipeline.js';
 export const ROOT = resolve('.');
 export const VERSION = readFileSync(join(ROOT, 'VERSION'), 'utf8').trim();
 export const PLUGIN_JAR = join(ROOT, 'plugin/java/filter/target', `logstash-filter-misp_enrich-${VERSION}.jar`);
-export const HARNESS_JAR = join(ROOT, 'plugin/java/harness/target', `misp-enrich-harness-${VERSION}.jar`);
+export const HARNESS_JAR = join(ROOT, 'testbed/harness/target', `misp-enrich-harness-${VERSION}.jar`);
 export const RUN_BIN = join(ROOT, 'bin/misp-enrich-run.js');
 export const BUNDLE_IN_JAR = 'io/mispenrich/logstash/graaljs/misp-enrich-core.js';
 
@@ -112,7 +112,7 @@ export interface PortProbe {
 }
 
 /**
- * Starts `misp-enrich-run --port-probe CONFIG` (plugin/java/harness diag/PortProbe): the port is
+ * Starts `misp-enrich-run --port-probe CONFIG` (testbed/harness diag/PortProbe): the port is
  * built from the packaged jar's classes as the plugin builds it; each operation goes on stdin as
  * one line and its answer comes back as one line on stdout, so a spec can act between two calls
  * (restart a server, switch a fault).

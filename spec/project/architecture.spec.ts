@@ -51,14 +51,24 @@ export const RULES: [name: string, dir: string, allowed: (i: Import) => boolean]
   ['the agent sees only plugin/core/ioc of the core, and the parser of the sources file it shares with the filter; its retro-hunt (agent/retro) also the core itself, to match and write as the filter does, and the shipped templates', 'agent',
     (i) => i.target === null || under(i, 'agent', 'plugin/core/ioc') || /^plugin\/core\/config\/misp-sources\.[jt]s$/.test(i.target ?? '') || (i.file.startsWith('agent/retro/') && under(i, 'plugin/core', 'docs/elasticsearch'))],
   ['misp-sim stands alone', 'misp-sim', (i) => i.target === null || under(i, 'misp-sim')],
+  ['the product (plugin/, agent/) never imports the test bench (testbed/: the hosts and runners that drive it in specs and tools)', '.',
+    (i) => !(i.file.startsWith('plugin/') || i.file.startsWith('agent/')) || !under(i, 'testbed')],
   ['the product, the tools, the demo and the benchmarks never import spec code', '.',
     (i) => !i.file.startsWith('spec/') && !i.file.startsWith('.tmp/') && !i.file.startsWith('dist/') ? !under(i, 'spec') : true],
 ];
 
+describe('the product\'s folders', () => {
+  it('plugin/ holds only what ships: the core, the Java filter with the API it compiles against, the gem', () => {
+    const list = (d: string) => readdirSync(join(ROOT, d), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    expect(list('plugin')).toEqual(['core', 'gem', 'java']);
+    expect(list('plugin/java')).toEqual(['filter', 'logstash-api']);
+  });
+});
+
 describe('the architecture\'s import rules', () => {
   for (const [name, dir, allowed] of RULES) {
     it(name, () => {
-      const scope = dir === '.' ? ['agent', 'plugin', 'misp-sim', 'bench', 'demo', 'tools', 'scripts', 'bin', 'packaging'] : [dir];
+      const scope = dir === '.' ? ['agent', 'plugin', 'testbed', 'misp-sim', 'bench', 'demo', 'tools', 'scripts', 'bin', 'packaging'] : [dir];
       expect(scope.flatMap((d) => violations(d, allowed))).toEqual([]);
     });
   }
@@ -69,7 +79,7 @@ describe('the architecture\'s import rules', () => {
     const rule = RULES.find(([, dir]) => dir === 'agent')![2];
     expect(bad.filter((i) => !rule(i)).map((i) => i.specifier)).toEqual(['../../plugin/core/enrich/batch-match.js']);
     // The retro-hunt may use the core, but not the Java shell or the Node host.
-    const hunt = importsOf('agent/retro/hunter.ts', "import { x } from '../../plugin/core/main.js';\nimport { y } from '../../plugin/node-host/batch-enricher.js';\n");
-    expect(hunt.filter((i) => !rule(i)).map((i) => i.specifier)).toEqual(['../../plugin/node-host/batch-enricher.js']);
+    const hunt = importsOf('agent/retro/hunter.ts', "import { x } from '../../plugin/core/main.js';\nimport { y } from '../../testbed/node-host/batch-enricher.js';\n");
+    expect(hunt.filter((i) => !rule(i)).map((i) => i.specifier)).toEqual(['../../testbed/node-host/batch-enricher.js']);
   });
 });

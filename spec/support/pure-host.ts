@@ -1,8 +1,8 @@
-// The spec host of the pure core: the Node host's own batch driver (plugin/node-host) with
+// The spec host of the pure core: the Node host's own batch driver (testbed/node-host) with
 // in-memory ports, so each spec controls exactly what the core sees between its calls: the
 // key-value answers come from a Map (or fail), the MISP contexts from an object.
-import type { CoreModule } from '../../plugin/node-host/core-loader.js';
-import { createNodeEnricher, type BatchOutcome, type BatchStats } from '../../plugin/node-host/batch-enricher.js';
+import type { CoreModule } from '../../testbed/node-host/core-loader.js';
+import { createNodeEnricher, type BatchOutcome, type BatchStats } from '../../testbed/node-host/batch-enricher.js';
 
 export interface PureRun {
   events: Record<string, unknown>[];

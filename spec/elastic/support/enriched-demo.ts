@@ -8,10 +8,10 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { loadDemoDataset } from '../../../demo/demo-dataset.js';
 import { generateStream, type DemoEvent } from '../../../demo/demo-stream.js';
-import { createNodeEnricher } from '../../../plugin/node-host/batch-enricher.js';
-import { loadCore } from '../../../plugin/node-host/core-loader.js';
-import { memcachedKv } from '../../../plugin/node-host/memcached-kv.js';
-import { mispContext } from '../../../plugin/node-host/misp-context.js';
+import { createNodeEnricher } from '../../../testbed/node-host/batch-enricher.js';
+import { loadCore } from '../../../testbed/node-host/core-loader.js';
+import { memcachedKv } from '../../../testbed/node-host/memcached-kv.js';
+import { mispContext } from '../../../testbed/node-host/misp-context.js';
 import { startService } from '../../../tools/child-service.js';
 import { startMemcached } from '../../support/memcached.js';
 

@@ -1,4 +1,4 @@
-// Runs the PACKAGED plugin jar on Logstash's own classes (plugin/java/logstash-real, on
+// Runs the PACKAGED plugin jar on Logstash's own classes (testbed/logstash-real, on
 // ../shared/logstash/logstash-core-9.6.0.jar and its Maven Central dependencies), with the same
 // inputs and result shape as runFilter in spec/plugin-java/harness.ts, so a spec can run one
 // stream through the stand-in and through Logstash and compare. A real JVM per run.
@@ -11,7 +11,7 @@ import { findJava } from '../../../bin/misp-enrich-run.js';
 import { PLUGIN_JAR, ROOT, VERSION, assertJarsBuilt, runPipeline, runToEnd, type RunOptions, type RunResult } from '../../plugin-java/harness.js';
 
 export const SHARED_LOGSTASH_JAR = resolve(ROOT, '../shared/logstash/logstash-core-9.6.0.jar');
-export const REAL_TARGET = join(ROOT, 'plugin/java/logstash-real/target');
+export const REAL_TARGET = join(ROOT, 'testbed/logstash-real/target');
 export const REAL_JAR = join(REAL_TARGET, `misp-enrich-logstash-real-${VERSION}.jar`);
 export const REAL_CLASSPATH = join(REAL_TARGET, 'classpath.txt');
 const MAIN_CLASS = 'io.mispenrich.logstashreal.RealMain';
@@ -35,7 +35,7 @@ export function assertRealBuilt(): void {
   assertJarsBuilt();
   for (const f of [REAL_JAR, REAL_CLASSPATH]) {
     if (!existsSync(f)) {
-      throw new Error(`${f} is missing: build it with \`./mvnw -q -B package -pl plugin/java/logstash-real -am\` (npm run build does where ../shared/logstash exists)`);
+      throw new Error(`${f} is missing: build it with \`./mvnw -q -B package -pl testbed/logstash-real -am\` (npm run build does where ../shared/logstash exists)`);
     }
   }
 }

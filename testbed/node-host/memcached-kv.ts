@@ -5,7 +5,7 @@
 // MemcachedMultiGet (spec/contracts/memcached-port.contract.ts): illegal keys refused before
 // anything is sent, a value past maxValueBytes refused as a failure of that server.
 import memjs from 'memjs';
-import { isLegalKey } from '../core/ioc/keys.js';
+import { isLegalKey } from '../../plugin/core/ioc/keys.js';
 import type { KeyValuePort } from './ports.js';
 
 export interface MemcachedKvOptions {

@@ -25,7 +25,7 @@ import io.mispenrich.runner.RunnerExit.StartupFailure;
 /**
  * NDJSON events in, through the PACKAGED plugin jar on Logstash's own classes, NDJSON out, and a
  * JSON report with the plugin's metrics as Logstash's metric classes hold them. The same contract
- * as the stand-in's misp-enrich-run (plugin/java/harness), so one spec can run a stream through
+ * as the stand-in's misp-enrich-run (testbed/harness), so one spec can run a stream through
  * both.
  *
  * <pre>

@@ -5,11 +5,11 @@
 // and a failure of either port becomes a tag, never an exception. Used by specs, tools and the
 // demo's checks; the spec host runs it with in-memory ports.
 import type { CoreModule, EnricherHandle } from './core-loader.js';
-import { eventValues } from '../core/enrich/event-values.js';
-import { applyEdit, getField, setField } from '../core/enrich/json-event.js';
+import { eventValues } from '../../plugin/core/enrich/event-values.js';
+import { applyEdit, getField, setField } from '../../plugin/core/enrich/json-event.js';
 import type { ContextPort, KeyValuePort } from './ports.js';
 import { INVALID, NOTHING, ValueMemory, type Remembered } from './value-memory.js';
-import { decodeKeysResponse, encodeFinishRequest, encodeKeysRequest, encodeMatchRequest } from '../core/wire.js';
+import { decodeKeysResponse, encodeFinishRequest, encodeKeysRequest, encodeMatchRequest } from '../../plugin/core/wire.js';
 import type {
   EnricherInfo,
   EventEdit,
@@ -17,7 +17,7 @@ import type {
   MatchEvent,
   MatchResponse,
   MatchStats,
-} from '../core/protocol.js';
+} from '../../plugin/core/protocol.js';
 
 export interface BatchStats extends MatchStats {
   events: number;

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createContext, Script } from 'node:vm';
 
-import type { EnricherHandle } from '../core/main.js';
+import type { EnricherHandle } from '../../plugin/core/main.js';
 
 export type { EnricherHandle };
 
