@@ -8,31 +8,31 @@
 // (live updates), and a reconnect, a silence or a heartbeat of the feed asks for an incremental
 // sync at once. With --decay or --max-age, the loop also wakes at the next expiry and removes
 // what expired. One loop does all of it, one thing at a time, so the index and memcached only
-// ever see one writer.
-import { hostname } from 'node:os';
+// ever see one writer. The other sources (--sources, --feed; run/other-sources.ts) are synced in
+// the same cycle after the main instance, or alone when there is none (sourcesCycle); how each
+// source's clients and engines are built is run/build.ts.
+import { MAIN_SOURCE_NAME } from '../plugin/core/config/misp-sources.js';
 import { INDICATOR_KINDS } from '../plugin/core/ioc/index.js';
-import { MispClient } from './misp/client.js';
-import { AttributeFilter, type FilterOptions } from './misp/filters.js';
-import { MispHttp } from './misp/http.js';
+import type { FeedSummary } from './feed/feed-sync.js';
+import type { MispClient } from './misp/client.js';
+import type { MispHttp } from './misp/http.js';
 import { ZmqFeed, type GapReason } from './misp/zmq-feed.js';
 import { AgentError, asAgentError, ErrorCodes } from './ops/errors.js';
 import type { Logger } from './ops/logger.js';
 import { declareAgentMetrics, Metrics } from './ops/metrics.js';
-import { checkRunOptions, readKeyFile, securityWarnings, type AgentOptions } from './ops/options.js';
+import { checkRunOptions, securityWarnings, type AgentOptions } from './ops/options.js';
 import { startOpsServer, type Health } from './ops/http-server.js';
 import { AGENT_VERSION } from './ops/version.js';
-import { estimateBytes, MemcachedStore } from './store/memcached-writer.js';
-import { readSnapshot, removeStaleTemporaries, writeSnapshot } from './store/snapshot-file.js';
-import { promises as fsp } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { RetroHunter, type HuntPart, type HuntSummary } from './retro/hunter.js';
 import { retroCore } from './retro/hunt-match.js';
+import { RetroHunter, type HuntPart, type HuntSummary } from './retro/hunter.js';
 import { RestSearchEngine, retroSecrets } from './retro/rest-engine.js';
-import { SyncEngine, type CycleSummary } from './sync/engine.js';
+import { syncParts } from './run/build.js';
+import { MAX_PENDING_CHANGES, OtherSources } from './run/other-sources.js';
+import { estimateBytes, type MemcachedStore } from './store/memcached-writer.js';
+import { readSnapshot, removeStaleTemporaries, writeSnapshot } from './store/snapshot-file.js';
+import type { CycleSummary, SyncEngine } from './sync/engine.js';
 import { LiveQueue } from './sync/live-queue.js';
 import { SourceSet } from './sync/source-set.js';
-import { FeedReader } from './feed/feed-reader.js';
-import { FeedSync, type FeedSummary } from './feed/feed-sync.js';
 import { IndicatorState } from './sync/state.js';
 
 export interface OnceSummary {
@@ -54,86 +54,6 @@ export interface OnceSummary {
   retro?: HuntSummary & { queued: number };
 }
 
-/** An HTTP client for one MISP instance or feed: its own address, key and TLS; timeouts, retries and bounds as the agent's. */
-function mispHttp(opts: AgentOptions, target: { baseUrl: string; apiKey: string; insecure: boolean; caFile?: string | undefined; proxy?: string | undefined }, log: Logger, metrics: Metrics): MispHttp {
-  return new MispHttp(
-    {
-      baseUrl: target.baseUrl,
-      apiKey: target.apiKey,
-      insecure: target.insecure,
-      timeoutSeconds: opts.timeout,
-      retries: opts.retries,
-      retryDelaySeconds: opts.retryDelay,
-      userAgent: `misp-enrich-agent/${AGENT_VERSION}`,
-      maxResponseBytes: opts.maxResponseMb * 1024 * 1024,
-      ...(target.caFile ? { caFile: target.caFile } : {}),
-      ...(target.proxy ? { proxy: target.proxy } : {}),
-    },
-    log,
-    metrics,
-  );
-}
-
-/**
- * The MISP client, the memcached store and the sync engine over an index, as the agent runs them.
- * Without --misp-url (feeds and further instances alone) there is no client: the engine then only
- * stamps and loads the set, and asking it to sync with MISP is a fault (noMainMisp).
- */
-export function syncParts(opts: AgentOptions, apiKey: string, state: IndicatorState, log: Logger, metrics: Metrics, set?: SourceSet) {
-  const http = opts.mispUrl === null ? null : mispHttp(opts, { baseUrl: opts.mispUrl, apiKey, insecure: opts.insecure, caFile: opts.caFile, proxy: opts.proxy }, log, metrics);
-  const store = new MemcachedStore(
-    opts.memcached,
-    {
-      ttlSeconds: opts.keyTtl,
-      inFlight: opts.pipeline,
-      timeoutSeconds: opts.memcachedTimeout,
-      ...(opts.haLease > 0 ? { lease: { seconds: opts.haLease, holder: opts.haId ?? `${hostname()}:${process.pid}` } } : {}),
-    },
-    log,
-    metrics,
-  );
-  const { client, engine } = mispEngine(opts, opts, http, state, store, log, set);
-  return { http, store, client: http === null ? null : client, engine };
-}
-
-/** The client of a main MISP instance that does not exist (no --misp-url): any use of it is a fault, said as such. */
-function noMainMisp(): MispClient {
-  return new Proxy({} as MispClient, {
-    get(_target, name) {
-      throw new AgentError(ErrorCodes.INTERNAL, `the main MISP instance was asked for ${String(name)}, and there is none (no --misp-url)`);
-    },
-  });
-}
-
-/**
- * The MISP client and sync engine of one MISP instance over its index: the main one (`filter`:
- * the agent's options), or a further one with its own filters, which leaves loading servers to
- * the main one and stamps META_KEY with the main one's value (`metaOf`).
- */
-function mispEngine(
-  opts: AgentOptions,
-  filter: FilterOptions,
-  http: MispHttp | null,
-  state: IndicatorState,
-  store: MemcachedStore,
-  log: Logger,
-  set?: SourceSet,
-  metaOf?: () => string,
-): { client: MispClient; engine: SyncEngine } {
-  const client = http === null ? noMainMisp() : new MispClient(http, log, { pageSize: opts.pageSize, maxPages: opts.maxPages });
-  const engine = new SyncEngine(state, client, new AttributeFilter(filter), store, log, {
-    maxRemovalShare: opts.maxRemovalShare,
-    publishedOnly: filter.publishedOnly,
-    tagFilters: filter.tags.length > 0 || filter.excludeTags.length > 0,
-    warninglists: opts.warninglists,
-    overlapSeconds: opts.overlap,
-    agentVersion: AGENT_VERSION,
-    decay: opts.decay,
-    ...(metaOf ? { loadsServers: false } : {}),
-  }, set, metaOf);
-  return { client, engine };
-}
-
 /** Counts per name, summed over several lists. */
 function sumCounts(lists: [string, number][][]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -141,39 +61,13 @@ function sumCounts(lists: [string, number][][]): Record<string, number> {
   return out;
 }
 
-/** A further MISP instance (--sources) as the agent runs it. */
-interface MispSource {
-  name: string;
-  http: MispHttp;
-  client: MispClient;
-  /** The instance's ZeroMQ changes not applied yet, and its feed (its `zmq` in --sources). */
-  live: LiveQueue;
-  zmq: string | undefined;
-  feed: ZmqFeed | null;
-  engine: SyncEngine;
-  state: IndicatorState;
-  lastFullMs: number;
-  lastError: AgentError | null;
-  lastSnapshotMs: number;
-}
-
-/** ZeroMQ changes pending at most; past it they are dropped for an incremental sync (live-queue.ts). */
-const MAX_PENDING_CHANGES = 20_000;
-
 export class Agent {
   readonly metrics = new Metrics();
   private readonly state = new IndicatorState();
-  /** --feed: each MISP feed's part of the set, with its HTTP client (null for a directory). */
-  private readonly feeds: { sync: FeedSync; http: MispHttp | null; nextMs: number }[] = [];
-  /** What every memcached server gets: the MISP instance's part and the feeds'. */
+  /** What every memcached server gets: the main instance's part and the other sources'. */
   private readonly set: SourceSet;
-  /** --sources: the further MISP instances, each synced on its own into its part of the set. */
-  private readonly mispSources: MispSource[] = [];
-  /**
-   * Sources (feeds, MISP instances) found beside the snapshot but no longer configured: their keys are rewritten
-   * from what is left (deleted when nothing is) after the next full sync, then their snapshot goes.
-   */
-  private retired: { name: string; path: string; state: IndicatorState }[] = [];
+  /** --sources and --feed: the further MISP instances and the MISP feeds, each in its own part of the set. */
+  private readonly others: OtherSources;
   /** The main MISP instance (--misp-url); both null when feeds and further instances alone make the set. */
   private readonly http: MispHttp | null;
   private readonly client: MispClient | null;
@@ -202,8 +96,6 @@ export class Agent {
   private readonly searchEngine: RestSearchEngine | null = null;
   /** The --retro-window of the last completed --retro-backfill (from the snapshot). */
   private retroBackfilledDays: number | undefined;
-  /** The further sources whose changes the retro-hunt follows (partKnown). */
-  private readonly huntingParts = new Set<string>();
 
   constructor(private readonly opts: AgentOptions, apiKey: string, private readonly log: Logger) {
     checkRunOptions(opts);
@@ -215,31 +107,14 @@ export class Agent {
     if (opts.once && opts.haLease > 0) throw new AgentError(ErrorCodes.CONFIG, '--once cannot take part in high availability (--ha-lease): drop one of them');
     for (const w of securityWarnings(opts)) log.warn(w.message, { code: w.code });
     declareAgentMetrics(this.metrics, { version: AGENT_VERSION, servers: opts.memcached, kinds: INDICATOR_KINDS, zmq: opts.zmq !== undefined, retro: opts.retro !== null, ha: opts.haLease > 0, feeds: opts.feeds.map((f) => f.name), sources: opts.sources.map((src) => src.name), mainMisp: opts.mispUrl !== null });
-    for (const f of opts.feeds) {
-      // A feed is read without a key, with the agent's TLS and proxy settings.
-      const http = f.kind === 'url' ? mispHttp(opts, { baseUrl: f.location, apiKey: '', insecure: opts.insecure, caFile: opts.caFile, proxy: opts.proxy }, log, this.metrics) : null;
-      const reader = new FeedReader(f.name, f.location, http, opts.maxResponseMb * 1024 * 1024);
-      this.feeds.push({ sync: new FeedSync(reader, new AttributeFilter(opts), opts.maxRemovalShare), http, nextMs: 0 });
-    }
-    const sourceStates = opts.sources.map(() => new IndicatorState());
-    this.set = new SourceSet([
-      { name: 'MISP', feed: false, main: true, state: this.state },
-      ...opts.sources.map((src, i) => ({ name: src.name, feed: false, state: sourceStates[i]! })),
-      ...this.feeds.map((f) => ({ name: f.sync.name, feed: true, state: f.sync.state })),
-    ]);
+    this.others = new OtherSources(opts, log, this.metrics);
+    this.set = new SourceSet([{ name: MAIN_SOURCE_NAME, feed: false, main: true, state: this.state }, ...this.others.setParts()]);
     const parts = syncParts(opts, apiKey, this.state, log, this.metrics, this.set);
     this.http = parts.http;
     this.client = parts.client;
     this.store = parts.store;
     this.engine = parts.engine;
-    for (const [i, src] of opts.sources.entries()) {
-      const key = readKeyFile(src.apiKeyFile, `the apiKeyFile of source ${src.name},`);
-      log.addSecret(key);
-      const http = mispHttp(opts, { baseUrl: src.mispUrl, apiKey: key, insecure: src.insecure, caFile: src.caFile, proxy: src.proxy }, log, this.metrics);
-      const state = sourceStates[i]!;
-      const { client, engine } = mispEngine(opts, { ...opts, ...src.filter }, http, state, this.store, log, this.set, () => this.engine.metaValue());
-      this.mispSources.push({ name: src.name, http, client, live: new LiveQueue(MAX_PENDING_CHANGES), zmq: src.zmq, feed: null, engine, state, lastFullMs: 0, lastError: null, lastSnapshotMs: 0 });
-    }
+    this.others.connect({ store: this.store, set: this.set, metaValue: () => this.engine.metaValue(), stopping: () => this.stopping });
     // The retro-hunt hunts every source's indicators: the main instance's, each further one's, each feed's.
     if (opts.retro) {
       for (const secret of retroSecrets(opts.retro)) log.addSecret(secret);
@@ -259,29 +134,12 @@ export class Agent {
       );
       const client = this.client;
       const parts: HuntPart[] = [
-        ...(client ? [{ name: 'MISP', main: true, feed: false, state: this.state, eventContexts: (ids: string[]) => client.eventContexts(ids) }] : []),
-        ...this.mispSources.map((m) => ({ name: m.name, main: false, feed: false, state: m.state, eventContexts: (ids: string[]) => m.client.eventContexts(ids) })),
-        ...this.feeds.map((f) => ({ name: f.sync.name, main: false, feed: true, state: f.sync.state, eventContexts: null })),
+        ...(client ? [{ name: MAIN_SOURCE_NAME, main: true, feed: false, state: this.state, eventContexts: (ids: string[]) => client.eventContexts(ids) }] : []),
+        ...this.others.huntParts(),
       ];
       this.hunter = new RetroHunter(opts.retro, this.searchEngine, parts, retroCore(opts.retro.fields, opts.mispUrl, opts.sources), log, this.metrics);
+      this.others.followHunts(this.hunter);
     }
-  }
-
-  /**
-   * A further source's part is known (its first sync or read went through, or its snapshot was
-   * loaded): from now on what becomes matchable in it is hunted, and with --retro-backfill all of
-   * it is hunted once in this run (the main instance's backfill is remembered in its snapshot; a
-   * part's is done again at each start: alerts are written once whatever is hunted twice).
-   */
-  private partKnown(name: string, state: IndicatorState, hunt: () => void): void {
-    if (!this.opts.retro || !this.hunter || this.huntingParts.has(name)) return;
-    this.huntingParts.add(name);
-    hunt();
-    if (this.opts.retro.backfill) {
-      const n = state.markAllForHunt();
-      this.log.info(`retro-hunt backfill: hunting the past ${this.opts.retro.windowDays} days of all ${n} indicators of ${name}`, { indicators: n, source: name });
-    }
-    this.hunter.notify();
   }
 
   /**
@@ -317,7 +175,15 @@ export class Agent {
       this.log.info(`removed ${name}, a snapshot an earlier agent did not finish writing`);
     }
     // Without a main instance there is no main part to keep: each source has its own file.
-    if (this.client === null) return this.loadSourcesSnapshots();
+    if (this.client === null) {
+      const oldest = await this.others.load();
+      if (oldest > 0) this.engine.syncedMs = oldest;
+      if (this.others.hasData()) {
+        this.hasData = true;
+        this.fromSnapshot = true;
+      }
+      return;
+    }
     try {
       const header = await readSnapshot(this.opts.snapshot, this.state);
       if (!header) return;
@@ -337,98 +203,7 @@ export class Agent {
       const e = asAgentError(err);
       this.log.error(`${e.message}; starting without it`, { code: e.code });
     }
-    await this.loadPartSnapshots();
-  }
-
-  /** The parts of the feeds and further instances, when they alone make the set. */
-  private async loadSourcesSnapshots(): Promise<void> {
-    await this.loadPartSnapshots();
-    if (this.set.parts.some((p) => p.state.attributeCount > 0)) {
-      this.hasData = true;
-      this.fromSnapshot = true;
-    }
-  }
-
-  /** Where a source's part (a feed's, another MISP instance's) is kept beside the snapshot. */
-  private partSnapshot(name: string): string {
-    return `${this.opts.snapshot}.source-${name}`;
-  }
-
-  /** The sources' parts from their snapshots, and the parts of sources no longer configured. */
-  private async loadPartSnapshots(): Promise<void> {
-    if (!this.opts.snapshot) return;
-    const prefix = `${basename(this.opts.snapshot)}.source-`;
-    let names: string[] = [];
-    try {
-      names = (await fsp.readdir(dirname(this.opts.snapshot))).filter((n) => n.startsWith(prefix) && !n.includes('.tmp-'));
-    } catch {
-      return;
-    }
-    for (const file of names) {
-      const name = file.slice(prefix.length);
-      const path = join(dirname(this.opts.snapshot), file);
-      await removeStaleTemporaries(path);
-      const feed = this.feeds.find((f) => f.sync.name === name);
-      const misp = this.mispSources.find((m) => m.name === name);
-      const state = feed ? feed.sync.state : misp ? misp.state : new IndicatorState();
-      try {
-        const header = await readSnapshot(path, state);
-        // Without a main instance the set's moment is its oldest part's (see sourcesCycle).
-        if (header && this.client === null && (feed || misp)) {
-          const ms = header.synced_at_ms ?? header.synced_at * 1000;
-          this.engine.syncedMs = this.engine.syncedMs === 0 ? ms : Math.min(this.engine.syncedMs, ms);
-        }
-      } catch (err) {
-        const e = asAgentError(err);
-        this.log.error(`${e.message}; the source ${name} is read again from its origin`, { code: e.code, source: name });
-        continue;
-      }
-      feed?.sync.restored();
-      // What changed in the source while the agent was down is hunted: its snapshot is what it knew.
-      if (feed) this.partKnown(name, state, () => (feed.sync.huntChanges = true));
-      if (misp) this.partKnown(name, state, () => (misp.engine.huntChanges = true));
-      if (!feed && !misp) {
-        this.retired.push({ name, path, state });
-        this.log.info(`source ${name} is no longer configured: its ${state.attributeCount} attributes go after the next full sync`, { source: name });
-      }
-    }
-  }
-
-  /** Writes one source's part beside the snapshot (after a sync that changed it). */
-  private async savePartSnapshot(name: string, state: IndicatorState, syncedMs: number): Promise<void> {
-    if (!this.opts.snapshot) return;
-    try {
-      await writeSnapshot(this.partSnapshot(name), state, { agentVersion: AGENT_VERSION, syncedMs });
-    } catch (err) {
-      const e = asAgentError(err);
-      this.log.error(e.message, { code: e.code, source: name });
-    }
-  }
-
-  /**
-   * Removes the parts of sources taken out of the configuration: their keys get what the other
-   * sources hold under them, or are deleted. Held back, like a full resync, when that would
-   * remove more than --max-removal-share of the whole set.
-   */
-  private async retireParts(): Promise<void> {
-    if (this.retired.length === 0) return;
-    const removing = this.retired.reduce((n, r) => n + r.state.attributeCount, 0);
-    const total = removing + this.set.parts.reduce((n, p) => n + p.state.attributeCount, 0);
-    if (removing / total > this.opts.maxRemovalShare) {
-      this.metrics.inc('mass_removals_refused_total');
-      this.log.error(`removing the sources no longer configured (${this.retired.map((r) => r.name).join(', ')}) would remove ${removing} of ${total} attributes, over --max-removal-share ` +
-        `${this.opts.maxRemovalShare}: kept them (raise --max-removal-share to allow it)`, { code: ErrorCodes.MASS_REMOVAL });
-      return;
-    }
-    const links = this.store.links.filter((l) => l.up);
-    for (const r of this.retired) {
-      const keys = [...r.state.keys()];
-      const written = await this.store.writeTo(links, keys, this.set);
-      await fsp.rm(r.path, { force: true });
-      this.log.info(`source ${r.name} removed from the set: ${keys.length} keys rewritten or deleted`, { source: r.name, keys: keys.length, keys_written: written });
-    }
-    await this.store.writeMeta(links.filter((l) => !l.needsReload), this.engine.metaValue());
-    this.retired = [];
+    await this.others.load();
   }
 
   private async saveSnapshot(): Promise<void> {
@@ -479,19 +254,17 @@ export class Agent {
         this.client.deadlineMs = started + this.opts.cycleTimeout * 1000;
         s = await this.engine.fullSync();
         this.recordSummary(s);
-        await this.retireParts();
+        await this.others.retire();
       }
-      await this.syncSources();
-      const sourceFailed = this.mispSources.find((m) => m.lastError !== null);
-      if (sourceFailed) throw sourceFailed.lastError!;
-      const feeds = await this.syncFeeds(true);
-      const feedFailed = this.feeds.find((f) => f.sync.lastError !== null);
-      if (feedFailed) throw feedFailed.sync.lastError!;
+      await this.others.syncInstances();
+      const feeds = await this.others.readFeeds(true);
+      const failed = this.others.firstError();
+      if (failed) throw failed;
       if (!this.client) {
         // Feeds and further instances alone: every one was read just now.
         this.engine.syncedMs = started;
         this.hasData = true;
-        await this.retireParts();
+        await this.others.retire();
       }
       if (this.hasData || this.state.attributeCount > 0) await this.store.reloadWhereNeeded(this.set, this.engine.metaValue(), 'memory');
       let retro: OnceSummary['retro'];
@@ -502,9 +275,9 @@ export class Agent {
         await this.hunter.stop();
         retro = { ...this.hunter.totals, queued: this.hunter.queued };
       }
-      const failed = this.store.links.filter((l) => !l.up || l.needsReload);
-      if (failed.length > 0) {
-        throw new AgentError(ErrorCodes.MEMCACHED, `memcached ${failed.map((l) => l.address).join(', ')} did not take the full set`);
+      const unloaded = this.store.links.filter((l) => !l.up || l.needsReload);
+      if (unloaded.length > 0) {
+        throw new AgentError(ErrorCodes.MEMCACHED, `memcached ${unloaded.map((l) => l.address).join(', ')} did not take the full set`);
       }
       await this.saveSnapshot();
       // With a main instance its sync is summed up (the other sources have lines of their own);
@@ -550,26 +323,7 @@ export class Agent {
       attributes: this.state.attributeCount,
       indicators: this.state.keyCount,
       memcached: this.store.links.map((l) => ({ server: l.address, up: l.up, loaded: !l.needsReload, ...(l.lease ? { lease: l.lease.held() } : {}) })),
-      ...(this.mispSources.length > 0
-        ? {
-          sources: this.mispSources.map((m) => ({
-            name: m.name,
-            attributes: m.state.attributeCount,
-            last_success: m.engine.lastSuccessMs > 0 ? new Date(m.engine.lastSuccessMs).toISOString() : null,
-            last_error: m.lastError ? { code: m.lastError.code, message: m.lastError.message } : null,
-          })),
-        }
-        : {}),
-      ...(this.feeds.length > 0
-        ? {
-          feeds: this.feeds.map((f) => ({
-            name: f.sync.name,
-            attributes: f.sync.state.attributeCount,
-            last_success: f.sync.lastSuccessMs > 0 ? new Date(f.sync.lastSuccessMs).toISOString() : null,
-            last_error: f.sync.lastError ? { code: f.sync.lastError.code, message: f.sync.lastError.message } : null,
-          })),
-        }
-        : {}),
+      ...this.others.health(),
       ...(this.hunter ? { retro: { engine: this.searchEngine!.description, queued: this.hunter.queued, ...this.hunter.totals } } : {}),
     };
   }
@@ -603,9 +357,7 @@ export class Agent {
       });
     }
     if (this.opts.zmq) this.feed = await this.openFeed(this.opts.zmq);
-    for (const m of this.mispSources) {
-      if (m.zmq) m.feed = await this.openFeed(m.zmq, m.live, (up) => this.metrics.set('source_zmq_connected', up ? 1 : 0, { source: m.name }));
-    }
+    await this.others.follow((endpoint, live, connected) => this.openFeed(endpoint, live, connected));
     this.startRetro();
     this.nextExpiryS = this.nextExpiry();
     while (!this.stopping) {
@@ -616,13 +368,12 @@ export class Agent {
         await this.expire();
         continue;
       }
-      const overflowed = this.live.overflowed || this.mispSources.some((m) => m.live.overflowed);
+      const overflowed = this.others.takeOverflow() || this.live.overflowed;
       if (now >= this.nextCycleMs || this.syncWanted !== null || overflowed) {
         const why = overflowed ? 'overflow' : this.syncWanted;
         if (why !== null) this.log.debug(`sync now: ${why}`);
         this.syncWanted = null;
         this.live.overflowed = false;
-        for (const m of this.mispSources) m.live.overflowed = false;
         const started = Date.now();
         await this.cycle();
         // The next poll counts from the start of the last sync, whatever started it.
@@ -633,9 +384,9 @@ export class Agent {
         await this.applyLive();
         continue;
       }
-      const announced = this.mispSources.find((m) => m.live.size > 0 && m.engine.cursor !== null);
+      const announced = this.others.announced();
       if (announced) {
-        await this.applySourceLive(announced);
+        if (!(await this.others.applyLive(announced))) this.syncWanted ??= 'live-failed';
         continue;
       }
       const until = Math.min(this.nextCycleMs, this.nextExpiryS === null ? Infinity : this.nextExpiryS * 1000);
@@ -705,29 +456,9 @@ export class Agent {
     this.updateGauges();
   }
 
-  /** Applies what another MISP instance's ZeroMQ feed announced; on failure a sync cycle takes over. */
-  private async applySourceLive(m: MispSource): Promise<void> {
-    const batch = m.live.take();
-    m.client.deadlineMs = Date.now() + this.opts.cycleTimeout * 1000;
-    try {
-      const s = await m.engine.applyLive(batch);
-      this.metrics.inc('live_updates_total', { result: 'ok' });
-      const { mode: _m, ...fields } = s;
-      this.log.info(`source ${m.name}: live update applied`, { source: m.name, announced: batch.attributes.length + batch.deleted.length + batch.events.size + batch.eventAttributes.length, ...fields });
-    } catch (err) {
-      const e = asAgentError(err);
-      if (this.stopping) return;
-      this.metrics.inc('live_updates_total', { result: 'error' });
-      this.log.error(`source ${m.name}: live update failed: ${e.message}; a sync follows`, { code: e.code, source: m.name });
-      this.syncWanted ??= 'live-failed';
-    }
-  }
-
-  /** Removes what expired (decay threshold or --max-age), at its moment. */
   /** Unix seconds of the next expiry among every source's stored attributes, or null. */
   private nextExpiry(): number | null {
-    const all = [this.engine.nextExpiry(), ...this.mispSources.map((m) => m.engine.nextExpiry()), ...this.feeds.map((f) => f.sync.state.nextExpiry())];
-    const due = all.filter((t): t is number => t !== null);
+    const due = [this.engine.nextExpiry(), this.others.nextExpiry()].filter((t): t is number => t !== null);
     return due.length === 0 ? null : Math.min(...due);
   }
 
@@ -736,11 +467,7 @@ export class Agent {
    * without waiting for the source's next sync or read.
    */
   private async expire(): Promise<void> {
-    const parts: [string | null, () => Promise<number>][] = [
-      [null, async () => (await this.engine.expire()).attributes.removed],
-      ...this.mispSources.map((m) => [m.name, async () => (await m.engine.expire()).attributes.removed] as [string, () => Promise<number>]),
-      ...this.feeds.map((f) => [f.sync.name, () => this.expireFeed(f.sync)] as [string, () => Promise<number>]),
-    ];
+    const parts: [string | null, () => Promise<number>][] = [[null, async () => (await this.engine.expire()).attributes.removed], ...this.others.expiries()];
     for (const [source, expire] of parts) {
       try {
         const removed = await expire();
@@ -760,16 +487,6 @@ export class Agent {
     this.updateGauges();
   }
 
-  /** A feed's expired attributes out of its part, the loaded servers and its snapshot; how many. */
-  private async expireFeed(feed: FeedSync): Promise<number> {
-    const dirty = new Set<string>();
-    const removed = feed.state.expire(Date.now() / 1000, dirty);
-    if (removed === 0) return 0;
-    await this.store.writeTo(this.store.links.filter((l) => l.up && !l.needsReload), dirty, this.set);
-    await this.savePartSnapshot(feed.name, feed.state, feed.lastSuccessMs);
-    return removed;
-  }
-
   /**
    * Ends the loop after the current step. MISP requests in flight and retry waits are abandoned
    * at once (a failed cycle keeps the last known-good set); run() then writes the snapshot if it
@@ -778,8 +495,7 @@ export class Agent {
   stop(): void {
     this.stopping = true;
     this.http?.abort();
-    for (const f of this.feeds) f.http?.abort();
-    for (const m of this.mispSources) m.http.abort();
+    this.others.abort();
     this.wake?.();
   }
 
@@ -803,7 +519,7 @@ export class Agent {
       if (full) {
         this.lastFullMs = started;
         this.afterFullSync();
-        await this.retireParts();
+        await this.others.retire();
       } else this.hunter?.notify();
       this.recordSummary(s);
       result = 'ok';
@@ -846,8 +562,8 @@ export class Agent {
     }
     try {
       // The other sources only once the main MISP's part is in place (its first full sync loads the servers).
-      if (this.hasData) await this.syncSources();
-      if (this.hasData) await this.syncFeeds(false);
+      if (this.hasData) await this.others.syncInstances();
+      if (this.hasData) await this.others.readFeeds(false);
       if (this.hasData) await this.store.reloadWhereNeeded(this.set, this.engine.metaValue(), this.reloadSource());
       this.nextExpiryS = this.nextExpiry();
       this.updateGauges();
@@ -867,17 +583,17 @@ export class Agent {
     await this.store.checkAll();
     let result: 'ok' | 'error' = 'error';
     try {
-      await this.syncSources();
-      await this.syncFeeds(false);
+      await this.others.syncInstances();
+      await this.others.readFeeds(false);
       if (this.stopping) return;
-      const failed = this.mispSources.find((m) => m.lastError !== null)?.lastError ?? this.feeds.find((f) => f.sync.lastError !== null)?.sync.lastError ?? null;
+      const failed = this.others.firstError();
       this.lastError = failed;
-      const stamps = [...this.mispSources.map((m) => m.engine.syncedMs), ...this.feeds.map((f) => f.sync.lastSuccessMs)];
-      if (stamps.every((t) => t > 0)) this.engine.syncedMs = Math.max(this.engine.syncedMs, Math.min(...stamps));
+      const oldest = this.others.oldestSuccessMs();
+      if (oldest > 0) this.engine.syncedMs = Math.max(this.engine.syncedMs, oldest);
       this.hasData = true;
       if (failed === null) {
         this.engine.lastSuccessMs = Date.now();
-        await this.retireParts();
+        await this.others.retire();
         result = 'ok';
       }
       await this.store.reloadWhereNeeded(this.set, this.engine.metaValue(), this.reloadSource());
@@ -889,95 +605,13 @@ export class Agent {
     }
   }
 
-  /**
-   * Syncs each further MISP instance (--sources) as the main one is synced: full at start and
-   * every --full-resync, else incremental. One that fails keeps its part; the others go on.
-   */
-  private async syncSources(): Promise<void> {
-    for (const m of this.mispSources) {
-      if (this.stopping) return;
-      const started = Date.now();
-      const full = m.engine.cursor === null || started - m.lastFullMs >= this.opts.fullResync * 1000;
-      const mode = full ? 'full' : 'incremental';
-      m.client.deadlineMs = started + this.opts.cycleTimeout * 1000;
-      try {
-        const s = full ? await m.engine.fullSync() : await m.engine.incrementalSync();
-        if (full) m.lastFullMs = started;
-        m.lastError = null;
-        this.partKnown(m.name, m.state, () => (m.engine.huntChanges = true));
-        if (s.attributes.added + s.attributes.changed > 0) this.hunter?.notify();
-        this.metrics.inc('source_syncs_total', { source: m.name, mode, result: 'ok' });
-        this.metrics.set('source_attributes', m.state.attributeCount, { source: m.name });
-        this.metrics.set('source_last_success_timestamp_seconds', Math.floor(m.engine.lastSuccessMs / 1000), { source: m.name });
-        const { mode: _m, ...fields } = s;
-        this.log.info(`source ${m.name}: ${mode} sync done`, { source: m.name, mode, ...fields });
-        const changed = s.attributes.added + s.attributes.changed + s.attributes.removed > 0;
-        if (changed && (full || Date.now() - m.lastSnapshotMs >= this.opts.snapshotInterval * 1000)) {
-          await this.savePartSnapshot(m.name, m.state, m.engine.syncedMs);
-          m.lastSnapshotMs = Date.now();
-        }
-      } catch (err) {
-        const e = asAgentError(err);
-        if (this.stopping) return;
-        m.lastError = e;
-        if (e.code === ErrorCodes.MASS_REMOVAL) m.lastFullMs = started;
-        this.metrics.inc('source_syncs_total', { source: m.name, mode, result: 'error' });
-        this.log.error(`source ${m.name}: ${mode} sync failed: ${e.message}; keeping its last known-good part`, { code: e.code, source: m.name, mode });
-      }
-    }
-  }
-
-  /**
-   * Reads the feeds that are due (all of them when forced) and writes what changed to the loaded
-   * servers. A feed that fails keeps its part; the others go on.
-   */
-  private async syncFeeds(force: boolean): Promise<FeedSummary[]> {
-    const out: FeedSummary[] = [];
-    for (const f of this.feeds) {
-      if (this.stopping || (!force && Date.now() < f.nextMs)) continue;
-      f.nextMs = Date.now() + this.opts.feedInterval * 1000;
-      const dirty = new Set<string>();
-      const feed = f.sync.name;
-      try {
-        const s = await f.sync.sync(dirty);
-        this.partKnown(feed, f.sync.state, () => (f.sync.huntChanges = true));
-        if (s.attributes.added + s.attributes.changed > 0) this.hunter?.notify();
-        const loaded = this.store.links.filter((l) => l.up && !l.needsReload);
-        const written = await this.store.writeTo(loaded, dirty, this.set);
-        if (dirty.size > 0) {
-          await this.store.writeMeta(loaded, this.engine.metaValue());
-          await this.savePartSnapshot(f.sync.name, f.sync.state, f.sync.lastSuccessMs);
-        }
-        this.metrics.inc('feed_syncs_total', { feed, result: 'ok' });
-        this.metrics.set('feed_attributes', f.sync.state.attributeCount, { feed });
-        this.metrics.set('feed_last_success_timestamp_seconds', Math.floor(f.sync.lastSuccessMs / 1000), { feed });
-        this.log.info(`feed ${feed} read`, { ...s, keys_written: written });
-        out.push(s);
-      } catch (err) {
-        const e = asAgentError(err);
-        f.sync.lastError = e;
-        if (this.stopping) return out;
-        this.metrics.inc('feed_syncs_total', { feed, result: 'error' });
-        this.log.error(`feed ${feed} failed: ${e.message}; keeping its last known-good part`, { code: e.code, feed });
-        // A failed read is tried again at the next cycle, not a whole feed interval later.
-        f.nextMs = Date.now() + this.opts.interval * 1000;
-      }
-    }
-    return out;
-  }
-
   async close(): Promise<void> {
     await this.hunter?.stop();
     this.feed?.close();
     this.feed = null;
-    for (const m of this.mispSources) {
-      m.feed?.close();
-      m.feed = null;
-    }
     this.store.close();
     await this.http?.close();
-    for (const f of this.feeds) await f.http?.close();
-    for (const m of this.mispSources) await m.http.close();
+    await this.others.close();
     this.opsServer?.close();
   }
 }

@@ -3,7 +3,7 @@
 // real memcached, driven with the batches the ZeroMQ queue hands over. Which messages land in one
 // batch depends on timing in the running agent; here each batch is given, so the count is exact.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { syncParts } from '../../agent/agent.js';
+import { syncParts } from '../../agent/run/build.js';
 import { createLogger } from '../../agent/ops/logger.js';
 import { declareAgentMetrics, Metrics } from '../../agent/ops/metrics.js';
 import { parseOptions } from '../../agent/ops/options.js';
