@@ -15,10 +15,10 @@ interface OptionSpec {
   name: string;
   kind: Kind;
   help: string;
-  default?: string | number | boolean | string[];
+  default?: string | number | boolean | readonly string[];
 }
 
-export const OPTION_SPECS: readonly OptionSpec[] = [
+const SPECS = [
   { name: 'config', kind: 'string', help: 'JSON config file; keys are the camelCase option names' },
   { name: 'misp-url', kind: 'string', help: 'base URL of the main MISP instance (required unless --feed or --sources give the sources)' },
   { name: 'api-key-file', kind: 'string', help: 'file holding the MISP API key (else env MISP_API_KEY)' },
@@ -77,52 +77,45 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'ha-id', kind: 'string', help: "this agent's name in the HA lease (default: host name and process id)" },
   { name: 'pipeline', kind: 'int', help: 'memcached writes per batch (one batch in flight per server)', default: 2048 },
   { name: 'log-level', kind: 'string', help: 'debug, info, warn or error', default: 'info' },
-];
+] as const satisfies readonly OptionSpec[];
 
-export interface AgentOptions {
+/** Every option: its flag, kind, help and default (--help, the README's table and the parser read this one list). */
+export const OPTION_SPECS: readonly OptionSpec[] = SPECS;
+
+type CamelName<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<CamelName<T>>}` : S;
+type KindValue<K extends Kind> = K extends 'boolean' ? boolean : K extends 'list' ? string[] : K extends 'string' ? string : number;
+/**
+ * Each option's value as read (flag, environment, file or default) under its camelCase name,
+ * typed by its kind, and possibly undefined when it has no default: derived from the list above,
+ * so an option is declared once.
+ */
+type OptionValues = {
+  -readonly [S in (typeof SPECS)[number] as CamelName<S['name']>]: S extends { default: unknown } ? KindValue<S['kind']> : KindValue<S['kind']> | undefined;
+};
+
+/** The options the agent takes as they were read (OptionValues), with their names and types. */
+const AS_READ = [
+  'memcached', 'interval', 'fullResync', 'snapshotInterval', 'insecure', 'once', 'types', 'toIdsOnly', 'publishedOnly', 'tags', 'excludeTags',
+  'warninglists', 'maxAge', 'decay', 'zmqHeartbeat', 'feedInterval', 'pageSize', 'timeout', 'retries', 'maxResponseMb', 'maxPages', 'cycleTimeout',
+  'maxRemovalShare', 'retryDelay', 'keyTtl', 'overlap', 'memcachedTimeout', 'pipeline', 'haLease',
+] as const satisfies readonly (keyof OptionValues)[];
+
+/** The agent's options: those taken as read, and those the parser turns into something else. */
+export interface AgentOptions extends Pick<OptionValues, (typeof AS_READ)[number]> {
   /** The main MISP instance; null when --feed and --sources alone make the set (no MISP server of one's own). */
   mispUrl: string | null;
   apiKeyFile?: string;
-  memcached: string[];
-  interval: number;
-  fullResync: number;
   snapshot?: string;
-  snapshotInterval: number;
   caFile?: string;
-  insecure: boolean;
   proxy?: string;
   metricsListen?: { host: string; port: number };
-  once: boolean;
-  types: string[];
-  toIdsOnly: boolean;
-  publishedOnly: boolean;
-  tags: string[];
-  excludeTags: string[];
-  warninglists: boolean;
-  maxAge: number;
-  decay: boolean;
+  /** --decay-model: the decaying models' ids. */
   decayModels: string[];
   zmq?: string;
-  zmqHeartbeat: number;
   /** --sources: more MISP instances beside --misp-url. */
   sources: MispSourceOption[];
   /** --feed: MISP feeds beside the MISP instance. */
   feeds: FeedOption[];
-  feedInterval: number;
-  pageSize: number;
-  timeout: number;
-  retries: number;
-  maxResponseMb: number;
-  maxPages: number;
-  cycleTimeout: number;
-  maxRemovalShare: number;
-  retryDelay: number;
-  keyTtl: number;
-  overlap: number;
-  memcachedTimeout: number;
-  pipeline: number;
-  /** --ha-lease in seconds; 0: off. */
-  haLease: number;
   haId?: string;
   logLevel: Level;
   /** The retro-hunt's options; null when --retro-url is unset. */
@@ -368,7 +361,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   const file = configPath ? readConfigFile(configPath) : new Map<string, Raw>();
   const values: Record<string, unknown> = {};
   for (const spec of OPTION_SPECS) {
-    let v: string | number | boolean | string[] | undefined;
+    let v: string | number | boolean | readonly string[] | undefined;
     if (flags.has(spec.name)) v = coerce(spec, flags.get(spec.name)!, `--${spec.name}`);
     else if (env[envName(spec.name)] !== undefined) v = coerce(spec, env[envName(spec.name)]!, `${envName(spec.name)} (--${spec.name})`);
     else if (file.has(spec.name)) v = coerce(spec, file.get(spec.name)!, `config file key "${camel(spec.name)}" (--${spec.name})`);
@@ -383,99 +376,73 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
     notes.push(`--once: the ZeroMQ feed of the configuration (${String(values.zmq)}) is not followed by a one-shot sync`);
     values.zmq = undefined;
   }
-  return { options: validate(values), help: false, version: false, notes };
+  // Built from OPTION_SPECS by kind (coerce), so it has OptionValues' shape.
+  return { options: validate(values as OptionValues), help: false, version: false, notes };
 }
 
-function validate(v: Record<string, unknown>): AgentOptions {
-  const mispUrl = v.mispUrl as string | undefined;
-  const otherSources = (v.feed as string[]).length > 0 || v.sources !== undefined;
+function validate(v: OptionValues): AgentOptions {
+  const mispUrl = v.mispUrl;
+  const otherSources = v.feed.length > 0 || v.sources !== undefined;
   if (!mispUrl && !otherSources) throw configError('--misp-url is required (or MISP_ENRICH_MISP_URL, or "mispUrl" in the config file), unless --feed or --sources give the sources');
   if (mispUrl) httpUrl(mispUrl, '--misp-url');
   else withoutMainMisp(v);
-  const memcached = v.memcached as string[];
+  const memcached = v.memcached;
   if (memcached.length === 0) throw configError('--memcached needs at least one HOST:PORT');
   for (const server of memcached) parseHostPort(server, '--memcached');
   if (v.proxy !== undefined) {
     try {
-      new URL(v.proxy as string);
+      new URL(v.proxy);
     } catch {
       throw configError(`--proxy is not a URL`);
     }
   }
-  const types = v.types as string[];
+  const types = v.types;
   const unknown = types.filter((t) => !SUPPORTED_MISP_TYPES.includes(t));
   if (unknown.length > 0) throw configError(`--types: not matchable by the filter: ${unknown.join(', ')} (supported: ${SUPPORTED_MISP_TYPES.join(', ')})`);
-  if ((v.interval as number) <= 0) throw configError('--interval must be greater than 0');
-  if ((v.pageSize as number) < 1) throw configError('--page-size must be at least 1');
-  if ((v.pipeline as number) < 1) throw configError('--pipeline must be at least 1');
-  if ((v.timeout as number) <= 0) throw configError('--timeout must be greater than 0');
-  if ((v.maxResponseMb as number) < 1) throw configError('--max-response-mb must be at least 1');
-  if ((v.maxPages as number) < 1) throw configError('--max-pages must be at least 1');
-  if ((v.cycleTimeout as number) <= 0) throw configError('--cycle-timeout must be greater than 0');
-  const keyTtl = v.keyTtl as number;
+  if (v.interval <= 0) throw configError('--interval must be greater than 0');
+  if (v.pageSize < 1) throw configError('--page-size must be at least 1');
+  if (v.pipeline < 1) throw configError('--pipeline must be at least 1');
+  if (v.timeout <= 0) throw configError('--timeout must be greater than 0');
+  if (v.maxResponseMb < 1) throw configError('--max-response-mb must be at least 1');
+  if (v.maxPages < 1) throw configError('--max-pages must be at least 1');
+  if (v.cycleTimeout <= 0) throw configError('--cycle-timeout must be greater than 0');
+  const keyTtl = v.keyTtl;
   // memcached reads an expiry above 30 days as an absolute Unix time.
   if (keyTtl < 1 || keyTtl > 30 * 86400) throw configError('--key-ttl must be between 1 and 2592000 seconds');
-  if (keyTtl < 3 * (v.interval as number)) throw configError('--key-ttl must be at least three times --interval, so keys outlive a few missed cycles');
-  const zmq = v.zmq as string | undefined;
-  if ((v.zmqHeartbeat as number) <= 0) throw configError('--zmq-heartbeat must be greater than 0');
-  const decayModels = v.decayModel as string[];
-  if ((v.feedInterval as number) <= 0) throw configError('--feed-interval must be greater than 0');
-  const haLease = v.haLease as number;
+  if (keyTtl < 3 * v.interval) throw configError('--key-ttl must be at least three times --interval, so keys outlive a few missed cycles');
+  const zmq = v.zmq;
+  if (v.zmqHeartbeat <= 0) throw configError('--zmq-heartbeat must be greater than 0');
+  const decayModels = v.decayModel;
+  if (v.feedInterval <= 0) throw configError('--feed-interval must be greater than 0');
+  const haLease = v.haLease;
   // Renewed every third of it, so it must outlast a few renewals and a slow memcached answer.
   if (haLease !== 0 && (haLease < 3 || haLease > 3600)) throw configError('--ha-lease must be 0 (off) or from 3 to 3600 seconds');
-  if (haLease !== 0 && haLease < 3 * (v.memcachedTimeout as number)) throw configError('--ha-lease must be at least three times --memcached-timeout, so a renewal can time out and be retried in time');
+  if (haLease !== 0 && haLease < 3 * v.memcachedTimeout) throw configError('--ha-lease must be at least three times --memcached-timeout, so a renewal can time out and be retried in time');
   if (v.haId !== undefined && haLease === 0) throw configError('--ha-id needs --ha-lease');
-  const logLevel = v.logLevel as string;
+  const logLevel = v.logLevel;
   if (!isLevel(logLevel)) throw configError('--log-level must be debug, info, warn or error');
+  const asRead = Object.fromEntries(AS_READ.map((k) => [k, v[k]])) as Pick<OptionValues, (typeof AS_READ)[number]>;
   const out: AgentOptions = {
+    ...asRead,
     mispUrl: mispUrl ? mispUrl.replace(/\/+$/, '') : null,
-    memcached,
-    interval: v.interval as number,
-    fullResync: v.fullResync as number,
-    snapshotInterval: v.snapshotInterval as number,
-    insecure: v.insecure as boolean,
-    once: v.once as boolean,
-    types,
-    toIdsOnly: v.toIdsOnly as boolean,
-    publishedOnly: v.publishedOnly as boolean,
-    tags: v.tags as string[],
-    excludeTags: v.excludeTags as string[],
-    warninglists: v.warninglists as boolean,
-    maxAge: v.maxAge as number,
-    decay: v.decay as boolean,
     decayModels,
-    zmqHeartbeat: v.zmqHeartbeat as number,
-    sources: mispSources(v.sources as string | undefined, {
-      types, toIdsOnly: v.toIdsOnly as boolean, publishedOnly: v.publishedOnly as boolean, tags: v.tags as string[], excludeTags: v.excludeTags as string[],
-      insecure: v.insecure as boolean, ...(v.caFile ? { caFile: v.caFile as string } : {}), ...(v.proxy ? { proxy: v.proxy as string } : {}),
+    sources: mispSources(v.sources, {
+      types, toIdsOnly: v.toIdsOnly, publishedOnly: v.publishedOnly, tags: v.tags, excludeTags: v.excludeTags,
+      insecure: v.insecure, ...(v.caFile ? { caFile: v.caFile } : {}), ...(v.proxy ? { proxy: v.proxy } : {}),
     }),
-    feeds: feedOptions(v.feed as string[]),
-    feedInterval: v.feedInterval as number,
-    pageSize: v.pageSize as number,
-    timeout: v.timeout as number,
-    retries: v.retries as number,
-    maxResponseMb: v.maxResponseMb as number,
-    maxPages: v.maxPages as number,
-    cycleTimeout: v.cycleTimeout as number,
-    maxRemovalShare: v.maxRemovalShare as number,
-    retryDelay: v.retryDelay as number,
-    keyTtl,
-    overlap: v.overlap as number,
-    memcachedTimeout: v.memcachedTimeout as number,
-    pipeline: v.pipeline as number,
-    haLease,
+    feeds: feedOptions(v.feed),
     logLevel,
     retro: retroOptions(v),
   };
   const clash = out.feeds.find((f) => out.sources.some((src) => src.name === f.name));
   if (clash) throw configError(`--feed ${clash.name}: a MISP instance of --sources has that name; each source needs its own`);
-  if (v.apiKeyFile) out.apiKeyFile = v.apiKeyFile as string;
-  if (v.snapshot) out.snapshot = v.snapshot as string;
-  if (v.caFile) out.caFile = v.caFile as string;
-  if (v.proxy) out.proxy = v.proxy as string;
+  if (v.apiKeyFile) out.apiKeyFile = v.apiKeyFile;
+  if (v.snapshot) out.snapshot = v.snapshot;
+  if (v.caFile) out.caFile = v.caFile;
+  if (v.proxy) out.proxy = v.proxy;
   if (zmq) out.zmq = zmq;
-  if (v.haId) out.haId = v.haId as string;
-  if (v.metricsListen) out.metricsListen = parseHostPort(v.metricsListen as string, '--metrics-listen');
+  if (v.haId) out.haId = v.haId;
+  if (v.metricsListen) out.metricsListen = parseHostPort(v.metricsListen, '--metrics-listen');
   return out;
 }
 
@@ -488,7 +455,7 @@ const INDEX_PATTERN = /^-?[a-z0-9*][a-z0-9_.+*-]*$/;
  * instance does (its key, ZeroMQ feed, warninglists, decaying models) has nothing to work on,
  * so asking for it is a mistake to say at start.
  */
-function withoutMainMisp(v: Record<string, unknown>): void {
+function withoutMainMisp(v: OptionValues): void {
   const needs: [string, boolean][] = [
     ['--api-key-file', v.apiKeyFile !== undefined],
     ['--zmq', typeof v.zmq === 'string' && v.zmq !== ''],
@@ -503,32 +470,32 @@ function withoutMainMisp(v: Record<string, unknown>): void {
   }
 }
 
-function retroOptions(v: Record<string, unknown>): RetroOptions | null {
-  const urls = v.retroUrl as string[];
-  const given = ['retroApiKeyFile', 'retroUser', 'retroPasswordFile', 'retroCaFile'].filter((k) => v[k] !== undefined);
+function retroOptions(v: OptionValues): RetroOptions | null {
+  const urls = v.retroUrl;
+  const given = (['retroApiKeyFile', 'retroUser', 'retroPasswordFile', 'retroCaFile'] as const).filter((k) => v[k] !== undefined);
   if (urls.length === 0) {
     if (given.length > 0 || v.retroBackfill === true) throw configError(`--${given.length > 0 ? given[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) : 'retro-backfill'} needs --retro-url`);
     return null;
   }
   for (const u of urls) httpUrl(u, '--retro-url', ' (use --retro-user and --retro-password-file, or --retro-api-key-file)');
-  const indices = v.retroIndices as string[];
+  const indices = v.retroIndices;
   if (indices.length === 0 || indices.some((p) => !INDEX_PATTERN.test(p))) throw configError(`--retro-indices: expected index names or patterns, got "${indices.join(',')}"`);
-  const alertsIndex = v.retroAlertsIndex as string;
+  const alertsIndex = v.retroAlertsIndex;
   if (!INDEX_NAME.test(alertsIndex) || alertsIndex.length > 200) throw configError(`--retro-alerts-index: not an index name: "${alertsIndex}"`);
-  const match = v.retroMatch as string;
+  const match = v.retroMatch;
   if (match !== 'keys' && match !== 'fields' && match !== 'both') throw configError('--retro-match must be keys, fields or both');
   if (v.retroUser !== undefined && v.retroPasswordFile === undefined) throw configError('--retro-user needs --retro-password-file');
   if (v.retroPasswordFile !== undefined && v.retroUser === undefined) throw configError('--retro-password-file needs --retro-user');
   if (v.retroApiKeyFile !== undefined && v.retroUser !== undefined) throw configError('--retro-api-key-file and --retro-user exclude each other');
-  const windowDays = v.retroWindow as number;
+  const windowDays = v.retroWindow;
   if (windowDays < 1 || windowDays > 3650) throw configError('--retro-window must be from 1 to 3650 days');
   for (const [name, min, max] of [['retroMaxHits', 1, 10_000_000], ['retroBatchSize', 1, 1000], ['retroConcurrency', 1, 16], ['retroRate', 1, 1000]] as const) {
     const n = v[name] as number;
     if (n < min || n > max) throw configError(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be from ${min} to ${max}`);
   }
-  if ((v.retroTimeout as number) <= 0) throw configError('--retro-timeout must be greater than 0');
+  if (v.retroTimeout <= 0) throw configError('--retro-timeout must be greater than 0');
   let fields: Record<string, string> | null = null;
-  const pairs = v.retroFields as string[];
+  const pairs = v.retroFields;
   if (pairs.length > 0) {
     fields = {};
     for (const pair of pairs) {
@@ -544,19 +511,19 @@ function retroOptions(v: Record<string, unknown>): RetroOptions | null {
     indices,
     windowDays,
     alertsIndex,
-    maxHits: v.retroMaxHits as number,
-    backfill: v.retroBackfill as boolean,
+    maxHits: v.retroMaxHits,
+    backfill: v.retroBackfill,
     fields,
     match,
-    batchSize: v.retroBatchSize as number,
-    concurrency: v.retroConcurrency as number,
-    rate: v.retroRate as number,
-    timeout: v.retroTimeout as number,
+    batchSize: v.retroBatchSize,
+    concurrency: v.retroConcurrency,
+    rate: v.retroRate,
+    timeout: v.retroTimeout,
   };
-  if (v.retroApiKeyFile !== undefined) out.apiKeyFile = v.retroApiKeyFile as string;
-  if (v.retroUser !== undefined) out.user = v.retroUser as string;
-  if (v.retroPasswordFile !== undefined) out.passwordFile = v.retroPasswordFile as string;
-  if (v.retroCaFile !== undefined) out.caFile = v.retroCaFile as string;
+  if (v.retroApiKeyFile !== undefined) out.apiKeyFile = v.retroApiKeyFile;
+  if (v.retroUser !== undefined) out.user = v.retroUser;
+  if (v.retroPasswordFile !== undefined) out.passwordFile = v.retroPasswordFile;
+  if (v.retroCaFile !== undefined) out.caFile = v.retroCaFile;
   return out;
 }
 
