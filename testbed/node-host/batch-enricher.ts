@@ -5,6 +5,7 @@
 // and a failure of either port becomes a tag, never an exception. Used by specs, tools and the
 // demo's checks; the spec host runs it with in-memory ports.
 import type { CoreModule, EnricherHandle } from './core-loader.js';
+import { optionDefault } from '../../plugin/core/contract/filter-options.js';
 import { eventValues } from '../../plugin/core/enrich/event-values.js';
 import { applyEdit, getField, setField } from '../../plugin/core/enrich/json-event.js';
 import type { ContextPort, KeyValuePort } from './ports.js';
@@ -81,7 +82,7 @@ interface Occurrence {
 export function createNodeEnricher(opts: NodeEnricherOptions): NodeEnricher {
   const enricher: EnricherHandle = opts.core.createEnricher(JSON.stringify(opts.options));
   const info = JSON.parse(enricher.describe()) as EnricherInfo;
-  const memory = new ValueMemory(opts.valueCacheSize ?? 100_000);
+  const memory = new ValueMemory(opts.valueCacheSize ?? (optionDefault('value_cache_size') as number));
   const now = opts.now ?? (() => new Date());
   let meta: string | null = opts.meta ?? null;
   const maxValueLength = opts.maxValueLength ?? 8192;

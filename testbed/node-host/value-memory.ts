@@ -23,7 +23,7 @@ export class ValueMemory {
   private young = new Map<string, Remembered>();
   private old = new Map<string, Remembered>();
 
-  constructor(private readonly size = 100_000) {}
+  constructor(private readonly size: number) {}
 
   /** True if the remembered keys were computed for this meta value. */
   isFor(meta: string | null): boolean {

@@ -1,6 +1,7 @@
 // The options the core itself uses, validated once at start-up. The host owns the others
 // (memcached hosts, timeouts, TLS, caches) and passes only these, under their Logstash names.
 import { DATATYPES, isDatatype, type Datatype } from '../ioc/index.js';
+import { CORE_OPTION_NAMES, optionDefault } from '../contract/filter-options.js';
 import { configError } from '../errors.js';
 import { DEFAULT_FIELDS } from './default-fields.js';
 import { dottedName, parseFieldRef } from './field-ref.js';
@@ -54,7 +55,8 @@ export interface EnricherOptions {
   misp_sources?: unknown;
 }
 
-const KNOWN = new Set(['fields', 'ecs_compatibility', 'fetch_context', 'misp_url', 'target', 'tag_on_failure', 'tag_on_fetch_failure', 'retro_keys', 'misp_sources']);
+/** The options the core reads, as the contract declares them (contract/filter-options.ts). */
+const KNOWN = new Set<string>(CORE_OPTION_NAMES);
 /**
  * Where retro_keys writes each event's hunt keys: a fixed place, because the shipped templates map
  * it and the agent's retro-hunt searches it, whatever `target` says.
@@ -62,8 +64,8 @@ const KNOWN = new Set(['fields', 'ecs_compatibility', 'fetch_context', 'misp_url
 export const RETRO_KEYS_FIELD = '[misp_enrich][keys]';
 export const DEFAULT_ECS_TARGET = '[threat][enrichments]';
 export const DEFAULT_LEGACY_TARGET = '[misp]';
-export const DEFAULT_TAG_ON_FAILURE = '_misp_enrich_lookup_failure';
-export const DEFAULT_TAG_ON_FETCH_FAILURE = '_misp_enrich_fetch_failure';
+const DEFAULT_TAG_ON_FAILURE = (optionDefault('tag_on_failure') as readonly string[])[0]!;
+const DEFAULT_TAG_ON_FETCH_FAILURE = (optionDefault('tag_on_fetch_failure') as readonly string[])[0]!;
 
 function tagsOption(name: string, raw: unknown, fallback: string): string[] {
   if (raw === undefined || raw === null) return [fallback];
@@ -112,9 +114,9 @@ export function parseOptions(options: EnricherOptions): EnricherConfig {
   if (ecs !== 'v8' && ecs !== 'v1' && ecs !== 'disabled') {
     throw configError('ecs_compatibility', `must be 'disabled', 'v1' or 'v8', not '${String(ecs)}'`);
   }
-  const fetch = options.fetch_context ?? true;
+  const fetch = options.fetch_context ?? optionDefault('fetch_context');
   if (typeof fetch !== 'boolean') throw configError('fetch_context', 'must be true or false');
-  const retroKeys = options.retro_keys ?? false;
+  const retroKeys = options.retro_keys ?? optionDefault('retro_keys');
   if (typeof retroKeys !== 'boolean') throw configError('retro_keys', 'must be true or false');
   let mispUrl: string | null = null;
   if (options.misp_url !== undefined && options.misp_url !== null && options.misp_url !== '') {

@@ -1,0 +1,30 @@
+// The filter's options are declared once (plugin/core/contract/filter-options.ts): the Java
+// option specs and the docs' options table are generated from it (scripts/gen-contract.ts,
+// `npm run contract`), and the core reads its own options' names and defaults from it. This spec
+// renders both again: a generated file edited by hand, or left stale after the contract changed,
+// fails here.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CORE_OPTION_NAMES, FILTER_OPTIONS } from '../../plugin/core/contract/filter-options.js';
+import { createEnricher } from '../../plugin/core/main.js';
+import { DOCS, OPTIONS_JAVA, renderDocs, renderOptionsJava } from '../../scripts/gen-contract.js';
+
+const STALE = 'is not what plugin/core/contract/filter-options.ts generates: edit the contract, then run `npm run contract` (never edit the generated file)';
+
+describe('the filter options contract', () => {
+  it('generates Options.java as it is checked in', () => {
+    expect(readFileSync(OPTIONS_JAVA, 'utf8'), `${OPTIONS_JAVA} ${STALE}`).toBe(renderOptionsJava());
+  });
+
+  it('generates the options table of docs/index.asciidoc as it is checked in', () => {
+    const doc = readFileSync(DOCS, 'utf8');
+    expect(doc, `the options table of ${DOCS} ${STALE}`).toBe(renderDocs(doc));
+  });
+
+  it('names every option once, and the core takes exactly its own', () => {
+    const names = FILTER_OPTIONS.map((o) => o.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of CORE_OPTION_NAMES) expect(() => createEnricher(JSON.stringify({ [name]: null }))).not.toThrow(/is not an option of the core/);
+    expect(() => createEnricher(JSON.stringify({ memcached_hosts: [] }))).toThrow(/'memcached_hosts': is not an option of the core/);
+  });
+});
