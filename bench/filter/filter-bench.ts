@@ -28,6 +28,7 @@
 // (testbed/logstash-real, built where ../shared/logstash exists) instead of the stand-in.
 // --jit-extra='OPTS': a mode jit25x, jit25 with these JVM options added (engine options to try).
 // --baseline-jar: each filter() mode runs again, as <mode>@base, with that build of the plugin
+// (first in even-numbered runs, second in odd ones, so the order cancels out over runs)
 // (an A/B of a change on the filter's path, in the same run; the harness is this build's).
 //
 // Prints the machine line first; results also go to .bench-out/filter-bench.json.
@@ -215,6 +216,12 @@ async function main(): Promise<void> {
           const trace = join(dir, 'compilation.log');
           rmSync(trace, { force: true });
           const [home, javaOpts] = modes[base]!;
+          // With --baseline-jar, the baseline goes first in every other run: whichever of two
+          // back-to-back JVMs runs second was measured faster here by 10-20 % (the machine's
+          // caches and clocks), so a fixed order would bias the A/B.
+          const baseFirst = opt['baseline-jar'] !== undefined && r % 2 === 0;
+          const baseRun = () => runOne(s.file, settings, dir, home, javaOpts, 1, BATCH, resolve(opt['baseline-jar']!));
+          const b0 = baseFirst ? await baseRun() : null;
           const started = Date.now();
           const f = await runOne(s.file, settings, dir, home, isJit(mode) ? `${javaOpts} ${traceOptions(trace)}` : javaOpts, 1, BATCH);
           row[`${kind}.${mode}.filter`] = f.all;
@@ -233,7 +240,7 @@ async function main(): Promise<void> {
           row[`${kind}.${mode}.core_calls_per_batch`] = f.core_calls_per_batch;
           row[`${kind}.${mode}.matched`] = f.matched;
           if (opt['baseline-jar']) {
-            const b = await runOne(s.file, settings, dir, home, javaOpts, 1, BATCH, resolve(opt['baseline-jar']));
+            const b = b0 ?? (await baseRun());
             row[`${kind}.${mode}@base.filter`] = b.all;
             row[`${kind}.${mode}@base.filter_warm`] = b.warm;
             row[`${kind}.${mode}@base.filter_warm_ratio`] = b.warm / rawRate;
