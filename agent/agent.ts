@@ -257,6 +257,9 @@ export class Agent {
         await this.others.retire();
       }
       await this.others.syncInstances();
+      // A failing instance stops the run before any feed is read or written.
+      const instanceFailed = this.others.instances.find((m) => m.lastError !== null);
+      if (instanceFailed) throw instanceFailed.lastError!;
       const feeds = await this.others.readFeeds(true);
       const failed = this.others.firstError();
       if (failed) throw failed;
@@ -387,6 +390,8 @@ export class Agent {
       const announced = this.others.announced();
       if (announced) {
         if (!(await this.others.applyLive(announced))) this.syncWanted ??= 'live-failed';
+        // A change may bring an earlier expiry.
+        this.nextExpiryS = this.nextExpiry();
         continue;
       }
       const until = Math.min(this.nextCycleMs, this.nextExpiryS === null ? Infinity : this.nextExpiryS * 1000);

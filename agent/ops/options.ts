@@ -451,22 +451,23 @@ const INDEX_NAME = /^[a-z0-9][a-z0-9_.+-]*$/;
 const INDEX_PATTERN = /^-?[a-z0-9*][a-z0-9_.+*-]*$/;
 
 /**
- * Without --misp-url the feeds and further instances make the set alone: what only the main MISP
- * instance does (its key, ZeroMQ feed, warninglists, decaying models) has nothing to work on,
- * so asking for it is a mistake to say at start.
+ * Without --misp-url the feeds and further instances make the set alone: the main instance's key
+ * and ZeroMQ feed have nothing to work on, and MISP's warninglists and decaying models (which each
+ * MISP instance's engine asks its own instance for) nothing either when feeds alone make the set.
+ * Asking for them then is a mistake to say at start.
  */
 function withoutMainMisp(v: OptionValues): void {
-  const needs: [string, boolean][] = [
-    ['--api-key-file', v.apiKeyFile !== undefined],
-    ['--zmq', typeof v.zmq === 'string' && v.zmq !== ''],
-    ['--warninglists', v.warninglists === true],
-    ['--decay', v.decay === true],
+  const feedsAlone = v.sources === undefined;
+  const needs: [string, boolean, string][] = [
+    ['--api-key-file', v.apiKeyFile !== undefined, 'works on the main MISP instance, and no --misp-url is given'],
+    ['--zmq', typeof v.zmq === 'string' && v.zmq !== '', 'follows the main MISP instance, and no --misp-url is given (a --sources instance takes its own "zmq")'],
+    ['--warninglists', v.warninglists && feedsAlone, 'works on MISP instances, and feeds alone make the set (no --misp-url, no --sources)'],
+    ['--decay', v.decay && feedsAlone, 'works on MISP instances, and feeds alone make the set (no --misp-url, no --sources)'],
   ];
   const given = needs.find(([, on]) => on);
   if (given) {
-    throw configError(`${given[0]} works on the main MISP instance, and no --misp-url is given (--feed and --sources alone make the set): give --misp-url or drop ${given[0]} ` +
-      `(from the command line, ${envName(given[0].slice(2))} or the config file's "${camel(given[0].slice(2))}")` +
-      (given[0] === '--zmq' ? ' (a --sources instance takes its own "zmq")' : ''));
+    const [flag, , why] = given;
+    throw configError(`${flag} ${why}: give --misp-url or drop ${flag} (from the command line, ${envName(flag.slice(2))} or the config file's "${camel(flag.slice(2))}")`);
   }
 }
 
@@ -586,26 +587,33 @@ function isLoopback(host: string): boolean {
  */
 export function securityWarnings(opts: AgentOptions): { code: ErrorCode; message: string }[] {
   const out: { code: ErrorCode; message: string }[] = [];
-  const url = opts.mispUrl === null ? null : new URL(opts.mispUrl);
-  if (url && url.protocol === 'http:' && !isLoopback(url.hostname)) {
-    out.push({ code: ErrorCodes.PLAIN_HTTP, message: `--misp-url ${url.protocol}//${url.host} is plain HTTP: the API key and every indicator cross the network in clear; use https://` });
-  }
-  if (opts.apiKeyFile) {
+  // The main instance and each --sources instance: its URL and its key file.
+  const instances = [
+    ...(opts.mispUrl === null ? [] : [{ label: '--misp-url', url: opts.mispUrl, keyLabel: '--api-key-file', keyFile: opts.apiKeyFile }]),
+    ...opts.sources.map((src) => ({ label: `--sources instance ${src.name}: mispUrl`, url: src.mispUrl, keyLabel: `--sources instance ${src.name}: apiKeyFile`, keyFile: src.apiKeyFile })),
+  ];
+  for (const i of instances) {
+    const url = new URL(i.url);
+    if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+      out.push({ code: ErrorCodes.PLAIN_HTTP, message: `${i.label} ${url.protocol}//${url.host} is plain HTTP: the API key and every indicator cross the network in clear; use https://` });
+    }
+    if (!i.keyFile) continue;
     try {
-      const mode = statSync(opts.apiKeyFile).mode;
+      const mode = statSync(i.keyFile).mode;
       if ((mode & 0o007) !== 0) {
-        out.push({ code: ErrorCodes.KEY_FILE_MODE, message: `--api-key-file ${opts.apiKeyFile} is readable by every user (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): chmod o-rwx it (e.g. 0640, group of the agent's user)` });
+        out.push({ code: ErrorCodes.KEY_FILE_MODE, message: `${i.keyLabel} ${i.keyFile} is readable by every user (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): chmod o-rwx it (e.g. 0640, group of the agent's user)` });
       }
     } catch {
-      // readApiKey has already said why an unreadable file cannot be used.
+      // Reading the key says why an unreadable file cannot be used.
     }
   }
   return out;
 }
 
 export function helpText(): string {
-  const lines = ['Usage: misp-enrich-agent --misp-url URL --memcached HOST:PORT[,HOST:PORT] [options]', '',
-    'The MISP API key comes from the environment variable MISP_API_KEY or --api-key-file FILE.',
+  const lines = ['Usage: misp-enrich-agent --misp-url URL --memcached HOST:PORT[,HOST:PORT] [options]',
+    '       misp-enrich-agent --feed NAME=URL|DIR[,...] | --sources FILE --memcached HOST:PORT[,HOST:PORT] [options]   (no MISP server of your own)', '',
+    'The main MISP instance\'s API key comes from the environment variable MISP_API_KEY or --api-key-file FILE; a --sources instance\'s from its apiKeyFile; feeds need none.',
     'Every option is also an environment variable MISP_ENRICH_<NAME> and a camelCase key in --config FILE.', ''];
   for (const s of OPTION_SPECS) {
     const def = s.default === undefined ? '' : ` (default: ${Array.isArray(s.default) ? (s.default.length ? s.default.join(',') : 'none') : String(s.default)})`;

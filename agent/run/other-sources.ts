@@ -329,9 +329,16 @@ export class OtherSources {
   /** Each source's expiries, as an expiry step of the agent runs them: [source, remove what expired; how many]. */
   expiries(): [string, () => Promise<number>][] {
     return [
-      ...this.instances.map((m) => [m.name, async () => (await m.engine.expire()).attributes.removed] as [string, () => Promise<number>]),
+      ...this.instances.map((m) => [m.name, () => this.expireInstance(m)] as [string, () => Promise<number>]),
       ...this.feeds.map((f) => [f.sync.name, () => this.expireFeed(f.sync)] as [string, () => Promise<number>]),
     ];
+  }
+
+  /** An instance's expired attributes out of its part, the servers and its file; how many. */
+  private async expireInstance(m: MispSource): Promise<number> {
+    const removed = (await m.engine.expire()).attributes.removed;
+    if (removed > 0) await this.savePart(m.name, m.state, m.engine.syncedMs);
+    return removed;
   }
 
   /** A feed's expired attributes out of its part, the loaded servers and its file; how many. */

@@ -285,11 +285,16 @@ describe('MISP feeds without a MISP server (no --misp-url; real agent, memcached
   });
 
   it('refuses, at start, what only a main MISP instance does when there is none', async () => {
-    for (const [extra, named] of [[['--zmq', 'tcp://127.0.0.1:50000'], '--zmq'], [['--warninglists'], '--warninglists'], [['--decay'], '--decay']] as const) {
+    for (const [extra, said] of [
+      [['--zmq', 'tcp://127.0.0.1:50000'], '--zmq follows the main MISP instance'],
+      [['--api-key-file', '/etc/misp-enrich/api-key'], '--api-key-file works on the main MISP instance'],
+      [['--warninglists'], '--warninglists works on MISP instances, and feeds alone make the set'],
+      [['--decay'], '--decay works on MISP instances, and feeds alone make the set'],
+    ] as const) {
       const run = await runAgent(['--once', '--memcached', '127.0.0.1:1', '--feed', `local=${localDir}`, ...extra], {});
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('MISP_ENRICH_AGENT_CONFIG');
-      expect(run.stderr).toContain(`${named} works on the main MISP instance`);
+      expect(run.stderr).toContain(said);
     }
     const none = await runAgent(['--once', '--memcached', '127.0.0.1:1'], {});
     expect(none.code).toBe(2);

@@ -95,4 +95,17 @@ describe('the agent\'s metrics, log priorities and start-up warnings', () => {
     expect(quiet.stderr).not.toContain(ErrorCodes.PLAIN_HTTP);
     expect(quiet.stderr).not.toContain(ErrorCodes.KEY_FILE_MODE);
   });
+
+  it('warns the same about a --sources instance, also with no --misp-url', async () => {
+    const keyFile = join(world.workDir, 'partner-key');
+    writeFileSync(keyFile, `${API_KEY}\n`);
+    chmodSync(keyFile, 0o644);
+    const sources = join(world.workDir, 'warn-sources.json');
+    writeFileSync(sources, JSON.stringify([{ name: 'partner', mispUrl: 'http://partner.invalid:8080', apiKeyFile: keyFile }]));
+    const r = await runAgent(['--sources', sources, '--memcached', world.mc.address, '--once', '--retries', '0', '--timeout', '2'], {});
+    const warnings = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { level: string; code?: string; msg: string }).filter((l) => l.level === 'warn');
+    expect(warnings.find((w) => w.code === ErrorCodes.PLAIN_HTTP)!.msg).toContain('--sources instance partner: mispUrl http://partner.invalid:8080 is plain HTTP');
+    expect(warnings.find((w) => w.code === ErrorCodes.KEY_FILE_MODE)!.msg).toContain('--sources instance partner: apiKeyFile');
+    expect(r.stderr).not.toContain(API_KEY.slice(0, 8));
+  });
 });

@@ -123,9 +123,11 @@ describe('agent options', () => {
       [{ name: 'x', mispUrl: 'https://x.example' }, 'MISP_ENRICH_AGENT_CONFIG', /apiKeyFile/],
       [{ name: 'x', mispUrl: 'https://x.example', apiKeyFile: '/k', types: ['regkey'] }, 'MISP_ENRICH_AGENT_CONFIG', /regkey/],
       [{ name: 'x', mispUrl: 'https://x.example', apiKeyFile: '/k', bogus: 1 }, 'MISP_ENRICH_AGENT_CONFIG', /unknown key bogus/],
+      [null, 'MISP_ENRICH_AGENT_CONFIG', /lists no MISP instance/],
     ];
     for (const [entry, code, message] of refused) {
-      writeFileSync(file, JSON.stringify([entry]));
+      // null: an empty list.
+      writeFileSync(file, JSON.stringify(entry === null ? [] : [entry]));
       let err: { code?: string; message: string } | undefined;
       try {
         parseOptions([...base, '--sources', file], {});

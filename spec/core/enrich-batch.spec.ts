@@ -247,6 +247,8 @@ describe('misses, bad input and failures', () => {
     const refused: [unknown, RegExp][] = [
       ['not json', /not valid JSON/],
       [{ name: 'x' }, /expected a JSON array/],
+      [[], /lists no MISP instance/],
+      [Array.from({ length: 33 }, (_, i) => ({ name: `i${i}`, mispUrl: 'https://x.example', apiKeyFile: '/k' })), /33 MISP instances, more than 32/],
       [[{ name: 'x', mispUrl: 'https://x.example', apiKeyFile: '/k', apiKey: 'secret-in-file' }], /never taken from the sources file/],
       [[{ name: 'MISP', mispUrl: 'https://x.example', apiKeyFile: '/k' }], /taken/],
       [[{ name: 'a:b', mispUrl: 'https://x.example', apiKeyFile: '/k' }], /"name"/],

@@ -12,12 +12,12 @@ const notPem = join(mkdtempSync(join(tmpdir(), 'misp-enrich-ca-')), 'not.pem');
 writeFileSync(notPem, 'this is not a certificate\n');
 
 /** A misp_sources file (the agent's --sources) of one entry naming this key file; its path. */
-function sourcesFile(name: string, entry: Record<string, unknown>, keyText?: string): string {
+function sourcesFile(name: string, entry: Record<string, unknown>, keyText?: string, entries?: unknown[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'misp-enrich-sources-'));
   const keyFile = join(dir, 'partner.key');
   if (keyText !== undefined) writeFileSync(keyFile, keyText);
   const file = join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify([{ name: 'partner', mispUrl: 'https://partner.example', apiKeyFile: keyFile, ...entry }]));
+  writeFileSync(file, JSON.stringify(entries ?? [{ name: 'partner', mispUrl: 'https://partner.example', apiKeyFile: keyFile, ...entry }]));
   return file;
 }
 
@@ -59,4 +59,13 @@ export const MALFORMED: { settings: Record<string, unknown>; option: string }[] 
   { settings: { memcached_hosts: ['127.0.0.1:11211'], misp_url: 'https://misp.example', misp_api_key: SECRET, ssl_certificate: notPem, ssl_key: notPem }, option: 'ssl_certificate' },
   { settings: { memcached_hosts: ['127.0.0.1:11211'], misp_url: 'https://misp.example', misp_api_key: SECRET, ssl_supported_protocols: ['SSLv3'] }, option: 'ssl_supported_protocols' },
   { settings: { memcached_hosts: ['127.0.0.1:11211'], misp_url: 'https://misp.example', misp_api_key: SECRET, ssl_cipher_suites: ['TLS_NOT_A_SUITE'] }, option: 'ssl_cipher_suites' },
+  { settings: { ...base, misp_sources: '/nonexistent/sources.json' }, option: 'misp_sources' },
+  { settings: { ...base, misp_sources: sourcesFile('key-inside', { apiKey: SECRET }) }, option: 'misp_sources' },
+  { settings: { ...base, misp_sources: sourcesFile('ftp', { mispUrl: 'ftp://partner.example' }) }, option: 'misp_sources' },
+  { settings: { ...base, misp_sources: sourcesFile('empty', {}, undefined, []) }, option: 'misp_sources' },
+  { settings: { ...base, fetch_context: true, misp_sources: sourcesFile('no-key-file', {}) }, option: 'misp_sources' },
+  { settings: { ...base, fetch_context: true, misp_sources: sourcesFile('two-keys', {}, `${SECRET}\n${SECRET}\n`) }, option: 'misp_sources' },
+  { settings: { ...base, fetch_context: true, misp_sources: sourcesFile('no-ca', { caFile: '/nonexistent/ca.pem' }, `${SECRET}\n`) }, option: 'misp_sources' },
+  { settings: { ...base, fetch_context: true, misp_sources: sourcesFile('bad-ca', { caFile: notPem }, `${SECRET}\n`) }, option: 'misp_sources' },
+  { settings: { ...base, fetch_context: true, misp_sources: sourcesFile('bad-proxy', { proxy: `http://user:${SECRET}@proxy.example:3128` }, `${SECRET}\n`) }, option: 'misp_sources' },
 ];

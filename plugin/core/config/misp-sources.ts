@@ -9,6 +9,11 @@ export const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const MAIN_SOURCE_NAME = 'MISP';
 /** A sources file larger than this is refused unread: it lists instances, not data. */
 export const MAX_SOURCES_FILE_BYTES = 1024 * 1024;
+/**
+ * Most instances one file may list: each costs the agent a sync per cycle and the filter a
+ * context cache (context_cache_size entries) and its threads, so the count is bounded.
+ */
+export const MAX_SOURCES = 32;
 
 /** One entry as written; what an entry leaves out is left to the reader's own defaults. */
 export interface MispSourceEntry {
@@ -53,6 +58,9 @@ export function parseMispSources(text: string, where: string): MispSourceEntry[]
     throw new SourcesFileError(`${where}: not valid JSON`);
   }
   if (!Array.isArray(parsed)) throw new SourcesFileError(`${where}: expected a JSON array of MISP instances`);
+  // An empty list is a mistake to say: a reader would otherwise run with no source at all.
+  if (parsed.length === 0) throw new SourcesFileError(`${where}: lists no MISP instance`);
+  if (parsed.length > MAX_SOURCES) throw new SourcesFileError(`${where}: lists ${parsed.length} MISP instances, more than ${MAX_SOURCES}`);
   const out: MispSourceEntry[] = [];
   for (let i = 0; i < parsed.length; i++) {
     const at = `${where}, entry ${i + 1}`;

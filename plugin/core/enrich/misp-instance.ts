@@ -27,7 +27,9 @@ function instanceUrl(attr: AttributeSummary, config: EnricherConfig): string | n
  */
 export function contextRef(attr: AttributeSummary, config: EnricherConfig): string | null {
   if (!config.fetchContext) return null;
-  if (inMainMisp(attr)) return config.mispUrl === null && config.instances.length > 0 ? null : attr.event_id;
+  // A main id with a ':' (MISP's are numbers or uuids) is not asked for: the host reads the
+  // text before the first ':' as an instance's name.
+  if (inMainMisp(attr)) return (config.mispUrl === null && config.instances.length > 0) || attr.event_id.includes(':') ? null : attr.event_id;
   return instanceUrl(attr, config) === null ? null : `${attr.source}:${attr.event_id}`;
 }
 

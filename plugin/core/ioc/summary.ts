@@ -45,8 +45,9 @@ export interface AttributeSummary {
   /**
    * The source the agent read the attribute from, as named in its configuration (--feed,
    * --sources): the enrichment's feed.name. Absent: the agent's main MISP (--misp-url), the one
-   * the filter asks for context and sightings (misp_url); an attribute naming a source is asked
-   * neither (its event ids are another instance's, or a feed's).
+   * the filter asks for context and reports sightings to (misp_url). A further instance's
+   * attribute gets its context from that instance when the filter has it in misp_sources (its
+   * event ids are that instance's own); a feed's has its context here, and nothing to fetch.
    */
   source?: string;
   /** True when that source is a MISP feed (no MISP server holds the event). */

@@ -138,35 +138,49 @@ public class MispEnrich implements Filter {
             throw e;
         }
         this.memory = new ValueMemory(settings.valueCacheSize(), info.retroKeys() != null);
-        this.kv = new MemcachedMultiGet(settings.memcached().hosts(), settings.memcached().timeoutMs(), settings.memcached().maxValueBytes());
-        if (settings.sightings().enabled()) {
-            this.sightingTally = new SightingTally((int) settings.sightings().maxAttributes(), () -> System.currentTimeMillis() / 1000L);
-            this.sightings = new SightingsSender(settings.misp(), settings.sightings(), ssl, sslParameters, sightingTally,
-                    new SightingsSender.Counters() {
-                        @Override
-                        public void request() {
-                            sightingsRequestsMetric.increment();
-                        }
+        // Started last, and closed with what was opened before them if one cannot start.
+        MemcachedMultiGet memcached = null;
+        SightingTally tally = null;
+        SightingsSender sender = null;
+        try {
+            memcached = new MemcachedMultiGet(settings.memcached().hosts(), settings.memcached().timeoutMs(), settings.memcached().maxValueBytes());
+            if (settings.sightings().enabled()) {
+                tally = new SightingTally((int) settings.sightings().maxAttributes(), () -> System.currentTimeMillis() / 1000L);
+                sender = new SightingsSender(settings.misp(), settings.sightings(), ssl, sslParameters, tally, new SightingsSender.Counters() {
+                    @Override
+                    public void request() {
+                        sightingsRequestsMetric.increment();
+                    }
 
-                        @Override
-                        public void sent(long n) {
-                            sightingsSentMetric.increment(n);
-                        }
+                    @Override
+                    public void sent(long n) {
+                        sightingsSentMetric.increment(n);
+                    }
 
-                        @Override
-                        public void failed() {
-                            sightingsFailuresMetric.increment();
-                        }
+                    @Override
+                    public void failed() {
+                        sightingsFailuresMetric.increment();
+                    }
 
-                        @Override
-                        public void dropped(long n) {
-                            sightingsDroppedMetric.increment(n);
-                        }
-                    }, logger::warn);
-        } else {
-            this.sightingTally = null;
-            this.sightings = null;
+                    @Override
+                    public void dropped(long n) {
+                        sightingsDroppedMetric.increment(n);
+                    }
+                }, logger::warn);
+            }
+        } catch (RuntimeException e) {
+            if (memcached != null) {
+                memcached.close();
+            }
+            if (fetcher != null) {
+                fetcher.close();
+            }
+            runtime.close();
+            throw e;
         }
+        this.kv = memcached;
+        this.sightingTally = tally;
+        this.sightings = sender;
         this.enricher = new BatchEnricher(info, memory, kv, fetcher, new LogReporter(),
                 new BatchEnricher.Limits((int) settings.maxValueLength(), (int) settings.maxValuesPerField()),
                 settings.tags().onApplyFailure(), sightingTally);
@@ -198,9 +212,14 @@ public class MispEnrich implements Filter {
         List<javax.net.ssl.SSLContext> contexts = new ArrayList<>();
         List<javax.net.ssl.SSLParameters> parameters = new ArrayList<>();
         for (MispInstances.Instance instance : instances) {
-            javax.net.ssl.SSLContext instanceSsl = TlsContexts.forMisp(instance.tls());
-            contexts.add(instanceSsl);
-            parameters.add(TlsContexts.parameters(instanceSsl, instance.tls()));
+            try {
+                javax.net.ssl.SSLContext instanceSsl = TlsContexts.forMisp(instance.tls());
+                contexts.add(instanceSsl);
+                parameters.add(TlsContexts.parameters(instanceSsl, instance.tls()));
+            } catch (ConfigException bad) {
+                // Its caFile, or the filter's ssl_* it inherits: said under misp_sources, with its name.
+                throw new ConfigException(Options.MISP_SOURCES.name(), "instance \"" + instance.name() + "\": " + bad.getMessage());
+            }
         }
         java.util.Map<String, MispContextFetcher> byName = new java.util.LinkedHashMap<>();
         for (int i = 0; i < instances.size(); i++) {

@@ -36,10 +36,15 @@ public final class MispInstances {
         for (EnricherInfo.Instance e : entries) {
             String where = "instance \"" + e.name() + "\": ";
             URI url = uri(where + "mispUrl", e.url());
-            Settings.checkMispUrl(Options.MISP_SOURCES.name(), url);
             URI proxy = e.proxy() == null ? settings.misp().proxy() : uri(where + "proxy", e.proxy());
-            if (e.proxy() != null) {
-                Settings.checkProxy(Options.MISP_SOURCES.name(), proxy);
+            try {
+                Settings.checkMispUrl(where + "mispUrl", url);
+                if (e.proxy() != null) {
+                    Settings.checkProxy(where + "proxy", proxy);
+                }
+            } catch (ConfigException bad) {
+                // Named after the option, with the instance in the message.
+                throw new ConfigException(Options.MISP_SOURCES.name(), bad.getMessage().replaceFirst("^.*?option '", "'"));
             }
             Settings.Misp base = settings.misp();
             Settings.Misp misp = new Settings.Misp(url, new Password(key(where, e.apiKeyFile())), base.timeoutMs(), base.maxResponseBytes(),
@@ -82,11 +87,12 @@ public final class MispInstances {
         }
     }
 
+    /** The text as a URI; the message never repeats it (a proxy URL may carry credentials). */
     private static URI uri(String what, String text) {
         try {
             return new URI(text);
         } catch (URISyntaxException e) {
-            throw new ConfigException(Options.MISP_SOURCES.name(), what + " is not a URI: " + text);
+            throw new ConfigException(Options.MISP_SOURCES.name(), what + " is not a valid URI");
         }
     }
 }
