@@ -102,6 +102,18 @@ export function mispContextSuite(pipeline: FilterPipeline): void {
     expect(r.stderr).not.toContain('wrong-key-0000');
   });
 
+  it('asks a failing MISP again only after context_failure_ttl: once for the whole run by default, at every batch with 0', async () => {
+    const settings = { memcached_hosts: [mc.address], misp_url: sim.url, misp_api_key: 'wrong-key-0000' };
+    // Four batches of hits, one worker: the failure is remembered across batches.
+    const remembered = await pipeline.run({ settings, events: hits(40), batchSize: 10 });
+    expect(remembered.code, remembered.stderr).toBe(0);
+    expect(pipeline.metric(remembered, 'fetches')).toBe(1);
+    const retried = await pipeline.run({ settings: { ...settings, context_failure_ttl: 0 }, events: hits(40), batchSize: 10 });
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(pipeline.metric(retried, 'fetches')).toBe(4);
+    for (const e of retried.events) expect(e.tags).toEqual(['_misp_enrich_fetch_failure']);
+  });
+
   it('writes the hit without context and tags it when MISP is unreachable', async () => {
     const r = await pipeline.run({
       settings: { memcached_hosts: [mc.address], misp_url: `http://127.0.0.1:${await freePort()}`, misp_api_key: sim.apiKey },

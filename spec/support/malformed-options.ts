@@ -44,6 +44,7 @@ export const MALFORMED: { settings: Record<string, unknown>; option: string }[] 
   { settings: { ...base, misp_timeout: -5 }, option: 'misp_timeout' },
   { settings: { ...base, context_cache_size: 'lots' }, option: 'context_cache_size' },
   { settings: { ...base, context_cache_ttl: -1 }, option: 'context_cache_ttl' },
+  { settings: { ...base, context_failure_ttl: 3601 }, option: 'context_failure_ttl' },
   { settings: { ...base, ssl_verification_mode: 'certificate' }, option: 'ssl_verification_mode' },
   { settings: { ...base, ssl_certificate_authorities: ['/nonexistent/ca.pem'] }, option: 'ssl_certificate_authorities' },
   { settings: { ...base, misp_url: 'ftp://misp.example', misp_api_key: SECRET }, option: 'misp_url' },

@@ -33,6 +33,7 @@ export const FILTER_OPTIONS = [
   { name: 'fetch_context', type: 'boolean', default: true, owner: 'both' },
   { name: 'context_cache_size', type: 'number', default: 10_000, owner: 'shell' },
   { name: 'context_cache_ttl', type: 'float', default: 300.0, owner: 'shell' },
+  { name: 'context_failure_ttl', type: 'float', default: 15.0, owner: 'shell', note: 'How long a failed context fetch is remembered: a MISP down costs one timeout per this, not one per batch.' },
   { name: 'misp_sources', type: 'string', owner: 'both', note: 'The agent\'s --sources file: further MISP instances whose events\' context is fetched from them (the shell reads the file, the core what it says).' },
   { name: 'ssl_verification_mode', type: 'string', default: 'full', owner: 'shell', docType: '<<string,string>>, one of `["full", "none"]`' },
   { name: 'ssl_certificate_authorities', type: 'array', default: [], owner: 'shell' },

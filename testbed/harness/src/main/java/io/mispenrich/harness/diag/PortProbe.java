@@ -187,7 +187,9 @@ public final class PortProbe {
                 throw new IllegalArgumentException("\"url\" and \"apiKey\" are required");
             }
             Settings.Misp misp = new Settings.Misp(URI.create(url), new Password(apiKey), number(config, "timeoutMs"),
-                    number(config, "maxResponseBytes"), null, true, number(config, "contextCacheSize"), number(config, "contextCacheTtlMs"));
+                    number(config, "maxResponseBytes"), null, true, number(config, "contextCacheSize"), number(config, "contextCacheTtlMs"),
+                    // context_failure_ttl's default.
+                    15_000L);
             Settings.Tls tls = new Settings.Tls("full", List.of(), null, null, List.of(), List.of());
             SSLContext ssl = TlsContexts.forMisp(tls);
             SSLParameters sslParameters = TlsContexts.parameters(ssl, tls);

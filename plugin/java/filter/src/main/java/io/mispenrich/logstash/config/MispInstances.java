@@ -48,7 +48,7 @@ public final class MispInstances {
             }
             Settings.Misp base = settings.misp();
             Settings.Misp misp = new Settings.Misp(url, new Password(key(where, e.apiKeyFile())), base.timeoutMs(), base.maxResponseBytes(),
-                    proxy, true, base.contextCacheSize(), base.contextCacheTtlMs());
+                    proxy, true, base.contextCacheSize(), base.contextCacheTtlMs(), base.contextFailureTtlMs());
             out.add(new Instance(e.name(), misp, tls(where, e, settings.tls())));
         }
         return List.copyOf(out);

@@ -34,6 +34,11 @@ public final class Options {
     public static final PluginConfigSpec<Long> CONTEXT_CACHE_SIZE = PluginConfigSpec.numSetting("context_cache_size", 10_000);
     public static final PluginConfigSpec<Double> CONTEXT_CACHE_TTL = PluginConfigSpec.floatSetting("context_cache_ttl", 300.0);
     /**
+     * How long a failed context fetch is remembered: a MISP down costs one timeout per this, not one
+     * per batch.
+     */
+    public static final PluginConfigSpec<Double> CONTEXT_FAILURE_TTL = PluginConfigSpec.floatSetting("context_failure_ttl", 15.0);
+    /**
      * The agent's --sources file: further MISP instances whose events' context is fetched from them
      * (the shell reads the file, the core what it says).
      */
@@ -72,9 +77,9 @@ public final class Options {
 
     public static final List<PluginConfigSpec<?>> ALL = List.of(
             MEMCACHED_HOSTS, MEMCACHED_TIMEOUT, MEMCACHED_MAX_VALUE_BYTES, MISP_URL, MISP_API_KEY, MISP_TIMEOUT,
-            MISP_MAX_RESPONSE_BYTES, PROXY, FETCH_CONTEXT, CONTEXT_CACHE_SIZE, CONTEXT_CACHE_TTL, MISP_SOURCES,
-            SSL_VERIFICATION_MODE, SSL_CERTIFICATE_AUTHORITIES, SSL_CERTIFICATE, SSL_KEY, SSL_SUPPORTED_PROTOCOLS, SSL_CIPHER_SUITES,
-            FIELDS, ECS_COMPATIBILITY, TARGET, RETRO_KEYS, TAG_ON_FAILURE, TAG_ON_FETCH_FAILURE,
-            TAG_ON_APPLY_FAILURE, TAG_ON_CORE_FAILURE, SIGHTINGS, SIGHTINGS_SOURCE, SIGHTINGS_INTERVAL, SIGHTINGS_MAX_ATTRIBUTES,
-            SIGHTINGS_MAX_PER_ATTRIBUTE, VALUE_CACHE_SIZE, MAX_VALUE_LENGTH, MAX_VALUES_PER_FIELD);
+            MISP_MAX_RESPONSE_BYTES, PROXY, FETCH_CONTEXT, CONTEXT_CACHE_SIZE, CONTEXT_CACHE_TTL, CONTEXT_FAILURE_TTL,
+            MISP_SOURCES, SSL_VERIFICATION_MODE, SSL_CERTIFICATE_AUTHORITIES, SSL_CERTIFICATE, SSL_KEY, SSL_SUPPORTED_PROTOCOLS,
+            SSL_CIPHER_SUITES, FIELDS, ECS_COMPATIBILITY, TARGET, RETRO_KEYS, TAG_ON_FAILURE,
+            TAG_ON_FETCH_FAILURE, TAG_ON_APPLY_FAILURE, TAG_ON_CORE_FAILURE, SIGHTINGS, SIGHTINGS_SOURCE, SIGHTINGS_INTERVAL,
+            SIGHTINGS_MAX_ATTRIBUTES, SIGHTINGS_MAX_PER_ATTRIBUTE, VALUE_CACHE_SIZE, MAX_VALUE_LENGTH, MAX_VALUES_PER_FIELD);
 }

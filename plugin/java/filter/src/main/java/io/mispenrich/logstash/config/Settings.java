@@ -43,7 +43,7 @@ public record Settings(
 
     /** misp_*, proxy, fetch_context, context_cache_*. The API key stays a Password until used. */
     public record Misp(URI url, Password apiKey, long timeoutMs, long maxResponseBytes, URI proxy,
-                       boolean fetchContext, long contextCacheSize, long contextCacheTtlMs) {
+                       boolean fetchContext, long contextCacheSize, long contextCacheTtlMs, long contextFailureTtlMs) {
     }
 
     /** ssl_*, as Logstash's HTTP-client plugins have them. */
@@ -159,7 +159,8 @@ public record Settings(
                 number(Options.MISP_MAX_RESPONSE_BYTES, config, 1_024, 1_073_741_824),
                 proxy, fetchContext,
                 number(Options.CONTEXT_CACHE_SIZE, config, 0, 10_000_000),
-                seconds(Options.CONTEXT_CACHE_TTL, config, 0, 7 * 24 * 3600));
+                seconds(Options.CONTEXT_CACHE_TTL, config, 0, 7 * 24 * 3600),
+                seconds(Options.CONTEXT_FAILURE_TTL, config, 0, 3600));
     }
 
     private static Tls tls(Configuration config) {

@@ -37,8 +37,9 @@ import io.mispenrich.logstash.ports.ContextPort;
  * <p>One Caffeine AsyncLoadingCache is shared by every pipeline worker: bounded in size, entries
  * expire after context_cache_ttl, and while an id is being fetched every other worker waits on
  * the same future, so at most one request per event id is in flight. A batch's missing ids go
- * out as ONE events/restSearch request. A failure is cached too, briefly, so a MISP outage costs
- * one timeout per {@link #FAILURE_TTL} rather than one per batch.
+ * out as ONE events/restSearch request. A failure is cached too, for context_failure_ttl (never
+ * longer than context_cache_ttl), so a MISP outage costs one timeout per that time rather than
+ * one per batch.
  *
  * <p>Every exchange is bounded ({@link MispExchange}): misp_timeout for the whole of it, headers
  * and body (a server that sends headers and then nothing, or trickles bytes, is cut off and
@@ -46,8 +47,6 @@ import io.mispenrich.logstash.ports.ContextPort;
  * daemon threads of their own.
  */
 public final class MispContextFetcher implements ContextPort {
-
-    static final Duration FAILURE_TTL = Duration.ofSeconds(15);
 
     /** A cached answer: the event's JSON text as MISP sent it, or null when it could not be fetched. */
     record Fetched(String event) {
@@ -78,7 +77,8 @@ public final class MispContextFetcher implements ContextPort {
         this.onRequest = onRequest;
         this.executor = Executors.newFixedThreadPool(2, MispHttp.daemonThreads("misp-enrich-http"));
         Duration ttl = Duration.ofMillis(misp.contextCacheTtlMs());
-        Duration failureTtl = ttl.compareTo(FAILURE_TTL) < 0 ? ttl : FAILURE_TTL;
+        Duration failure = Duration.ofMillis(misp.contextFailureTtlMs());
+        Duration failureTtl = ttl.compareTo(failure) < 0 ? ttl : failure;
         this.cache = Caffeine.newBuilder()
                 .maximumSize(cacheSize)
                 .expireAfter(Expiry.creating((String id, Fetched f) -> f.event() != null ? ttl : failureTtl))
