@@ -37,14 +37,9 @@ public final class MispInstances {
             String where = "instance \"" + e.name() + "\": ";
             URI url = uri(where + "mispUrl", e.url());
             URI proxy = e.proxy() == null ? settings.misp().proxy() : uri(where + "proxy", e.proxy());
-            try {
-                Settings.checkMispUrl(where + "mispUrl", url);
-                if (e.proxy() != null) {
-                    Settings.checkProxy(where + "proxy", proxy);
-                }
-            } catch (ConfigException bad) {
-                // Named after the option, with the instance in the message.
-                throw new ConfigException(Options.MISP_SOURCES.name(), bad.getMessage().replaceFirst("^.*?option '", "'"));
+            Settings.checkMispUrl(Options.MISP_SOURCES.name(), where + "mispUrl ", url);
+            if (e.proxy() != null) {
+                Settings.checkProxy(Options.MISP_SOURCES.name(), where + "proxy ", proxy);
             }
             Settings.Misp base = settings.misp();
             Settings.Misp misp = new Settings.Misp(url, new Password(key(where, e.apiKeyFile())), base.timeoutMs(), base.maxResponseBytes(),

@@ -92,14 +92,17 @@ public record Settings(
                 number(Options.MEMCACHED_MAX_VALUE_BYTES, config, 1_024, 134_217_728));
     }
 
-    /** A MISP base URL as misp_url and each misp_sources instance must be; `option` names where it came from. */
-    public static void checkMispUrl(String option, URI url) {
+    /**
+     * A MISP base URL as misp_url and each misp_sources instance must be; `option` names the option
+     * it came from, `subject` (empty, or ending in a space) what in it.
+     */
+    public static void checkMispUrl(String option, String subject, URI url) {
         String scheme = url.getScheme();
         if (scheme == null || !(scheme.equalsIgnoreCase("https") || scheme.equalsIgnoreCase("http"))
                 || url.getHost() == null || url.getRawQuery() != null || url.getRawFragment() != null
                 || url.getRawUserInfo() != null) {
             throw new ConfigException(option,
-                    "must be an http(s) URL with a host and no user info, query or fragment, e.g. \"https://misp.example.org\"");
+                    subject + "must be an http(s) URL with a host and no user info, query or fragment, e.g. \"https://misp.example.org\"");
         }
     }
 
@@ -109,10 +112,10 @@ public record Settings(
     }
 
     /** A proxy as proxy and each misp_sources instance's may be: http://, a host, no credentials. */
-    public static void checkProxy(String option, URI proxy) {
+    public static void checkProxy(String option, String subject, URI proxy) {
         if (proxy.getScheme() == null || !proxy.getScheme().equalsIgnoreCase("http") || proxy.getHost() == null
                 || proxy.getRawUserInfo() != null) {
-            throw new ConfigException(option, "must be an http:// proxy URL with a host and no credentials, e.g. \"http://proxy.example:3128\"");
+            throw new ConfigException(option, subject + "must be an http:// proxy URL with a host and no credentials, e.g. \"http://proxy.example:3128\"");
         }
     }
 
@@ -136,7 +139,7 @@ public record Settings(
     private static Misp misp(Configuration config, boolean hasSources) {
         URI url = get(config, Options.MISP_URL);
         if (url != null) {
-            checkMispUrl(Options.MISP_URL.name(), url);
+            checkMispUrl(Options.MISP_URL.name(), "", url);
         }
         Password key = get(config, Options.MISP_API_KEY);
         if (key != null && !isApiKey(key.getPassword())) {
@@ -144,7 +147,7 @@ public record Settings(
         }
         URI proxy = get(config, Options.PROXY);
         if (proxy != null) {
-            checkProxy(Options.PROXY.name(), proxy);
+            checkProxy(Options.PROXY.name(), "", proxy);
         }
         Boolean fetch = bool(config, Options.FETCH_CONTEXT);
         boolean fetchContext = fetch == null || fetch;

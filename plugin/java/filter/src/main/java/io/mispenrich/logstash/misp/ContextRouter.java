@@ -29,12 +29,18 @@ public final class ContextRouter implements ContextPort {
 
     @Override
     public Map<String, String> fetch(List<String> refs) {
+        // Each reference's fetcher and id, read once; a reference naming no instance of this filter has none.
+        Map<String, MispContextFetcher> fetcherOf = new LinkedHashMap<>();
+        Map<String, String> idOf = new LinkedHashMap<>();
         Map<MispContextFetcher, List<String>> ids = new LinkedHashMap<>();
         for (String ref : refs) {
             int colon = ref.indexOf(':');
             MispContextFetcher to = colon < 0 ? main : instances.get(ref.substring(0, colon));
             if (to != null) {
-                ids.computeIfAbsent(to, k -> new ArrayList<>()).add(colon < 0 ? ref : ref.substring(colon + 1));
+                String id = colon < 0 ? ref : ref.substring(colon + 1);
+                fetcherOf.put(ref, to);
+                idOf.put(ref, id);
+                ids.computeIfAbsent(to, k -> new ArrayList<>()).add(id);
             }
         }
         Map<MispContextFetcher, CompletableFuture<Map<String, MispContextFetcher.Fetched>>> started = new LinkedHashMap<>();
@@ -49,10 +55,8 @@ public final class ContextRouter implements ContextPort {
         }
         Map<String, String> out = new LinkedHashMap<>();
         for (String ref : refs) {
-            int colon = ref.indexOf(':');
-            MispContextFetcher from = colon < 0 ? main : instances.get(ref.substring(0, colon));
-            Map<String, String> got = from == null ? null : answers.get(from);
-            out.put(ref, got == null ? null : got.get(colon < 0 ? ref : ref.substring(colon + 1)));
+            MispContextFetcher from = fetcherOf.get(ref);
+            out.put(ref, from == null ? null : answers.get(from).get(idOf.get(ref)));
         }
         return out;
     }
