@@ -1,7 +1,7 @@
 // The options the core itself uses, validated once at start-up. The host owns the others
 // (memcached hosts, timeouts, TLS, caches) and passes only these, under their Logstash names.
 import { DATATYPES, isDatatype, type Datatype } from '../ioc/index.js';
-import { CORE_OPTION_NAMES, optionDefault } from '../contract/filter-options.js';
+import { CORE_OPTION_NAMES, optionChoices, optionDefault } from '../contract/filter-options.js';
 import { configError } from '../errors.js';
 import { DEFAULT_FIELDS } from './default-fields.js';
 import { dottedName, parseFieldRef } from './field-ref.js';
@@ -64,6 +64,7 @@ const KNOWN = new Set<string>(CORE_OPTION_NAMES);
 export const RETRO_KEYS_FIELD = '[misp_enrich][keys]';
 export const DEFAULT_ECS_TARGET = '[threat][enrichments]';
 export const DEFAULT_LEGACY_TARGET = '[misp]';
+const ECS_CHOICES = optionChoices('ecs_compatibility') as readonly EcsCompatibility[];
 const DEFAULT_TAG_ON_FAILURE = (optionDefault('tag_on_failure') as readonly string[])[0]!;
 const DEFAULT_TAG_ON_FETCH_FAILURE = (optionDefault('tag_on_fetch_failure') as readonly string[])[0]!;
 
@@ -110,9 +111,10 @@ export function parseOptions(options: EnricherOptions): EnricherConfig {
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) throw configError(key, 'is not an option of the core');
   }
-  const ecs = options.ecs_compatibility ?? 'v8';
-  if (ecs !== 'v8' && ecs !== 'v1' && ecs !== 'disabled') {
-    throw configError('ecs_compatibility', `must be 'disabled', 'v1' or 'v8', not '${String(ecs)}'`);
+  const ecs = (options.ecs_compatibility ?? 'v8') as EcsCompatibility;
+  if (!ECS_CHOICES.includes(ecs)) {
+    const quoted = ECS_CHOICES.map((c) => `'${c}'`);
+    throw configError('ecs_compatibility', `must be ${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}, not '${String(ecs)}'`);
   }
   const fetch = options.fetch_context ?? optionDefault('fetch_context');
   if (typeof fetch !== 'boolean') throw configError('fetch_context', 'must be true or false');

@@ -67,9 +67,9 @@ public record Settings(
         Misp misp = misp(config, sources != null);
         return new Settings(memcached(config), misp, sources, tls(config), fields(config), ecsCompatibility(config),
                 target(config), Boolean.TRUE.equals(bool(config, Options.RETRO_KEYS)), tags(config), sightings(config, misp),
-                number(Options.VALUE_CACHE_SIZE, config, 0, 100_000_000),
-                number(Options.MAX_VALUE_LENGTH, config, 1, 1_048_576),
-                number(Options.MAX_VALUES_PER_FIELD, config, 1, 100_000));
+                number(Options.VALUE_CACHE_SIZE, Options.VALUE_CACHE_SIZE_RANGE, config),
+                number(Options.MAX_VALUE_LENGTH, Options.MAX_VALUE_LENGTH_RANGE, config),
+                number(Options.MAX_VALUES_PER_FIELD, Options.MAX_VALUES_PER_FIELD_RANGE, config));
     }
 
     private static Memcached memcached(Configuration config) {
@@ -88,8 +88,8 @@ public record Settings(
                 throw new ConfigException(Options.MEMCACHED_HOSTS.name(), e.getMessage());
             }
         }
-        return new Memcached(List.copyOf(hosts), seconds(Options.MEMCACHED_TIMEOUT, config, 0.001, 60),
-                number(Options.MEMCACHED_MAX_VALUE_BYTES, config, 1_024, 134_217_728));
+        return new Memcached(List.copyOf(hosts), seconds(Options.MEMCACHED_TIMEOUT, Options.MEMCACHED_TIMEOUT_RANGE, config),
+                number(Options.MEMCACHED_MAX_VALUE_BYTES, Options.MEMCACHED_MAX_VALUE_BYTES_RANGE, config));
     }
 
     /**
@@ -158,19 +158,16 @@ public record Settings(
         if (fetchContext && url != null && key == null) {
             throw new ConfigException(Options.MISP_API_KEY.name(), "is required while fetch_context is true");
         }
-        return new Misp(url, key, seconds(Options.MISP_TIMEOUT, config, 0.001, 600),
-                number(Options.MISP_MAX_RESPONSE_BYTES, config, 1_024, 1_073_741_824),
+        return new Misp(url, key, seconds(Options.MISP_TIMEOUT, Options.MISP_TIMEOUT_RANGE, config),
+                number(Options.MISP_MAX_RESPONSE_BYTES, Options.MISP_MAX_RESPONSE_BYTES_RANGE, config),
                 proxy, fetchContext,
-                number(Options.CONTEXT_CACHE_SIZE, config, 0, 10_000_000),
-                seconds(Options.CONTEXT_CACHE_TTL, config, 0, 7 * 24 * 3600),
-                seconds(Options.CONTEXT_FAILURE_TTL, config, 0, 3600));
+                number(Options.CONTEXT_CACHE_SIZE, Options.CONTEXT_CACHE_SIZE_RANGE, config),
+                seconds(Options.CONTEXT_CACHE_TTL, Options.CONTEXT_CACHE_TTL_RANGE, config),
+                seconds(Options.CONTEXT_FAILURE_TTL, Options.CONTEXT_FAILURE_TTL_RANGE, config));
     }
 
     private static Tls tls(Configuration config) {
-        String mode = get(config, Options.SSL_VERIFICATION_MODE);
-        if (!"full".equals(mode) && !"none".equals(mode)) {
-            throw new ConfigException(Options.SSL_VERIFICATION_MODE.name(), "must be \"full\" or \"none\", got \"" + mode + "\"");
-        }
+        String mode = choice(Options.SSL_VERIFICATION_MODE, Options.SSL_VERIFICATION_MODE_CHOICES, get(config, Options.SSL_VERIFICATION_MODE), "");
         List<Path> cas = new ArrayList<>();
         for (String s : strings(config, Options.SSL_CERTIFICATE_AUTHORITIES)) {
             cas.add(readable(Options.SSL_CERTIFICATE_AUTHORITIES.name(), s));
@@ -186,8 +183,9 @@ public record Settings(
         }
         List<String> protocols = strings(config, Options.SSL_SUPPORTED_PROTOCOLS);
         for (String p : protocols) {
-            if (!p.equals("TLSv1.2") && !p.equals("TLSv1.3")) {
-                throw new ConfigException(Options.SSL_SUPPORTED_PROTOCOLS.name(), "may hold \"TLSv1.2\" and \"TLSv1.3\", not \"" + p + "\"");
+            if (!Options.SSL_SUPPORTED_PROTOCOLS_CHOICES.contains(p)) {
+                throw new ConfigException(Options.SSL_SUPPORTED_PROTOCOLS.name(),
+                        "may hold " + quotedChoices(Options.SSL_SUPPORTED_PROTOCOLS_CHOICES, " and ") + ", not \"" + p + "\"");
             }
         }
         return new Tls(mode, List.copyOf(cas), cert == null ? null : readable(Options.SSL_CERTIFICATE.name(), cert),
@@ -215,11 +213,7 @@ public record Settings(
     private static String ecsCompatibility(Configuration config) {
         String ecs = get(config, Options.ECS_COMPATIBILITY);
         String value = ecs == null ? EcsCompatibility.pipelineDefault() : ecs;
-        if (!"v8".equals(value) && !"v1".equals(value) && !"disabled".equals(value)) {
-            throw new ConfigException(Options.ECS_COMPATIBILITY.name(),
-                    "must be \"disabled\", \"v1\" or \"v8\", got \"" + value + "\"" + (ecs == null ? " (from pipeline.ecs_compatibility)" : ""));
-        }
-        return value;
+        return choice(Options.ECS_COMPATIBILITY, Options.ECS_COMPATIBILITY_CHOICES, value, ecs == null ? " (from pipeline.ecs_compatibility)" : "");
     }
 
     private static String target(Configuration config) {
@@ -243,9 +237,9 @@ public record Settings(
         if (source == null || source.isBlank() || source.length() > 255) {
             throw new ConfigException(Options.SIGHTINGS_SOURCE.name(), "must be a non-empty text of at most 255 characters");
         }
-        return new Sightings(enabled, source.trim(), seconds(Options.SIGHTINGS_INTERVAL, config, 1, 3600),
-                number(Options.SIGHTINGS_MAX_ATTRIBUTES, config, 1, 1_000_000),
-                number(Options.SIGHTINGS_MAX_PER_ATTRIBUTE, config, 1, 1_000));
+        return new Sightings(enabled, source.trim(), seconds(Options.SIGHTINGS_INTERVAL, Options.SIGHTINGS_INTERVAL_RANGE, config),
+                number(Options.SIGHTINGS_MAX_ATTRIBUTES, Options.SIGHTINGS_MAX_ATTRIBUTES_RANGE, config),
+                number(Options.SIGHTINGS_MAX_PER_ATTRIBUTE, Options.SIGHTINGS_MAX_PER_ATTRIBUTE_RANGE, config));
     }
 
     private static Tags tags(Configuration config) {
@@ -304,36 +298,52 @@ public record Settings(
         return Boolean.valueOf(text.toLowerCase(java.util.Locale.ROOT));
     }
 
-    /** A whole number from min to max, or the option is refused. */
-    private static long number(PluginConfigSpec<Long> spec, Configuration config, long min, long max) {
+    /** A whole number in the contract's range, or the option is refused. */
+    private static long number(PluginConfigSpec<Long> spec, Options.Range range, Configuration config) {
         Long value = get(config, spec);
-        if (value == null || value < min || value > max) {
-            throw new ConfigException(spec.name(), "must be a number from " + min + " to " + max + ", got " + value);
+        if (value == null || value < range.min() || value > range.max()) {
+            throw new ConfigException(spec.name(), "must be a number from " + (long) range.min() + " to " + (long) range.max() + ", got " + value);
         }
         return value;
     }
 
-    /** A number of seconds (fractions allowed), as milliseconds. */
-    private static long seconds(PluginConfigSpec<Double> spec, Configuration config, double min, double max) {
+    /** A number of seconds (fractions allowed) in the contract's range, as milliseconds. */
+    private static long seconds(PluginConfigSpec<Double> spec, Options.Range range, Configuration config) {
         Double value = get(config, spec);
-        if (value == null || value.isNaN() || value < min || value > max) {
-            throw new ConfigException(spec.name(), "must be a number of seconds from " + min + " to " + max + ", got " + value);
+        if (value == null || value.isNaN() || value < range.min() || value > range.max()) {
+            throw new ConfigException(spec.name(), "must be a number of seconds from " + range.min() + " to " + range.max() + ", got " + value);
         }
         return Math.round(value * 1000);
+    }
+
+    /** One of the contract's choices, or the option is refused: "must be "a", "b" or "c", got "x"". */
+    private static String choice(PluginConfigSpec<String> spec, List<String> choices, String value, String whence) {
+        if (!choices.contains(value)) {
+            throw new ConfigException(spec.name(), "must be " + quotedChoices(choices, " or ") + ", got \"" + value + "\"" + whence);
+        }
+        return value;
+    }
+
+    private static String quotedChoices(List<String> choices, String last) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < choices.size(); i++) {
+            out.append(i == 0 ? "" : i == choices.size() - 1 ? last : ", ").append('"').append(choices.get(i)).append('"');
+        }
+        return out.toString();
     }
 
     /** What the core's createEnricher receives. */
     public Map<String, Object> coreOptions() {
         Map<String, Object> o = new LinkedHashMap<>();
-        o.put("fields", fields);
-        o.put("ecs_compatibility", ecsCompatibility);
-        o.put("fetch_context", misp.fetchContext());
-        o.put("misp_url", misp.url() == null ? null : misp.url().toString());
-        o.put("target", target);
-        o.put("retro_keys", retroKeys);
-        o.put("tag_on_failure", tags.onFailure());
-        o.put("tag_on_fetch_failure", tags.onFetchFailure());
-        o.put("misp_sources", mispSourcesText);
+        o.put(Options.FIELDS.name(), fields);
+        o.put(Options.ECS_COMPATIBILITY.name(), ecsCompatibility);
+        o.put(Options.FETCH_CONTEXT.name(), misp.fetchContext());
+        o.put(Options.MISP_URL.name(), misp.url() == null ? null : misp.url().toString());
+        o.put(Options.TARGET.name(), target);
+        o.put(Options.RETRO_KEYS.name(), retroKeys);
+        o.put(Options.TAG_ON_FAILURE.name(), tags.onFailure());
+        o.put(Options.TAG_ON_FETCH_FAILURE.name(), tags.onFetchFailure());
+        o.put(Options.MISP_SOURCES.name(), mispSourcesText);
         return o;
     }
 

@@ -28,6 +28,7 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 import io.mispenrich.logstash.config.ConfigException;
+import io.mispenrich.logstash.config.Options;
 import io.mispenrich.logstash.config.Settings;
 
 /**
@@ -56,7 +57,7 @@ public final class TlsContexts {
             ctx.init(keys, trust, null);
             return ctx;
         } catch (GeneralSecurityException | IOException e) {
-            throw new ConfigException("ssl_certificate_authorities", "cannot set up TLS: " + e.getMessage());
+            throw new ConfigException(Options.SSL_CERTIFICATE_AUTHORITIES.name(), "cannot set up TLS: " + e.getMessage());
         }
     }
 
@@ -73,7 +74,7 @@ public final class TlsContexts {
             List<String> known = List.of(ctx.getSupportedSSLParameters().getCipherSuites());
             for (String c : tls.cipherSuites()) {
                 if (!known.contains(c)) {
-                    throw new ConfigException("ssl_cipher_suites", "this JVM does not know the cipher suite " + c);
+                    throw new ConfigException(Options.SSL_CIPHER_SUITES.name(), "this JVM does not know the cipher suite " + c);
                 }
             }
             p.setCipherSuites(tls.cipherSuites().toArray(new String[0]));
@@ -92,11 +93,11 @@ public final class TlsContexts {
                     ks.setCertificateEntry("ca-" + n++, c);
                 }
             } catch (IOException | GeneralSecurityException e) {
-                throw new ConfigException("ssl_certificate_authorities", "cannot read " + p + ": " + e.getMessage());
+                throw new ConfigException(Options.SSL_CERTIFICATE_AUTHORITIES.name(), "cannot read " + p + ": " + e.getMessage());
             }
         }
         if (n == 0) {
-            throw new ConfigException("ssl_certificate_authorities", "holds no PEM certificate");
+            throw new ConfigException(Options.SSL_CERTIFICATE_AUTHORITIES.name(), "holds no PEM certificate");
         }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ks);
@@ -108,10 +109,10 @@ public final class TlsContexts {
         try (InputStream in = Files.newInputStream(certificate)) {
             chain.addAll(CertificateFactory.getInstance("X.509").generateCertificates(in));
         } catch (IOException | GeneralSecurityException e) {
-            throw new ConfigException("ssl_certificate", "cannot read " + certificate + ": " + e.getMessage());
+            throw new ConfigException(Options.SSL_CERTIFICATE.name(), "cannot read " + certificate + ": " + e.getMessage());
         }
         if (chain.isEmpty()) {
-            throw new ConfigException("ssl_certificate", "holds no PEM certificate");
+            throw new ConfigException(Options.SSL_CERTIFICATE.name(), "holds no PEM certificate");
         }
         PrivateKey pk = privateKey(key);
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
@@ -129,7 +130,7 @@ public final class TlsContexts {
         int begin = pem.indexOf("-----BEGIN PRIVATE KEY-----");
         int end = pem.indexOf("-----END PRIVATE KEY-----");
         if (begin < 0 || end < begin) {
-            throw new ConfigException("ssl_key", "must be an unencrypted PKCS#8 PEM key (BEGIN PRIVATE KEY); convert one with "
+            throw new ConfigException(Options.SSL_KEY.name(), "must be an unencrypted PKCS#8 PEM key (BEGIN PRIVATE KEY); convert one with "
                     + "openssl pkcs8 -topk8 -nocrypt");
         }
         byte[] der = Base64.getMimeDecoder().decode(pem.substring(begin + 27, end));
@@ -140,7 +141,7 @@ public final class TlsContexts {
                 // not this algorithm: try the next
             }
         }
-        throw new ConfigException("ssl_key", "is not an RSA, EC or EdDSA key");
+        throw new ConfigException(Options.SSL_KEY.name(), "is not an RSA, EC or EdDSA key");
     }
 
     /**

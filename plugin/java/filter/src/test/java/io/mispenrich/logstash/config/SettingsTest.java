@@ -74,6 +74,48 @@ class SettingsTest {
         assertTrue(e.getMessage().startsWith("MISP_ENRICH_CONFIG: option '" + option + "'"), e.getMessage());
     }
 
+    /**
+     * Every range the contract declares (Options.*_RANGE) is the one Settings enforces: its bounds
+     * are taken, one step outside either is refused naming the option.
+     */
+    @Test
+    void enforcesEachDeclaredRange() throws ReflectiveOperationException {
+        int ranges = 0;
+        for (java.lang.reflect.Field f : Options.class.getFields()) {
+            if (!f.getName().endsWith("_RANGE")) {
+                continue;
+            }
+            ranges++;
+            Options.Range range = (Options.Range) f.get(null);
+            PluginConfigSpec<?> spec = (PluginConfigSpec<?>) Options.class.getField(f.getName().replace("_RANGE", "")).get(null);
+            boolean seconds = spec.type() == Double.class;
+            double step = seconds ? 0.0005 : 1;
+            for (double ok : new double[] {range.min(), range.max()}) {
+                Map<String, Object> raw = base();
+                raw.put(spec.name(), seconds ? (Object) ok : (Object) (long) ok);
+                Settings.from(config(raw));
+            }
+            for (double bad : new double[] {range.min() - step, range.max() + step}) {
+                Map<String, Object> raw = base();
+                raw.put(spec.name(), seconds ? (Object) bad : (Object) (long) bad);
+                rejects(spec.name(), raw);
+            }
+        }
+        assertTrue(ranges >= 13, "ranges found: " + ranges);
+    }
+
+    @Test
+    void refusesWhatNoDeclaredChoiceIs() {
+        Map<String, Object> raw = base();
+        raw.put(Options.SSL_VERIFICATION_MODE.name(), "partial");
+        ConfigException e = assertThrows(ConfigException.class, () -> Settings.from(config(raw)));
+        assertEquals("MISP_ENRICH_CONFIG: option 'ssl_verification_mode': must be \"full\" or \"none\", got \"partial\"", e.getMessage());
+        Map<String, Object> ecs = base();
+        ecs.put(Options.ECS_COMPATIBILITY.name(), "v9");
+        e = assertThrows(ConfigException.class, () -> Settings.from(config(ecs)));
+        assertEquals("MISP_ENRICH_CONFIG: option 'ecs_compatibility': must be \"disabled\", \"v1\" or \"v8\", got \"v9\"", e.getMessage());
+    }
+
     @Test
     void hasLogstashLikeDefaults() {
         Settings s = Settings.from(config(base()));
