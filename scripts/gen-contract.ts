@@ -5,11 +5,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CORE_ANSWERS, type Field, type Message, type Shape } from '../plugin/core/contract/core-answers.js';
 import { FILTER_OPTIONS, type FilterOption } from '../plugin/core/contract/filter-options.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const OPTIONS_JAVA = join(ROOT, 'plugin/java/filter/src/main/java/io/mispenrich/logstash/config/Options.java');
 export const DOCS = join(ROOT, 'docs/index.asciidoc');
+export const CORE_ANSWERS_JAVA = join(ROOT, 'plugin/java/filter/src/main/java/io/mispenrich/logstash/contract/CoreAnswers.java');
+export const CORE_ANSWERS_TS = join(ROOT, 'plugin/core/contract/core-answers.generated.ts');
 
 const OPTIONS = FILTER_OPTIONS as readonly FilterOption[];
 
@@ -172,8 +175,177 @@ export function renderDocs(doc: string): string {
   return out;
 }
 
+
+// ---- the core's answers: TypeScript types and Java records with their decoders ----
+
+const MESSAGES = new Map(CORE_ANSWERS.map((m) => [m.name, m]));
+
+function fieldsOf(m: Message): readonly Field[] {
+  return m.extends ? [...fieldsOf(MESSAGES.get(m.extends)!), ...m.fields] : m.fields;
+}
+
+function tsType(s: Shape): string {
+  switch (s.t) {
+    case 'string':
+      return s.ts ?? 'string';
+    case 'boolean':
+    case 'number':
+      return s.t;
+    case 'json':
+      return 'unknown';
+    case 'nullable':
+      return `${tsType(s.of)} | null`;
+    case 'list': {
+      const of = tsType(s.of);
+      return of.includes(' ') ? `(${of})[]` : `${of}[]`;
+    }
+    default:
+      return s.name;
+  }
+}
+
+function tsDoc(doc: string, indent: string): string {
+  return wrap(doc, 96 - indent.length).length === 1
+    ? `${indent}/** ${doc} */\n`
+    : `${indent}/**\n${wrap(doc, 96 - indent.length).map((l) => `${indent} * ${l}\n`).join('')}${indent} */\n`;
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + word.length + 1 > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** plugin/core/contract/core-answers.generated.ts: the answers' TypeScript types, for protocol.ts. */
+export function renderCoreAnswersTs(): string {
+  const out = CORE_ANSWERS.map((m) => {
+    if (m.kind === 'tuple') {
+      return `${tsDoc(m.doc, '')}export type ${m.name} = [${m.fields.map((f) => `${f.name}: ${tsType(f.shape)}`).join(', ')}];\n`;
+    }
+    const body = m.fields.map((f) => `${tsDoc(f.doc, '  ')}  ${f.name}${f.optional ? '?' : ''}: ${tsType(f.shape)};\n`).join('');
+    return `${tsDoc(m.doc, '')}export interface ${m.name}${m.extends ? ` extends ${m.extends}` : ''} {\n${body}}\n`;
+  });
+  return `// Generated from plugin/core/contract/core-answers.ts by scripts/gen-contract.ts (npm run contract): do not edit.\n\nimport type { Datatype } from '../ioc/index.js';\n\n${out.join('\n')}`;
+}
+
+const camel = (name: string) => name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+function javaType(s: Shape, boxed = false): string {
+  switch (s.t) {
+    case 'string':
+      return 'String';
+    case 'boolean':
+      return boxed ? 'Boolean' : 'boolean';
+    case 'number':
+      return boxed ? (s.java === 'int' ? 'Integer' : 'Long') : s.java;
+    case 'json':
+      return 'Object';
+    case 'nullable':
+      return javaType(s.of, true);
+    case 'list':
+      return `List<${javaType(s.of, true)}>`;
+    default:
+      return s.name;
+  }
+}
+
+/** The Java expression that decodes `value` (a parsed JSON tree) as this shape. */
+function javaDecode(s: Shape, value: string, where: string, optional: boolean): string {
+  const w = JSON.stringify(where);
+  if (optional && s.t === 'number') return `Decode.optionalLong(${value}, ${w})`;
+  if (optional || s.t === 'nullable') {
+    const of = s.t === 'nullable' ? s.of : s;
+    if (of.t === 'string') return `Decode.nullableString(${value}, ${w})`;
+    if (of.t === 'boolean') return `Decode.nullableBool(${value}, ${w})`;
+    if (of.t === 'record' || of.t === 'tuple') return `${value} == null ? null : ${of.name}.decode(${value})`;
+    throw new Error(`no Java decoder for an optional or nullable ${of.t} (${where})`);
+  }
+  switch (s.t) {
+    case 'string':
+      return `Decode.string(${value}, ${w})`;
+    case 'boolean':
+      return `Decode.bool(${value}, ${w})`;
+    case 'number':
+      return s.java === 'int' ? `Decode.intValue(${value}, ${w})` : `Decode.longValue(${value}, ${w})`;
+    case 'json':
+      return value;
+    case 'list':
+      if (s.of.t === 'json') return `Decode.jsonList(${value}, ${w})`;
+      if (s.of.t === 'string') return `Decode.strings(${value}, ${w})`;
+      if (s.of.t === 'record' || s.of.t === 'tuple') return `Decode.list(${value}, ${w}, ${s.of.name}::decode)`;
+      throw new Error(`no Java decoder for a list of ${s.of.t} (${where})`);
+    default:
+      return `${s.name}.decode(${value})`;
+  }
+}
+
+function javadocOf(doc: string, indent: string): string {
+  const lines = wrap(doc, 96 - indent.length);
+  return lines.length === 1 ? `${indent}/** ${doc} */\n` : `${indent}/**\n${lines.map((l) => `${indent} * ${l}\n`).join('')}${indent} */\n`;
+}
+
+function javaRecord(m: Message): string {
+  const fields = fieldsOf(m);
+  const params = fields.map((f) => `${javaType(f.shape)} ${camel(f.name)}`).join(', ');
+  const read = (f: Field, i: number) =>
+    javaDecode(f.shape, m.kind === 'tuple' ? `a.get(${i})` : `o.get(${JSON.stringify(f.name)})`, `${m.name}.${f.name}`, f.optional === true);
+  const head = m.kind === 'tuple'
+    ? `            List<?> a = Decode.tuple(json, ${fields.length}, ${JSON.stringify(m.name)});\n`
+    : `            Map<?, ?> o = Decode.object(json, ${JSON.stringify(m.name)});\n`;
+  const args = fields.map((f, i) => `                    ${read(f, i)}`).join(',\n');
+  const view = m.extends
+    ? `\n        /** The ${m.extends} this ${m.name} carries. */\n        public ${m.extends} ${camel(m.extends.charAt(0).toLowerCase() + m.extends.slice(1))}() {\n            return new ${m.extends}(${fieldsOf(MESSAGES.get(m.extends)!).map((f) => camel(f.name)).join(', ')});\n        }\n`
+    : '';
+  const components = fields.map((f) => wrap(`@param ${camel(f.name)} ${f.doc}`, 92).map((l, i) => `     * ${i > 0 ? '       ' : ''}${l}`).join('\n')).join('\n');
+  return `    /**
+     * ${wrap(m.doc, 92).join('\n     * ')}
+     *
+${components}
+     */
+    public record ${m.name}(${params.length > 100 ? `\n            ${fields.map((f) => `${javaType(f.shape)} ${camel(f.name)}`).join(',\n            ')}` : params}) {
+
+        /** Reads a parsed JSON tree as the contract declares it; a PROTOCOL error names what differs. */
+        public static ${m.name} decode(Object json) {
+${head}            return new ${m.name}(
+${args});
+        }
+${view}    }
+`;
+}
+
+/** plugin/java/.../contract/CoreAnswers.java: the answers as Java records, with their decoders. */
+export function renderCoreAnswersJava(): string {
+  return `// Generated from plugin/core/contract/core-answers.ts by scripts/gen-contract.ts (npm run contract): do not edit.
+package io.mispenrich.logstash.contract;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The answers the core gives as JSON (describe, match, finish; plugin/core/protocol.ts), as the
+ * contract declares them: one record each, read from {@code Json.parse}'s tree by its
+ * {@code decode}, so the shell reads typed fields and never a Map by string keys.
+ */
+public final class CoreAnswers {
+
+    private CoreAnswers() {
+    }
+
+${CORE_ANSWERS.map(javaRecord).join('\n')}}
+`;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   writeFileSync(OPTIONS_JAVA, renderOptionsJava());
   writeFileSync(DOCS, renderDocs(readFileSync(DOCS, 'utf8')));
-  process.stdout.write(`wrote ${OPTIONS_JAVA} and the options table of ${DOCS}\n`);
+  writeFileSync(CORE_ANSWERS_JAVA, renderCoreAnswersJava());
+  writeFileSync(CORE_ANSWERS_TS, renderCoreAnswersTs());
+  process.stdout.write(`wrote ${OPTIONS_JAVA}, ${CORE_ANSWERS_JAVA}, ${CORE_ANSWERS_TS} and the options of ${DOCS}\n`);
 }

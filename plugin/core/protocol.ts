@@ -28,29 +28,12 @@
 
 import type { Datatype } from './ioc/index.js';
 
-/** What the host must know once, from `describe()`. */
-export interface EnricherInfo {
-  /** The configured fields, in order: the host reads `ref` from each event. */
-  fields: { ref: string; datatype: Datatype }[];
-  /** The key the agent keeps its status and CIDR prefix lengths under: fetched with every lookup. */
-  meta_key: string;
-  /** Applied to every event that did not match (null: such events leave unchanged). */
-  unmatched: EventEdit | null;
-  /** Applied to every event that needed a lookup when no key-value server could answer. */
-  lookup_failed: EventEdit;
-  /**
-   * With retro_keys: the field to set on every event (`field`), to `marker` followed by the union
-   * of its values' hunt keys (KeysResponse.hunt), in field order, each once. Null when off.
-   */
-  retro_keys: { field: string; marker: string } | null;
-  /**
-   * The further MISP instances of misp_sources, as the file gives them: the host fetches
-   * "<name>:<id>" event references (MatchResponse.event_ids) from the instance of that name, with
-   * the key read from api_key_file, its own CA file, verification and proxy where it gives them
-   * and the host's own settings where it does not.
-   */
-  misp_instances: { name: string; url: string; api_key_file: string; ca_file: string | null; insecure: boolean | null; proxy: string | null }[];
-}
+// The answers the host reads as JSON (describe, match, finish) are declared once in
+// contract/core-answers.ts, from which both the types here and the Java shell's records are
+// generated (npm run contract).
+export type {
+  AttributeHit, EnricherInfo, EventChange, EventEdit, FieldSpec, FieldValue, FieldValues, FinishResponse, MatchResponse, MatchStats, MispInstance, RetroKeys,
+} from './contract/core-answers.generated.js';
 
 export interface KeysRequest {
   /**
@@ -105,17 +88,6 @@ export interface MatchRequest {
   now: string;
 }
 
-export interface MatchResponse {
-  /**
-   * The MISP events whose context the host should fetch, then pass to finish(), by reference:
-   * an event id of the main MISP (misp_url), or "<instance>:<event id>" for an instance of
-   * EnricherInfo.misp_instances (enrich/misp-instance.ts).
-   */
-  event_ids: string[];
-  /** Present when there is nothing to fetch: the batch's result, and finish() is not called. */
-  result?: FinishResponse;
-}
-
 export interface FinishRequest {
   /**
    * contexts[ref], for each reference of MatchResponse.event_ids: the MISP event as returned inside `{"Event": ...}` by events/restSearch with
@@ -126,49 +98,3 @@ export interface FinishRequest {
   contexts: Record<string, unknown | null>;
 }
 
-/** What to do to one event. */
-export interface EventEdit {
-  /** Values to append to array fields: existing values are kept, a non-array value becomes its first element. */
-  append: [fieldRef: string, values: unknown[]][];
-  /** Fields to set, replacing what was there. */
-  set: [fieldRef: string, value: unknown][];
-  /** Tags to add to the event's `tags` field (no duplicates). */
-  tags: string[];
-  /** True if the event had a hit: the host reports it with filterMatched. */
-  matched: boolean;
-}
-
-/** The edit of one event of the batch; events of MatchRequest.events that are not listed did not match. */
-export interface EventChange extends EventEdit {
-  /** Index of the event in the batch. */
-  index: number;
-}
-
-export interface MatchStats {
-  /** Enrichments written (one per matched MISP attribute per value). */
-  hits: number;
-  matched_events: number;
-  /** Matched events tagged because a MISP context could not be fetched. */
-  fetch_failures: number;
-  /** Stored values that were not summaries of this format (corrupt or foreign). */
-  bad_values: number;
-  /**
-   * Stored attributes left out because they had expired at `now` (their decay score under the
-   * model's threshold, or out of the agent's --max-age window) while still in the store. Always
-   * set by the core; optional so that hosts' own counters extending this type need not carry it.
-   */
-  expired?: number;
-}
-
-/**
- * One MISP attribute that matched in a batch: [attribute uuid, MISP event id, the number of the
- * batch's events it matched]. What a host reports to MISP as sightings (filter option sightings).
- */
-export type AttributeHit = [uuid: string, eventId: string, events: number];
-
-export interface FinishResponse {
-  changes: EventChange[];
-  stats: MatchStats;
-  /** Every attribute that matched in this batch, once, in order of first match. */
-  attributes: AttributeHit[];
-}

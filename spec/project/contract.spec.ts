@@ -1,13 +1,15 @@
 // The filter's options are declared once (plugin/core/contract/filter-options.ts): the Java
 // option specs and the docs' options table are generated from it (scripts/gen-contract.ts,
 // `npm run contract`), and the core reads its own options' names and defaults from it. This spec
-// renders both again: a generated file edited by hand, or left stale after the contract changed,
+// renders both again (and the core answers of contract/core-answers.ts: Java records, TS types): a generated file edited by hand, or left stale after the contract changed,
 // fails here.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CORE_OPTION_NAMES, FILTER_OPTIONS } from '../../plugin/core/contract/filter-options.js';
 import { createEnricher } from '../../plugin/core/main.js';
-import { DOCS, OPTIONS_JAVA, renderDocs, renderOptionsJava } from '../../scripts/gen-contract.js';
+import {
+  CORE_ANSWERS_JAVA, CORE_ANSWERS_TS, DOCS, OPTIONS_JAVA, renderCoreAnswersJava, renderCoreAnswersTs, renderDocs, renderOptionsJava,
+} from '../../scripts/gen-contract.js';
 
 const STALE = 'is not what plugin/core/contract/filter-options.ts generates: edit the contract, then run `npm run contract` (never edit the generated file)';
 
@@ -19,6 +21,11 @@ describe('the filter options contract', () => {
   it('generates the options table of docs/index.asciidoc as it is checked in', () => {
     const doc = readFileSync(DOCS, 'utf8');
     expect(doc, `the options table of ${DOCS} ${STALE}`).toBe(renderDocs(doc));
+  });
+
+  it("generates the core's answers as Java records and TypeScript types as they are checked in", () => {
+    expect(readFileSync(CORE_ANSWERS_JAVA, 'utf8'), `${CORE_ANSWERS_JAVA} ${STALE.replace('filter-options.ts', 'core-answers.ts')}`).toBe(renderCoreAnswersJava());
+    expect(readFileSync(CORE_ANSWERS_TS, 'utf8'), `${CORE_ANSWERS_TS} ${STALE.replace('filter-options.ts', 'core-answers.ts')}`).toBe(renderCoreAnswersTs());
   });
 
   it('names every option once, and the core takes exactly its own', () => {

@@ -21,7 +21,8 @@ import io.mispenrich.logstash.config.ConfigException;
 import io.mispenrich.logstash.config.Options;
 import io.mispenrich.logstash.config.Settings;
 import io.mispenrich.logstash.enrich.BatchEnricher;
-import io.mispenrich.logstash.enrich.EnricherInfo;
+import io.mispenrich.logstash.contract.CoreAnswers.EnricherInfo;
+import io.mispenrich.logstash.contract.CoreAnswers.FieldSpec;
 import io.mispenrich.logstash.enrich.ValueMemory;
 import io.mispenrich.logstash.graaljs.CoreException;
 import io.mispenrich.logstash.graaljs.CoreRuntime;
@@ -126,7 +127,7 @@ public class MispEnrich implements Filter {
         try {
             CoreRuntime.Session s = runtime.borrow();
             try {
-                this.info = EnricherInfo.parse(s.call("describe", x -> x.enricher().describe()));
+                this.info = EnricherInfo.decode(Json.parse(s.call("describe", x -> x.enricher().describe())));
             } finally {
                 runtime.release(s);
             }
@@ -199,7 +200,7 @@ public class MispEnrich implements Filter {
             }
         }
         logger.info("misp_enrich {} ready: core {} on GraalJS runtime '{}', fields {}, memcached {}, value_cache_size {}, sightings {}",
-                id, coreVersion(), runtime.runtimeName(), info.fieldRefs(), settings.memcached().hosts(), settings.valueCacheSize(),
+                id, coreVersion(), runtime.runtimeName(), info.fields().stream().map(FieldSpec::ref).toList(), settings.memcached().hosts(), settings.valueCacheSize(),
                 settings.sightings().enabled() ? "every " + settings.sightings().intervalMs() / 1000.0 + " s as \"" + settings.sightings().source() + "\"" : "off");
     }
 

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import co.elastic.logstash.api.Password;
-import io.mispenrich.logstash.enrich.EnricherInfo;
+import io.mispenrich.logstash.contract.CoreAnswers.MispInstance;
 
 /**
  * The further MISP instances of misp_sources, made settings the MISP port can use: each entry's
@@ -31,9 +31,9 @@ public final class MispInstances {
     public record Instance(String name, Settings.Misp misp, Settings.Tls tls) {
     }
 
-    public static List<Instance> resolve(List<EnricherInfo.Instance> entries, Settings settings) {
+    public static List<Instance> resolve(List<MispInstance> entries, Settings settings) {
         List<Instance> out = new ArrayList<>();
-        for (EnricherInfo.Instance e : entries) {
+        for (MispInstance e : entries) {
             String where = "instance \"" + e.name() + "\": ";
             URI url = uri(where + "mispUrl", e.url());
             URI proxy = e.proxy() == null ? settings.misp().proxy() : uri(where + "proxy", e.proxy());
@@ -49,7 +49,7 @@ public final class MispInstances {
         return List.copyOf(out);
     }
 
-    private static Settings.Tls tls(String where, EnricherInfo.Instance e, Settings.Tls base) {
+    private static Settings.Tls tls(String where, MispInstance e, Settings.Tls base) {
         boolean insecure = e.insecure() != null ? e.insecure() : "none".equals(base.verificationMode());
         if (insecure) {
             return new Settings.Tls("none", List.of(), base.certificate(), base.key(), base.supportedProtocols(), base.cipherSuites());

@@ -16,6 +16,14 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import co.elastic.logstash.api.Event;
 import co.elastic.logstash.api.FilterMatchListener;
+import io.mispenrich.logstash.contract.CoreAnswers.AttributeHit;
+import io.mispenrich.logstash.contract.CoreAnswers.EnricherInfo;
+import io.mispenrich.logstash.contract.CoreAnswers.EventChange;
+import io.mispenrich.logstash.contract.CoreAnswers.EventEdit;
+import io.mispenrich.logstash.contract.CoreAnswers.FieldValue;
+import io.mispenrich.logstash.contract.CoreAnswers.FinishResponse;
+import io.mispenrich.logstash.contract.CoreAnswers.MatchResponse;
+import io.mispenrich.logstash.contract.CoreAnswers.MatchStats;
 import io.mispenrich.logstash.event.EventIo;
 import io.mispenrich.logstash.json.Json;
 import io.mispenrich.logstash.ports.ContextPort;
@@ -73,6 +81,8 @@ public final class BatchEnricher {
     public record Limits(int maxValueLength, int maxValuesPerField) {
     }
 
+    private static final MatchStats NO_STATS = new MatchStats(0, 0, 0, 0, 0);
+
     private final EnricherInfo info;
     private final ValueMemory memory;
     private final KeyValuePort kv;
@@ -83,6 +93,8 @@ public final class BatchEnricher {
     private final List<String> applyFailureTags;
     /** The last value read under the meta key; null until the first lookup (protocol.ts KeysRequest.meta). */
     private final AtomicReference<String> meta = new AtomicReference<>();
+    /** The configured fields' references, in the core's order (EnricherInfo.fields). */
+    private final List<String> fieldRefs;
     private final int[] datatypeOfField;
     private final List<String> datatypeNames;
     /** Where the attributes that hit are reported (option sightings); null when off. */
@@ -106,9 +118,10 @@ public final class BatchEnricher {
         this.contexts = contexts;
         this.reporter = reporter;
         this.datatypeNames = new ArrayList<>();
-        this.datatypeOfField = new int[info.datatypes().size()];
+        this.fieldRefs = info.fields().stream().map(f -> f.ref()).toList();
+        this.datatypeOfField = new int[info.fields().size()];
         for (int j = 0; j < datatypeOfField.length; j++) {
-            String d = info.datatypes().get(j);
+            String d = info.fields().get(j).datatype();
             int k = datatypeNames.indexOf(d);
             if (k < 0) {
                 k = datatypeNames.size();
@@ -214,22 +227,22 @@ public final class BatchEnricher {
                 }
             }
 
-            List<Map<String, Object>> changes = List.of();
-            Map<String, Object> stats = Map.of();
+            List<EventChange> changes = List.of();
+            MatchStats stats = NO_STATS;
             if (!found.isEmpty()) {
-                Map<String, Object> result = matchAndFinish(lookedUp, found);
-                recordHits(result.get("attributes"));
-                changes = listOfMaps(result.get("changes"));
-                stats = result.get("stats") instanceof Map<?, ?> m ? asStringMap(m) : Map.of();
+                FinishResponse result = matchAndFinish(lookedUp, found);
+                recordHits(result.attributes());
+                changes = result.changes();
+                stats = result.stats();
             }
 
             int applyFailures = 0;
             BitSet edited = new BitSet(batch.size());
-            for (Map<String, Object> change : changes) {
-                if (change.get("index") instanceof Number n && n.intValue() >= 0 && n.intValue() < batch.size()
-                        && !edited.get(n.intValue())) {
-                    edited.set(n.intValue());
-                    if (!apply(batch.get(n.intValue()), change, listener)) {
+            for (EventChange change : changes) {
+                int at = change.index();
+                if (at >= 0 && at < batch.size() && !edited.get(at)) {
+                    edited.set(at);
+                    if (!apply(batch.get(at), change.eventEdit(), listener)) {
                         applyFailures++;
                     }
                 }
@@ -239,7 +252,7 @@ public final class BatchEnricher {
                 if (edited.get(i)) {
                     continue;
                 }
-                Map<String, Object> edit = info.unmatched();
+                EventEdit edit = info.unmatched();
                 if (lookupFailed && needsLookup.get(i)) {
                     edit = info.lookupFailed();
                     lookupFailures++;
@@ -252,8 +265,7 @@ public final class BatchEnricher {
                 applyFailures += writeHuntKeys(listener);
             }
             return new Outcome(values, invalid, newValues, skipped, keyCount, lookupFailures,
-                    count(stats.get("hits")), count(stats.get("matched_events")), count(stats.get("fetch_failures")),
-                    count(stats.get("bad_values")), applyFailures);
+                    count(stats.hits()), count(stats.matchedEvents()), count(stats.fetchFailures()), count(stats.badValues()), applyFailures);
         }
 
         /**
@@ -266,7 +278,7 @@ public final class BatchEnricher {
             int at = 0;
             for (int event = 0; event < batch.size(); event++) {
                 Set<String> keys = new java.util.LinkedHashSet<>();
-                keys.add(info.retroMarker());
+                keys.add(info.retroKeys().marker());
                 // Occurrences are in event order.
                 for (; at < occurrences.size() && occurrences.get(at).event == event; at++) {
                     String[] h = occurrences.get(at).hunt;
@@ -274,7 +286,7 @@ public final class BatchEnricher {
                         java.util.Collections.addAll(keys, h);
                     }
                 }
-                Map<String, Object> edit = Map.of("set", List.of(List.of(info.retroKeys(), new ArrayList<>(keys))));
+                EventEdit edit = new EventEdit(List.of(), List.of(new FieldValue(info.retroKeys().field(), new ArrayList<>(keys))), List.of(), false);
                 if (!apply(batch.get(event), edit, listener)) {
                     failures++;
                 }
@@ -284,7 +296,7 @@ public final class BatchEnricher {
 
         /** Reads every configured field of every event; values the memory knows get their keys now. */
         void collect() {
-            List<String> refs = info.fieldRefs();
+            List<String> refs = fieldRefs;
             for (int i = 0; i < batch.size(); i++) {
                 Event event = batch.get(i);
                 for (int j = 0; j < refs.size(); j++) {
@@ -410,8 +422,7 @@ public final class BatchEnricher {
         }
 
         /** Calls 2 and 3, for the events with a value whose keys held something. */
-        @SuppressWarnings("unchecked")
-        Map<String, Object> matchAndFinish(List<Occurrence> lookedUp, Map<String, String> found) {
+        FinishResponse matchAndFinish(List<Occurrence> lookedUp, Map<String, String> found) {
             List<Occurrence> hit = new ArrayList<>();
             int events = 0;
             for (Occurrence o : lookedUp) {
@@ -440,36 +451,28 @@ public final class BatchEnricher {
             for (Map.Entry<String, String> f : found.entrySet()) {
                 request.add(f.getKey()).add(f.getValue());
             }
-            Map<String, Object> match = (Map<String, Object>) Json.parse(core.match(request.text()));
-            if (match.get("result") instanceof Map<?, ?> result) {
-                return asStringMap(result);
+            MatchResponse match = MatchResponse.decode(Json.parse(core.match(request.text())));
+            if (match.result() != null) {
+                return match.result();
             }
-            List<String> ids = new ArrayList<>();
-            if (match.get("event_ids") instanceof List<?> list) {
-                for (Object id : list) {
-                    ids.add(String.valueOf(id));
-                }
-            }
+            List<String> ids = match.eventIds();
             Map<String, String> fetched = contexts == null ? Map.of() : contexts.fetch(ids);
             WireRequest finish = new WireRequest(256);
             for (String id : ids) {
                 // MISP's own text, as cached: the core reads a text once and remembers what it read.
                 finish.add(id).addOptional(fetched.get(id));
             }
-            return (Map<String, Object>) Json.parse(core.finish(finish.text()));
+            return FinishResponse.decode(Json.parse(core.finish(finish.text())));
         }
     }
 
-    /** The core's [[uuid, event id, events], ...] of the batch, to the hit recorder (counts only, never I/O). */
-    private void recordHits(Object attributes) {
-        if (hits == null || !(attributes instanceof List<?> list)) {
+    /** The attributes that matched in the batch, to the hit recorder (counts only, never I/O). */
+    private void recordHits(List<AttributeHit> attributes) {
+        if (hits == null) {
             return;
         }
-        for (Object item : list) {
-            if (item instanceof List<?> hit && hit.size() == 3 && hit.get(0) instanceof String uuid && hit.get(1) instanceof String eventId
-                    && hit.get(2) instanceof Number n) {
-                hits.record(uuid, eventId, n.longValue());
-            }
+        for (AttributeHit hit : attributes) {
+            hits.record(hit.uuid(), hit.eventId(), hit.events());
         }
     }
 
@@ -482,7 +485,7 @@ public final class BatchEnricher {
         return false;
     }
 
-    private boolean apply(Event event, Map<String, Object> edit, FilterMatchListener listener) {
+    private boolean apply(Event event, EventEdit edit, FilterMatchListener listener) {
         try {
             EventIo.apply(event, edit, listener);
             return true;
@@ -522,25 +525,7 @@ public final class BatchEnricher {
         return item.toString();
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> asStringMap(Map<?, ?> m) {
-        return (Map<String, Object>) m;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> listOfMaps(Object o) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        if (o instanceof List<?> list) {
-            for (Object item : list) {
-                if (item instanceof Map<?, ?> m) {
-                    out.add((Map<String, Object>) m);
-                }
-            }
-        }
-        return out;
-    }
-
-    private static long count(Object n) {
-        return n instanceof Number x ? Math.max(0, x.longValue()) : 0;
+    private static long count(long n) {
+        return Math.max(0, n);
     }
 }

@@ -1,0 +1,118 @@
+package io.mispenrich.logstash.contract;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import io.mispenrich.logstash.log.ErrorCode;
+
+/**
+ * What the generated decoders of {@link CoreAnswers} read a parsed JSON tree ({@code Json.parse}:
+ * Map, List, String, Long, Double, Boolean, null) with. Each checks one value's shape and names
+ * the message and field when it is not what the contract declares: a PROTOCOL error (the core and
+ * the shell disagree), never a ClassCastException. {@code where} is a constant the generator
+ * writes, so a well-formed answer costs no text building.
+ */
+final class Decode {
+
+    private Decode() {
+    }
+
+    static Map<?, ?> object(Object json, String where) {
+        if (json instanceof Map<?, ?> m) {
+            return m;
+        }
+        throw wrong(where, "an object", json);
+    }
+
+    /** A JSON array read by position, of exactly this size. */
+    static List<?> tuple(Object json, int size, String where) {
+        if (json instanceof List<?> l && l.size() == size) {
+            return l;
+        }
+        throw wrong(where, "an array of " + size, json);
+    }
+
+    static String string(Object json, String where) {
+        if (json instanceof String s) {
+            return s;
+        }
+        throw wrong(where, "a string", json);
+    }
+
+    static String nullableString(Object json, String where) {
+        return json == null ? null : string(json, where);
+    }
+
+    static boolean bool(Object json, String where) {
+        if (json instanceof Boolean b) {
+            return b;
+        }
+        throw wrong(where, "true or false", json);
+    }
+
+    static Boolean nullableBool(Object json, String where) {
+        return json == null ? null : bool(json, where);
+    }
+
+    static long longValue(Object json, String where) {
+        if (json instanceof Long n) {
+            return n;
+        }
+        throw wrong(where, "a whole number", json);
+    }
+
+    /** An optional number: 0 when absent. */
+    static long optionalLong(Object json, String where) {
+        return json == null ? 0 : longValue(json, where);
+    }
+
+    static int intValue(Object json, String where) {
+        long n = longValue(json, where);
+        if (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) {
+            throw wrong(where, "a number of int range", json);
+        }
+        return (int) n;
+    }
+
+    /** Any JSON value, handed on as parsed (an enrichment for the event). */
+    static Object json(Object json) {
+        return json;
+    }
+
+    /** A list of any JSON values: the parsed list itself, not a copy. */
+    @SuppressWarnings("unchecked")
+    static List<Object> jsonList(Object json, String where) {
+        if (json instanceof List<?> l) {
+            return (List<Object>) l;
+        }
+        throw wrong(where, "an array", json);
+    }
+
+    /** A list of strings: the parsed list itself once each element is checked. */
+    @SuppressWarnings("unchecked")
+    static List<String> strings(Object json, String where) {
+        List<Object> l = jsonList(json, where);
+        for (Object o : l) {
+            string(o, where);
+        }
+        return (List<String>) (List<?>) l;
+    }
+
+    static <T> List<T> list(Object json, String where, Function<Object, T> element) {
+        List<Object> l = jsonList(json, where);
+        List<T> out = new ArrayList<>(l.size());
+        for (Object o : l) {
+            out.add(element.apply(o));
+        }
+        return out;
+    }
+
+    private static IllegalStateException wrong(String where, String expected, Object got) {
+        String kind = got == null ? "null" : got instanceof Map ? "an object" : got instanceof List ? "an array" : got instanceof String ? "a string"
+                : got.getClass().getSimpleName();
+        return new IllegalStateException(ErrorCode.PROTOCOL.say("the core's answer does not have the contract's shape: " + where
+                + " should be " + expected + ", is " + kind));
+    }
+}
