@@ -2,8 +2,9 @@
 // MispAttribute::restSearch → buildFilterConditions (the set_filter_* functions of Event and
 // MispAttribute) → fetchAttributes, plus the hints a synthetic scan uses to skip rows.
 import { compileGeneric, convertFilters, plainOrValues, type Column } from './generic-filter.js';
+import { compileEventIdFilter } from './event-id-filter.js';
 import { ATTRIBUTE_ORDER_FIELDS, findOrder, type OrderRule } from './find-order.js';
-import { bindBool, compressIpv6, intval, isNumeric, isPhpArray, isUuid, mysqlNumber, phpEmpty, phpValues, strval, type Php } from './php.js';
+import { bindBool, compressIpv6, intval, isNumeric, isPhpArray, mysqlNumber, phpEmpty, phpValues, strval, type Php } from './php.js';
 import type { Params } from './rest-params.js';
 import type { AttrView } from './rows.js';
 import { attributePassesTags, resolveTagFilter, type TagTable } from './tag-filter.js';
@@ -180,8 +181,8 @@ export function compileAttributeQuery(params: Params, ctx: QueryContext): Attrib
   if (set('sharinggroup') && !phpEmpty(params.sharinggroup)) add(3, compileGeneric(convertFilters(params.sharinggroup!), [COLUMNS.eventSharingGroup, COLUMNS.sharingGroup]));
   // The Event scope.
   if (set('eventid') && !phpEmpty(params.eventid) && params.eventid !== 'all') {
-    const { predicate, ids } = eventIdFilter(params.eventid!);
-    add(2, predicate);
+    const { matches, ids } = compileEventIdFilter(params.eventid!);
+    add(2, (v) => matches(v.event()));
     eventIds = ids;
   }
   if (set('eventinfo') && !phpEmpty(params.eventinfo)) add(6, compileGeneric(convertFilters(params.eventinfo!), [COLUMNS.eventInfo]));
@@ -258,34 +259,6 @@ function uuidFilter(raw: Php, ctx: QueryContext): P | null {
   }
   if (preds.length === 0) return null;
   return (v) => preds.every((p) => p(v));
-}
-
-/** Event::set_filter_eventid: ids or uuids, with OR, AND and NOT. */
-function eventIdFilter(raw: Php): { predicate: P; ids: number[] | null } {
-  const f = convertFilters(raw);
-  const split = (x: Php | undefined): { ids: number[]; uuids: string[] } | null => {
-    if (x === undefined) return null;
-    const items = isPhpArray(x) ? phpValues(x) : [x];
-    const out = { ids: [] as number[], uuids: [] as string[] };
-    for (const item of items) {
-      if (isUuid(item)) out.uuids.push(strval(item));
-      else out.ids.push(mysqlNumber(item));
-    }
-    return out;
-  };
-  const or = split(f.OR);
-  const and = split(f.AND);
-  const not = split(f.NOT);
-  const predicate: P = (v) => {
-    const ev = v.event();
-    if (or && (or.ids.length > 0 || or.uuids.length > 0) && !or.ids.includes(ev.id) && !or.uuids.includes(ev.uuid)) return false;
-    if (and && and.ids.length > 0 && !and.ids.includes(ev.id)) return false;
-    if (and && and.uuids.length > 0 && !and.uuids.includes(ev.uuid)) return false;
-    if (not && (not.ids.includes(ev.id) || not.uuids.includes(ev.uuid))) return false;
-    return true;
-  };
-  const ids = or && or.uuids.length === 0 && !and && or.ids.length > 0 ? or.ids : null;
-  return { predicate, ids };
 }
 
 /** Event::set_filter_org: names and uuids become organisation ids (-1 when unknown). */

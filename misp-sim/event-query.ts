@@ -4,10 +4,11 @@
 // builds them, filtering the attributes inside by to_ids and deleted and dropping top-level
 // attributes that carry a rejected tag (blockedAttributeTags).
 import { COLUMNS, type QueryContext } from './attribute-query.js';
+import { compileEventIdFilter } from './event-id-filter.js';
 import { EVENT_ORDER_FIELDS, findOrder, type OrderRule } from './find-order.js';
 import { compileGeneric, convertFilters, type Column } from './generic-filter.js';
 import type { SimAttribute, SimEvent, SimTag } from './model.js';
-import { bindBool, compressIpv6, intval, isNumeric, isPhpArray, isUuid, mysqlNumber, phpEmpty, phpValues, strval, type Php } from './php.js';
+import { bindBool, compressIpv6, intval, isNumeric, isPhpArray, mysqlNumber, phpEmpty, phpValues, strval, type Php } from './php.js';
 import type { Params } from './rest-params.js';
 import { RealView, type AttrView } from './rows.js';
 import { resolveTagFilter } from './tag-filter.js';
@@ -49,26 +50,8 @@ export function compileEventQuery(params: Params, ctx: QueryContext): EventQuery
   let blocked: Set<string> | null = null;
 
   if (set('eventid') && !phpEmpty(params.eventid) && params.eventid !== 'all') {
-    const f = convertFilters(params.eventid!);
-    const split = (x: Php | undefined): { ids: number[]; uuids: string[] } | null => {
-      if (x === undefined) return null;
-      const out = { ids: [] as number[], uuids: [] as string[] };
-      for (const item of isPhpArray(x) ? phpValues(x) : [x]) {
-        if (isUuid(item)) out.uuids.push(strval(item));
-        else out.ids.push(mysqlNumber(item));
-      }
-      return out;
-    };
-    const or = split(f.OR);
-    const and = split(f.AND);
-    const not = split(f.NOT);
-    preds.push((e) => {
-      if (or && (or.ids.length || or.uuids.length) && !or.ids.includes(e.id) && !or.uuids.includes(e.uuid)) return false;
-      if (and && and.ids.length > 0 && !and.ids.includes(e.id)) return false;
-      if (and && and.uuids.length > 0 && !and.uuids.includes(e.uuid)) return false;
-      if (not && (not.ids.includes(e.id) || not.uuids.includes(e.uuid))) return false;
-      return true;
-    });
+    const { matches } = compileEventIdFilter(params.eventid!);
+    preds.push((e) => matches(e));
   }
   if (set('eventinfo') && !phpEmpty(params.eventinfo)) {
     const p = compileGeneric(convertFilters(params.eventinfo!), [EVENT_COLUMNS.info]);

@@ -168,35 +168,30 @@ function compileGroups<R>(filter: PhpFilter, columns: readonly Column<R>[], cond
       }
       return hit;
     };
+    // OR and NOT read the columns alike: the first column that holds a plain value or matches a
+    // pattern (as `matches` reads it) makes the group `decides` (OR true, NOT false); with no
+    // match, a NULL column with values leaves it unknown (false OR NULL and true AND NULL are
+    // both NULL), else it is the opposite.
+    const firstMatch =
+      (decides: boolean, matches: (p: Bound, v: string | number | boolean) => boolean) =>
+      (row: R): Tri => {
+        let t: Tri = !decides;
+        for (const pc of perColumn) {
+          const v = pc.c.get(row);
+          if (v === null) {
+            if (pc.plain.length + pc.patterns.length > 0) t = null;
+            continue;
+          }
+          if (pc.plain.length > 0 && inPlain(pc, v)) return decides;
+          for (const p of pc.patterns) if (matches(p, v)) return decides;
+        }
+        return t;
+      };
     let group: (row: R) => Tri;
     if (op === 'OR') {
-      group = (row) => {
-        let t: Tri = false;
-        for (const pc of perColumn) {
-          const v = pc.c.get(row);
-          if (v === null) {
-            if (pc.plain.length + pc.patterns.length > 0) t = or3(t, null);
-            continue;
-          }
-          if (pc.plain.length > 0 && inPlain(pc, v)) return true;
-          for (const p of pc.patterns) if (p.like!(v) || p.eq(v)) return true;
-        }
-        return t;
-      };
+      group = firstMatch(true, (p, v) => p.like!(v) || p.eq(v));
     } else if (op === 'NOT') {
-      group = (row) => {
-        let t: Tri = true;
-        for (const pc of perColumn) {
-          const v = pc.c.get(row);
-          if (v === null) {
-            if (pc.plain.length + pc.patterns.length > 0) t = and3(t, null);
-            continue;
-          }
-          if (pc.plain.length > 0 && inPlain(pc, v)) return false;
-          for (const p of pc.patterns) if (p.like!(v)) return false;
-        }
-        return t;
-      };
+      group = firstMatch(false, (p, v) => p.like!(v));
     } else {
       group = (row) => {
         let anyPlain: Tri = plain.length > 0 ? false : true;

@@ -36,8 +36,20 @@ export interface SimEventSummary {
   tags: readonly SimTag[];
 }
 
-export interface SimAttribute {
+/** The columns MISP's attributes and objects both have, with the same meaning. */
+export interface SimSharedColumns {
   id: number;
+  uuid: string;
+  timestamp: number;
+  distribution: string;
+  sharingGroupId: string;
+  comment: string;
+  deleted: boolean;
+  firstSeen: string | null;
+  lastSeen: string | null;
+}
+
+export interface SimAttribute extends SimSharedColumns {
   eventId: number;
   objectId: number;
   objectRelation: string | null;
@@ -45,16 +57,9 @@ export interface SimAttribute {
   type: string;
   value: string;
   toIds: boolean;
-  uuid: string;
-  timestamp: number;
-  distribution: string;
-  sharingGroupId: string;
-  comment: string;
   /** Soft-deleted itself, or inside a soft-deleted object (MISP deletes those with the object). */
   deleted: boolean;
   disableCorrelation: boolean;
-  firstSeen: string | null;
-  lastSeen: string | null;
   tags: readonly SimTag[];
   object: SimObjectRef | null;
   event: SimEvent;
@@ -66,21 +71,12 @@ export interface SimOrg {
   uuid: string;
 }
 
-export interface SimObject {
-  id: number;
+export interface SimObject extends SimSharedColumns {
   name: string;
   metaCategory: string;
   description: string;
   templateUuid: string;
   templateVersion: string;
-  uuid: string;
-  timestamp: number;
-  distribution: string;
-  sharingGroupId: string;
-  comment: string;
-  deleted: boolean;
-  firstSeen: string | null;
-  lastSeen: string | null;
   attributes: SimAttribute[];
   references: unknown[];
 }

@@ -31,14 +31,7 @@ export function renderRestSearchAttribute(a: SimAttribute, opts: AttributeRender
 /** MispAttribute::__fetchEventsForAttributeContext: the Event of includeContext. */
 export function contextEvent(e: SimEvent, includeAllTags: boolean): Json {
   return {
-    id: String(e.id),
-    orgc_id: e.orgcId,
-    org_id: e.orgId,
-    date: e.date,
-    threat_level_id: e.threatLevelId,
-    info: e.info,
-    published: e.published,
-    uuid: e.uuid,
+    ...eventIdentity(e),
     analysis: e.analysis,
     timestamp: String(e.timestamp),
     distribution: e.distribution,
@@ -91,44 +84,42 @@ export function attributeTag(t: SimTag): Json {
   return { id: t.id, name: t.name, colour: t.colour, numerical_value: t.numericalValue, is_galaxy: t.isGalaxy, local: t.local };
 }
 
-function inheritedTag(t: SimTag): Json {
+/**
+ * A tag's row of MISP's Tag table as an event's tags carry it; org_id only where MISP's query
+ * selects it (the event tags an attribute inherits). The callers add what their list adds.
+ */
+function tagRow(t: SimTag, withOrgId: boolean): Json {
   return {
     id: t.id,
     name: t.name,
     colour: t.colour,
     exportable: t.exportable,
-    org_id: '0',
+    ...(withOrgId ? { org_id: '0' } : {}),
     user_id: '0',
     hide_tag: t.hideTag,
     numerical_value: t.numericalValue,
     is_galaxy: t.isGalaxy,
     is_custom_galaxy: false,
-    inherited: 1,
   };
 }
 
+function inheritedTag(t: SimTag): Json {
+  return { ...tagRow(t, true), inherited: 1 };
+}
+
 function fullTag(t: SimTag): Json {
-  return {
-    id: t.id,
-    name: t.name,
-    colour: t.colour,
-    exportable: t.exportable,
-    user_id: '0',
-    hide_tag: t.hideTag,
-    numerical_value: t.numericalValue,
-    is_galaxy: t.isGalaxy,
-    is_custom_galaxy: false,
-    local_only: false,
-    local: t.local ? 1 : 0,
-  };
+  return { ...tagRow(t, false), local_only: false, local: t.local ? 1 : 0 };
 }
 
 export function org(o: SimOrg): Json {
   return { id: o.id, name: o.name, uuid: o.uuid, local: true };
 }
 
-/** The event's own columns, as in /events/view, /events/index and events restSearch. */
-export function eventColumns(e: SimEvent): Json {
+/**
+ * The columns MISP puts first in every full rendering of an event (its own row and the Event of
+ * an attribute's includeContext), in MISP's order; the callers spread it before the rest.
+ */
+function eventIdentity(e: SimEvent): Json {
   return {
     id: String(e.id),
     orgc_id: e.orgcId,
@@ -138,6 +129,13 @@ export function eventColumns(e: SimEvent): Json {
     info: e.info,
     published: e.published,
     uuid: e.uuid,
+  };
+}
+
+/** The event's own columns, as in /events/view, /events/index and events restSearch. */
+export function eventColumns(e: SimEvent): Json {
+  return {
+    ...eventIdentity(e),
     attribute_count: String(e.attributeCount),
     analysis: e.analysis,
     timestamp: String(e.timestamp),

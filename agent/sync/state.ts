@@ -23,15 +23,27 @@ export interface EventRecord {
   published?: boolean;
 }
 
-class Interner {
-  readonly list: string[] = [];
+/**
+ * Numbers each distinct value once, in order of arrival, so that a slot stores a small number
+ * instead of the value; values with the same key are the same value.
+ */
+class Interner<T> {
+  readonly list: T[] = [];
   private readonly ids = new Map<string, number>();
-  id(s: string): number {
-    let i = this.ids.get(s);
+  /** `first`: values numbered 0, 1, ... before any other. */
+  constructor(
+    private readonly keyOf: (value: T) => string,
+    first: readonly T[] = [],
+  ) {
+    for (const value of first) this.id(value);
+  }
+  id(value: T): number {
+    const key = this.keyOf(value);
+    let i = this.ids.get(key);
     if (i === undefined) {
       i = this.list.length;
-      this.list.push(s);
-      this.ids.set(s, i);
+      this.list.push(value);
+      this.ids.set(key, i);
     }
     return i;
   }
@@ -134,9 +146,9 @@ export class IndicatorState {
   private readonly byUuid = new ProbeTable((slot) => this.uuidHash[slot]!);
   /** key hash → slot * 2 + which key of the slot (0 or 1). */
   private readonly byKey = new ProbeTable((entry) => this.keyHash[(entry >> 1) * 4 + (entry & 1) * 2]!);
-  private readonly strings = new Interner();
-  private readonly tagSets: string[][] = [[]];
-  private readonly tagSetIds = new Map<string, number>([['', 0]]);
+  private readonly strings = new Interner<string>((s) => s);
+  /** Tag sets by their tags in order; the empty set is 0. */
+  private readonly tagSets = new Interner<string[]>((tags) => tags.join('\u0000'), [[]]);
   private readonly events: EventRecord[] = [];
   private readonly eventIds = new Map<string, number>();
   private readonly kinds = new Map<string, number>();
@@ -254,14 +266,7 @@ export class IndicatorState {
 
   private tagSetId(tags: string[]): number {
     if (tags.length === 0) return 0;
-    const joined = tags.join('\u0000');
-    let id = this.tagSetIds.get(joined);
-    if (id === undefined) {
-      id = this.tagSets.length;
-      this.tagSets.push(tags);
-      this.tagSetIds.set(joined, id);
-    }
-    return id;
+    return this.tagSets.id(tags);
   }
 
   private valueAt(s: number): string {
@@ -567,7 +572,7 @@ export class IndicatorState {
 
   private summary(s: number): AttributeSummary {
     const ev = this.events[this.eventIdx[s]!]!;
-    const own = this.tagSets[this.tagSet[s]!]!;
+    const own = this.tagSets.list[this.tagSet[s]!]!;
     const tags = ev.tags.length === 0 ? own : own.length === 0 ? ev.tags : [...new Set([...own, ...ev.tags])];
     const out: AttributeSummary = {
       uuid: this.uuidOf(s),
@@ -625,7 +630,7 @@ export class IndicatorState {
         deleted: false,
         timestamp: this.ts[s]!,
         event: { id: ev.id, uuid: ev.uuid, info: ev.info, tags: null },
-        tags: this.tagSets[this.tagSet[s]!]!,
+        tags: this.tagSets.list[this.tagSet[s]!]!,
       };
       if (seen?.[0] !== undefined) a.firstSeen = seen[0];
       if (seen?.[1] !== undefined) a.lastSeen = seen[1];

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../support/memcached.js';
 import { AgentProc } from './support/agent-process.js';
-import { Proc } from './support/child.js';
+import { jsonLines, Proc } from './support/child.js';
 import { API_KEY, keysOf, listenOnLoopback, ROOT, until, writeEvent } from './support/harness.js';
 import { useAgentWorld } from './support/world.js';
 
@@ -39,13 +39,7 @@ function spawnAgent(nodeArgs: string[], args: string[]): Proc {
 }
 
 function logsOf(p: Proc): { level: string; msg: string; code?: string }[] {
-  return p.err.flatMap((l) => {
-    try {
-      return [JSON.parse(l)];
-    } catch {
-      return [];
-    }
-  });
+  return jsonLines(p.err);
 }
 
 async function exitWithin(p: Proc, what: string): Promise<number | null> {

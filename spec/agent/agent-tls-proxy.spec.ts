@@ -4,14 +4,14 @@
 // failure names the host:port it concerns and gives the hint that fits it: an unknown CA
 // (--ca-file), a certificate for other names (which names), an https:// URL on a port that speaks
 // plain HTTP, a refused connection.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tunnel } from '../support/connect-proxy.js';
 import { freePort } from '../support/memcached.js';
+import { issueCert, makeCa } from '../support/pki.js';
 import { API_KEY, listenOnLoopback } from './support/harness.js';
 import { useAgentWorld } from './support/world.js';
 
@@ -30,11 +30,8 @@ describe('misp-enrich-agent TLS and proxy', () => {
   const pki = (name: string) => join(world.workDir, name);
 
   beforeAll(async () => {
-    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: world.workDir, stdio: 'ignore' });
-    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=misp-enrich spec CA');
-    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'misp.key', '-out', 'misp.csr', '-subj', '/CN=127.0.0.1');
-    execFileSync('sh', ['-c', 'printf "subjectAltName=IP:127.0.0.1\\n" > ext.cnf'], { cwd: world.workDir });
-    ssl('x509', '-req', '-in', 'misp.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'misp.pem', '-days', '2', '-extfile', 'ext.cnf');
+    makeCa(world.workDir, 'misp-enrich spec CA');
+    issueCert(world.workDir, 'misp', { cn: '127.0.0.1', san: 'IP:127.0.0.1' });
     const target = new URL(world.sim.url);
     // The HTTPS front forwards every request to the simulator unchanged.
     https = createHttpsServer({ key: readFileSync(pki('misp.key')), cert: readFileSync(pki('misp.pem')) }, (req, res) => {
@@ -46,24 +43,14 @@ describe('misp-enrich-agent TLS and proxy', () => {
     });
     httpsUrl = `https://127.0.0.1:${await listenOnLoopback(https)}`;
     // A certificate from the same CA, for other names than the one the agent connects to.
-    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other.key', '-out', 'other.csr', '-subj', '/CN=misp.example.org');
-    execFileSync('sh', ['-c', 'printf "subjectAltName=DNS:misp.example.org,DNS:misp.internal\\n" > other.cnf'], { cwd: world.workDir });
-    ssl('x509', '-req', '-in', 'other.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'other.pem', '-days', '2', '-extfile', 'other.cnf');
+    issueCert(world.workDir, 'other', { cn: 'misp.example.org', san: 'DNS:misp.example.org,DNS:misp.internal' });
     otherName = createHttpsServer({ key: readFileSync(pki('other.key')), cert: readFileSync(pki('other.pem')) }, (_req, res) => res.writeHead(500).end());
     otherNameUrl = `https://127.0.0.1:${await listenOnLoopback(otherName)}`;
     // A CONNECT proxy, as enterprise networks put in front of MISP.
     proxy = createHttpServer((_req, res) => res.writeHead(405).end());
     proxy.on('connect', (req, socket, head) => {
       tunnels.push(req.url ?? '');
-      const [host, port] = (req.url ?? '').split(':');
-      const up = connect(Number(port), host!, () => {
-        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        up.write(head);
-        up.pipe(socket);
-        socket.pipe(up);
-      });
-      up.on('error', () => socket.destroy());
-      socket.on('error', () => up.destroy());
+      tunnel(req, socket, head);
     });
     proxyUrl = `http://127.0.0.1:${await listenOnLoopback(proxy)}`;
   });

@@ -3,7 +3,6 @@
 // indicators of its batch from being hunted; and an engine behind TLS with a private CA that
 // demands credentials (basic authentication, an Elasticsearch API key) is reached with them, never
 // printed, and refuses wrong ones with a coded, retried error.
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
@@ -13,6 +12,7 @@ import { ErrorCodes } from '../../agent/ops/errors.js';
 import { huntKeys, HUNT_MARKER } from '../../plugin/core/ioc/index.js';
 import { listenOnLoopback, until, writeEvent } from '../agent/support/harness.js';
 import { useAgentWorld } from '../agent/support/world.js';
+import { issueCert, makeCa } from '../support/pki.js';
 import { osRequest, prepareLauncher, startOpenSearch, type OpenSearchNode } from '../../tools/opensearch.js';
 import { alertsByPair, installTemplates } from './support/retro.js';
 
@@ -93,11 +93,8 @@ describe('the retro-hunt\'s bounds and its secured engine (real OpenSearch)', ()
     };
 
     beforeAll(async () => {
-      const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: world.workDir, stdio: 'ignore' });
-      ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=retro spec CA');
-      ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'es.key', '-out', 'es.csr', '-subj', '/CN=127.0.0.1');
-      execFileSync('sh', ['-c', 'printf "subjectAltName=IP:127.0.0.1\\n" > ext.cnf'], { cwd: world.workDir });
-      ssl('x509', '-req', '-in', 'es.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'es.pem', '-days', '2', '-extfile', 'ext.cnf');
+      makeCa(world.workDir, 'retro spec CA');
+      issueCert(world.workDir, 'es', { cn: '127.0.0.1', san: 'IP:127.0.0.1' });
       const target = new URL(node.url);
       const accepted = new Set([`Basic ${Buffer.from(`hunter:${PASSWORD}`).toString('base64')}`, `ApiKey ${API_KEY_ENCODED}`]);
       // A secured cluster's front: TLS, and 401 without one of the accepted credentials.

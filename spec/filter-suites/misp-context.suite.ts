@@ -59,6 +59,17 @@ export function mispContextSuite(pipeline: FilterPipeline): void {
     return file;
   }
 
+  /** The filter's settings for memcached and the main MISP (misp-sim), then `over`. */
+  const withMisp = (over: Record<string, unknown> = {}) => ({ memcached_hosts: [mc.address], misp_url: sim.url, misp_api_key: sim.apiKey, ...over });
+
+  /** A run on several workers that must end well and write every event; its result. */
+  async function runAll(settings: Record<string, unknown>, events: Record<string, unknown>[], workers: number) {
+    const r = await pipeline.run({ settings, events, workers });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events).toHaveLength(events.length);
+    return r;
+  }
+
   async function restSearchCalls(of: SimProcess = sim): Promise<number> {
     const stats = JSON.stringify(await of.admin('/_sim/stats'));
     const m = /"\/events\/restSearch":\{[^}]*?"count":(\d+)/.exec(stats) ?? /"\/events\/restSearch":(\d+)/.exec(stats);
@@ -68,13 +79,7 @@ export function mispContextSuite(pipeline: FilterPipeline): void {
 
   it('writes the MISP event\'s context into the enrichment, with one request for all workers', async () => {
     await sim.admin('/_sim/stats/reset', {});
-    const r = await pipeline.run({
-      settings: { memcached_hosts: [mc.address], misp_url: sim.url, misp_api_key: sim.apiKey },
-      events: hits(500),
-      workers: 4,
-    });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.events).toHaveLength(500);
+    const r = await runAll(withMisp(), hits(500), 4);
     for (const e of r.events) {
       const en = e.threat.enrichments;
       expect(en).toHaveLength(2);
@@ -90,7 +95,7 @@ export function mispContextSuite(pipeline: FilterPipeline): void {
 
   it('writes the hit without context and tags it when MISP refuses the key', async () => {
     const r = await pipeline.run({
-      settings: { memcached_hosts: [mc.address], misp_url: sim.url, misp_api_key: 'wrong-key-0000' },
+      settings: withMisp({ misp_api_key: 'wrong-key-0000' }),
       events: hits(3),
     });
     expect(r.code, r.stderr).toBe(0);
@@ -103,7 +108,7 @@ export function mispContextSuite(pipeline: FilterPipeline): void {
   });
 
   it('asks a failing MISP again only after context_failure_ttl: once for the whole run by default, at every batch with 0', async () => {
-    const settings = { memcached_hosts: [mc.address], misp_url: sim.url, misp_api_key: 'wrong-key-0000' };
+    const settings = withMisp({ misp_api_key: 'wrong-key-0000' });
     // Four batches of hits, one worker: the failure is remembered across batches.
     const remembered = await pipeline.run({ settings, events: hits(40), batchSize: 10 });
     expect(remembered.code, remembered.stderr).toBe(0);
@@ -116,7 +121,7 @@ export function mispContextSuite(pipeline: FilterPipeline): void {
 
   it('writes the hit without context and tags it when MISP is unreachable', async () => {
     const r = await pipeline.run({
-      settings: { memcached_hosts: [mc.address], misp_url: `http://127.0.0.1:${await freePort()}`, misp_api_key: sim.apiKey },
+      settings: withMisp({ misp_url: `http://127.0.0.1:${await freePort()}` }),
       events: hits(2),
     });
     expect(r.code, r.stderr).toBe(0);
@@ -128,13 +133,7 @@ export function mispContextSuite(pipeline: FilterPipeline): void {
   it('fetches a further MISP instance\'s event from that instance (misp_sources, the agent\'s --sources file), and the main MISP\'s from misp_url', async () => {
     await sim.admin('/_sim/stats/reset', {});
     await partner.admin('/_sim/stats/reset', {});
-    const r = await pipeline.run({
-      settings: { memcached_hosts: [mc.address], misp_url: sim.url, misp_api_key: sim.apiKey, misp_sources: sourcesFile(partner.apiKey) },
-      events: partnerHits(200),
-      workers: 2,
-    });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.events).toHaveLength(200);
+    const r = await runAll(withMisp({ misp_sources: sourcesFile(partner.apiKey) }), partnerHits(200), 2);
     for (const e of r.events) {
       const en = e.threat.enrichments;
       const fromPartner = en.find((x: any) => x.feed.name === 'partner');
@@ -156,7 +155,7 @@ export function mispContextSuite(pipeline: FilterPipeline): void {
 
   it('tags the hit and names the instance when a further MISP instance refuses its key; the main MISP\'s context still comes', async () => {
     const r = await pipeline.run({
-      settings: { memcached_hosts: [mc.address], misp_url: sim.url, misp_api_key: sim.apiKey, misp_sources: sourcesFile('wrong-partner-key-0000') },
+      settings: withMisp({ misp_sources: sourcesFile('wrong-partner-key-0000') }),
       events: partnerHits(2),
     });
     expect(r.code, r.stderr).toBe(0);

@@ -4,16 +4,16 @@
 // TLS with CONNECT. Real certificates (openssl) and real TLS servers in front of misp-sim; run on
 // the stand-in (spec/plugin-java) and on Logstash's classes under both class-loading modes
 // (spec/logstash-real).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tunnel } from '../support/connect-proxy.js';
 import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
+import { issueCert, makeCa } from '../support/pki.js';
 import { attribute, entriesFor } from '../support/summaries.js';
 import { startMispSim, type SimProcess } from '../misp-sim/sim-process.js';
 import { seed } from '../plugin-java/harness.js';
@@ -21,14 +21,7 @@ import type { FilterPipeline } from './pipeline.js';
 
 export function mispTlsSuite(pipeline: FilterPipeline): void {
   let dir = '';
-  const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-
-  function issue(name: string, san: string, usage = 'serverAuth'): void {
-    ossl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=${usage}\n`);
-    ossl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`,
-      '-days', '2', '-extfile', `${name}.ext`);
-  }
+  const issue = (name: string, san: string, usage = 'serverAuth') => issueCert(dir, name, { cn: name, san, usage });
 
   let mc: MemcachedProcess;
   let sim: SimProcess;
@@ -65,8 +58,7 @@ export function mispTlsSuite(pipeline: FilterPipeline): void {
   beforeAll(async () => {
     pipeline.assertBuilt();
     dir = mkdtempSync(join(tmpdir(), 'misp-enrich-tls-'));
-    ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=misp-enrich test CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+    makeCa(dir, 'misp-enrich test CA', ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign']);
     issue('good', 'IP:127.0.0.1');
     issue('wronghost', 'DNS:misp.elsewhere.test');
     mc = await startMemcached();
@@ -99,15 +91,7 @@ export function mispTlsSuite(pipeline: FilterPipeline): void {
     });
     proxy.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       tunnels++;
-      const [host, port] = String(req.url).split(':');
-      const upstream = connect(Number(port), host!, () => {
-        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(socket);
-        socket.pipe(upstream);
-      });
-      upstream.on('error', () => socket.destroy());
-      socket.on('error', () => upstream.destroy());
+      tunnel(req, socket, head);
     });
     servers.push(proxy as unknown as Server);
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));

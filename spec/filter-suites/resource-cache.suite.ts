@@ -5,23 +5,15 @@
 // plugin picks a private, writable directory itself, and never overrides an admin's choice.
 // Every run here has a home that no user can write, root included (a path under a regular file),
 // no XDG_CACHE_HOME, and a temp dir of its own.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { VERSION, seed } from '../plugin-java/harness.js';
+import { filesUnder } from '../support/files.js';
 import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
 import { attribute, entriesFor } from '../support/summaries.js';
 import type { FilterPipeline } from './pipeline.js';
-
-/** Every file under a directory, relative paths. */
-export function filesUnder(root: string, at = root): string[] {
-  if (!existsSync(at)) return [];
-  return readdirSync(at).flatMap((n) => {
-    const p = join(at, n);
-    return statSync(p).isDirectory() ? filesUnder(root, p) : [p.slice(root.length + 1)];
-  });
-}
 
 /** What a run on a stock install looks like to Truffle: a home nobody can write, its own temp dir. */
 export interface StockHost {

@@ -26,7 +26,7 @@ export const A = attribute('ip-dst', '203.0.113.41', { uuid: 'd1000000-0000-4000
 const B = attribute('domain', 'sighted.example', { uuid: 'd1000000-0000-4000-8000-000000000002', event_id: '8101' });
 export const C = attribute('sha256', 'a'.repeat(64), { uuid: 'd1000000-0000-4000-8000-000000000003', event_id: '8102' });
 
-export function mispEvent(id: string, attrs: (typeof A)[]) {
+function mispEvent(id: string, attrs: (typeof A)[]) {
   return {
     Event: {
       id,
@@ -51,18 +51,30 @@ function stream(n: number): Record<string, unknown>[] {
   return out;
 }
 
-export function sightingsSuite(pipeline: FilterPipeline): void {
+/** What a sightings spec runs against, once its beforeAll has run. */
+export interface SightingsWorld {
+  readonly sim: Sim;
+  /** The sightings misp-sim stored. */
+  stored(): Promise<Stored[]>;
+  /** The filter's settings for memcached and misp-sim, sightings on (source soc-logstash-7), then `extra`. */
+  settings(extra?: Record<string, unknown>): Record<string, unknown>;
+}
+
+/**
+ * Registers the describe's beforeAll and afterAll: memcached holding what the agent writes for
+ * the events' attributes, misp-sim holding the events (MISP event id → its attributes).
+ */
+export function sightingsWorld(assertBuilt: () => void, dirPrefix: string, events: Record<string, (typeof A)[]>): SightingsWorld {
   let mc: MemcachedProcess;
   let sim: Sim;
   let dataDir: string;
 
   beforeAll(async () => {
-    pipeline.assertBuilt();
+    assertBuilt();
     mc = await startMemcached();
-    await seed(mc.address, entriesFor([A, B, C]));
-    dataDir = tempDir('sightings');
-    writeEvent(dataDir, 'e8101.json', mispEvent('8101', [A, B]));
-    writeEvent(dataDir, 'e8102.json', mispEvent('8102', [C]));
+    await seed(mc.address, entriesFor(Object.values(events).flat()));
+    dataDir = tempDir(dirPrefix);
+    for (const [id, attrs] of Object.entries(events)) writeEvent(dataDir, `e${id}.json`, mispEvent(id, attrs));
     sim = await Sim.start({ dataDir, zmq: false });
   });
 
@@ -72,26 +84,36 @@ export function sightingsSuite(pipeline: FilterPipeline): void {
     if (dataDir) removeDir(dataDir);
   });
 
-  const stored = async () => ((await sim.admin('/_sim/sightings')) as { sightings: Stored[] }).sightings;
+  return {
+    get sim() {
+      return sim;
+    },
+    stored: async () => ((await sim.admin('/_sim/sightings')) as { sightings: Stored[] }).sightings,
+    settings: (extra = {}) => ({
+      memcached_hosts: [mc.address],
+      fetch_context: false,
+      misp_url: sim.url,
+      misp_api_key: API_KEY,
+      sightings: true,
+      sightings_source: 'soc-logstash-7',
+      ...extra,
+    }),
+  };
+}
+
+export function sightingsSuite(pipeline: FilterPipeline): void {
+  const world = sightingsWorld(() => pipeline.assertBuilt(), 'sightings', { 8101: [A, B], 8102: [C] });
+  const { stored } = world;
   const bulkRequests = async () => {
-    const stats = (await sim.admin('/_sim/stats')) as { by_path: Record<string, number> };
+    const stats = (await world.sim.admin('/_sim/stats')) as { by_path: Record<string, number> };
     return Object.entries(stats.by_path).filter(([p]) => p.startsWith('/sightings/bulkSaveSightings/')).reduce((n, [, c]) => n + c, 0);
   };
-  const settings = (extra: Record<string, unknown> = {}) => ({
-    memcached_hosts: [mc.address],
-    fetch_context: false,
-    misp_url: sim.url,
-    misp_api_key: API_KEY,
-    sightings: true,
-    sightings_source: 'soc-logstash-7',
-    // One report for the whole run, at close(): the counts are the run's, whatever its speed.
-    sightings_interval: 3600,
-    ...extra,
-  });
+  // One report for the whole run, at close(): the counts are the run's, whatever its speed.
+  const settings = (extra: Record<string, unknown> = {}) => world.settings({ sightings_interval: 3600, ...extra });
 
   it('reports N hits on M attributes as sightings of exactly those M attributes, with their counts and source, in one request per event', async () => {
-    await sim.admin('/_sim/sightings/reset', {});
-    await sim.admin('/_sim/stats/reset', {});
+    await world.sim.admin('/_sim/sightings/reset', {});
+    await world.sim.admin('/_sim/stats/reset', {});
     const events = stream(1000);
     const r = await pipeline.run({ settings: settings({ sightings_max_per_attribute: 1000 }), events, workers: 2, batchSize: 125 });
     expect(r.code, r.stderr).toBe(0);
@@ -114,7 +136,7 @@ export function sightingsSuite(pipeline: FilterPipeline): void {
   });
 
   it('reports one sighting per attribute and interval by default', async () => {
-    await sim.admin('/_sim/sightings/reset', {});
+    await world.sim.admin('/_sim/sightings/reset', {});
     const r = await pipeline.run({ settings: settings(), events: stream(300) });
     expect(r.code, r.stderr).toBe(0);
     const got = await stored();
@@ -141,7 +163,7 @@ export function sightingsSuite(pipeline: FilterPipeline): void {
   });
 
   it('bounds memory: past sightings_max_attributes, hits on further attributes are dropped and counted', async () => {
-    await sim.admin('/_sim/sightings/reset', {});
+    await world.sim.admin('/_sim/sightings/reset', {});
     const r = await pipeline.run({ settings: settings({ sightings_max_attributes: 1 }), events: [{ destination: { ip: A.value } }, { file: { hash: { sha256: C.value } } }], batchSize: 1 });
     expect(r.code, r.stderr).toBe(0);
     expect((await stored()).map((s) => s.attribute_uuid)).toEqual([A.uuid]);
@@ -149,8 +171,8 @@ export function sightingsSuite(pipeline: FilterPipeline): void {
   });
 
   it('a MISP outage fails the requests, is retried with a bound and counted, and never holds an event back', async () => {
-    await sim.admin('/_sim/sightings/reset', {});
-    await sim.fault('error500', { paths: ['/sightings/'] });
+    await world.sim.admin('/_sim/sightings/reset', {});
+    await world.sim.fault('error500', { paths: ['/sightings/'] });
     try {
       const r = await pipeline.run({ settings: settings(), events: stream(50) });
       expect(r.code, r.stderr).toBe(0);
@@ -163,7 +185,7 @@ export function sightingsSuite(pipeline: FilterPipeline): void {
       expect(pipeline.metric(r, 'sightings_sent') ?? 0).toBe(0);
       expect(r.stderr).toContain('MISP_ENRICH_SIGHTINGS');
     } finally {
-      await sim.fault('none');
+      await world.sim.fault('none');
     }
   });
 }

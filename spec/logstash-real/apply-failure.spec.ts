@@ -2,22 +2,13 @@
 // [threat] makes Logstash refuse the write (an exception), a list [threat] makes it drop the write
 // without a word. Either way the event is tagged, not reported as matched (so add_tag does not
 // apply), and the rest of its batch is enriched as usual.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
-import { attribute, entriesFor } from '../support/summaries.js';
-import { seed } from '../plugin-java/harness.js';
+import { expect, it } from 'vitest';
+import { useSeededMemcached } from '../support/seeded-memcached.js';
+import { attribute } from '../support/summaries.js';
 import { assertRealBuilt, describeOnLogstash, runReal } from './support/real-logstash.js';
 
 describeOnLogstash('an event that cannot take the enrichment, on Logstash\'s classes', () => {
-  let mc: MemcachedProcess;
-
-  beforeAll(async () => {
-    assertRealBuilt();
-    mc = await startMemcached();
-    await seed(mc.address, entriesFor([attribute('ip-dst', '203.0.113.9')]));
-  });
-
-  afterAll(async () => mc?.stop());
+  const mc = useSeededMemcached(assertRealBuilt, () => [attribute('ip-dst', '203.0.113.9')]);
 
   it('is tagged _misp_enrich_apply_failure whether [threat] is a string or a list; the rest of the batch is enriched and matched', async () => {
     const ts = '2026-01-02T03:04:05.678Z';

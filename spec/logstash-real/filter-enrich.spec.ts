@@ -4,10 +4,9 @@
 // are where the node stats API shows them; the rest (misses, common options, N workers, failures,
 // the recipe's format, large batches) is spec/filter-suites/filter-enrich.suite.ts, which the
 // stand-in runs too.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
-import { attribute, entriesFor } from '../support/summaries.js';
-import { seed } from '../plugin-java/harness.js';
+import { expect, it } from 'vitest';
+import { useSeededMemcached } from '../support/seeded-memcached.js';
+import { attribute } from '../support/summaries.js';
 import { CASES, expectEveryDatatypeMatched, hitEvent, MISSES } from '../support/datatype-cases.js';
 import { filterEnrichSuite } from '../filter-suites/filter-enrich.suite.js';
 import { assertRealBuilt, describeOnLogstash, describeOnLogstashLoaders, runReal } from './support/real-logstash.js';
@@ -16,18 +15,8 @@ import { assertRealBuilt, describeOnLogstash, describeOnLogstashLoaders, runReal
 const PLUGIN_METRICS = ['lookups', 'hits', 'matched', 'fetches', 'failures', 'new_values', 'skipped_values', 'core_calls', 'batch_time'];
 
 describeOnLogstash('misp_enrich on Logstash\'s classes, real memcached', () => {
-  let mc: MemcachedProcess;
+  const mc = useSeededMemcached(assertRealBuilt, () => CASES.map((c) => attribute(c.type, c.value, { event_id: '42' })));
   const settings = () => ({ memcached_hosts: [mc.address], fetch_context: false });
-
-  beforeAll(async () => {
-    assertRealBuilt();
-    mc = await startMemcached();
-    await seed(mc.address, entriesFor(CASES.map((c) => attribute(c.type, c.value, { event_id: '42' }))));
-  });
-
-  afterAll(async () => {
-    await mc?.stop();
-  });
 
   it.each([
     { pluginClassloaders: false, loader: 'org.jruby.util.JRubyClassLoader' },

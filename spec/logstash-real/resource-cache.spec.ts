@@ -6,27 +6,24 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { VERSION, seed } from '../plugin-java/harness.js';
-import { LIBRARY, TRUFFLE_WARNING, filesUnder, resourceCacheSuite, stockHost, type StockHost } from '../filter-suites/resource-cache.suite.js';
-import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
-import { attribute, entriesFor } from '../support/summaries.js';
+import { VERSION } from '../plugin-java/harness.js';
+import { LIBRARY, TRUFFLE_WARNING, resourceCacheSuite, stockHost, type StockHost } from '../filter-suites/resource-cache.suite.js';
+import { filesUnder } from '../support/files.js';
+import { useSeededMemcached } from '../support/seeded-memcached.js';
+import { attribute } from '../support/summaries.js';
 import { assertRealBuilt, describeOnLogstash, describeOnLogstashLoaders, runReal } from './support/real-logstash.js';
 
 describeOnLogstashLoaders('GraalJS\'s resource cache with a home nobody can write, on Logstash\'s classes', resourceCacheSuite);
 
 describeOnLogstash('GraalJS\'s resource cache under Logstash\'s path.data', () => {
-  let mc: MemcachedProcess;
+  const mc = useSeededMemcached(assertRealBuilt, () => [attribute('ip-dst', '203.0.113.71', { event_id: '42' })]);
   let host: StockHost;
 
-  beforeAll(async () => {
-    assertRealBuilt();
-    mc = await startMemcached();
-    await seed(mc.address, entriesFor([attribute('ip-dst', '203.0.113.71', { event_id: '42' })]));
+  beforeAll(() => {
     host = stockHost();
   });
 
-  afterAll(async () => {
-    await mc?.stop();
+  afterAll(() => {
     if (host) rmSync(host.root, { recursive: true, force: true });
   });
 

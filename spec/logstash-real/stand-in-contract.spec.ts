@@ -4,10 +4,10 @@
 // common options (add_field, add_tag, remove_field, remove_tag). The output must be the same per
 // event, apart from the values Logstash fills with the current time (matched.occurred, and
 // @timestamp where the event brought none it could parse).
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
-import { attribute, entriesFor } from '../support/summaries.js';
-import { runFilter, seed, type RunResult } from '../plugin-java/harness.js';
+import { beforeAll, expect, it } from 'vitest';
+import { useSeededMemcached } from '../support/seeded-memcached.js';
+import { attribute } from '../support/summaries.js';
+import { runFilter, type RunResult } from '../plugin-java/harness.js';
 import { CASES } from '../support/datatype-cases.js';
 import { assertRealBuilt, describeOnLogstash, runReal } from './support/real-logstash.js';
 
@@ -57,8 +57,6 @@ const COMMON = {
   remove_field: ['remove_me'],
 };
 
-let mc: MemcachedProcess;
-
 /** What may differ: the current time where Logstash filled it in. */
 function comparable(r: RunResult): unknown[] {
   return r.events.map((e, i) => {
@@ -73,20 +71,14 @@ function comparable(r: RunResult): unknown[] {
 }
 
 describeOnLogstash('the stand-in and Logstash give the same output per event', () => {
+  const mc = useSeededMemcached(assertRealBuilt, () => HITS.map((h) => attribute(h.type, h.value, { event_id: '42' })));
   let standIn: RunResult;
   let logstash: RunResult;
 
   beforeAll(async () => {
-    assertRealBuilt();
-    mc = await startMemcached();
-    await seed(mc.address, entriesFor(HITS.map((h) => attribute(h.type, h.value, { event_id: '42' }))));
     const settings = { memcached_hosts: [mc.address], fetch_context: false, id: 'misp_contract', ...COMMON };
     const events = STREAM.map((s, seq) => ({ ...s.event, seq }));
     [standIn, logstash] = await Promise.all([runFilter({ settings, events }), runReal({ settings, events })]);
-  });
-
-  afterAll(async () => {
-    await mc?.stop();
   });
 
   it('runs the stream to the end on both', () => {

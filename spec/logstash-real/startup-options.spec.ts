@@ -5,8 +5,8 @@
 // key); an unknown option is refused by Logstash; unreachable servers are no start-up error.
 import { beforeAll, expect, it } from 'vitest';
 import { base, MALFORMED as ALL_MALFORMED, SECRET } from '../support/malformed-options.js';
-import { freePort } from '../support/memcached.js';
-import { assertRealBuilt, describeOnLogstash, runReal, startReal, type RealStart } from './support/real-logstash.js';
+import { unreachableServersCase } from '../filter-suites/unreachable-servers.suite.js';
+import { assertRealBuilt, describeOnLogstash, onLogstash, startReal, type RealStart } from './support/real-logstash.js';
 
 // The stand-in's list, but for fetch_context, which has its own case below.
 const MALFORMED = ALL_MALFORMED.filter((m) => m.option !== 'fetch_context');
@@ -61,16 +61,5 @@ describeOnLogstash('start-up on Logstash\'s classes', () => {
     expect(start!.ok, start!.error).toBe(true);
   });
 
-  it('starts with unreachable memcached and MISP servers, and never logs the API key', async () => {
-    const port = await freePort();
-    const r = await runReal({
-      settings: { memcached_hosts: [`127.0.0.1:${port}`], misp_url: `https://127.0.0.1:${port}`, misp_api_key: SECRET },
-      events: [{ message: 'x', source: { ip: '192.0.2.1' } }],
-      logLevel: 'debug',
-    });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.events).toHaveLength(1);
-    expect(r.stderr).not.toContain(SECRET);
-    expect(JSON.stringify(r.report)).not.toContain(SECRET);
-  });
+  unreachableServersCase(onLogstash);
 });

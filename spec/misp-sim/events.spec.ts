@@ -1,9 +1,9 @@
 // events/restSearch, events/index and events/view on real events, and the tolerant reading of
 // hand-written files (numbers, "0"/"1", missing ids).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventDoc, writeEvent } from './event-files.js';
-import { readOracle, type OracleAttribute } from './oracle.js';
-import { searchAttributes, startMispSim, type SimProcess } from './sim-process.js';
+import { useOracleSim } from './oracle-sim.js';
+import { searchAttributes, startMispSim } from './sim-process.js';
 
 interface IndexEvent {
   id: string;
@@ -23,33 +23,24 @@ interface FullEvent {
   Tag: { name: string }[];
 }
 
-let sim: SimProcess;
-let oracle: OracleAttribute[];
+const world = useOracleSim(() => startMispSim());
 
-const post = async <T>(path: string, body: unknown): Promise<T> => (await (await sim.api(path, body)).json()) as T;
-
-beforeAll(async () => {
-  sim = await startMispSim();
-  oracle = readOracle(sim.dataDir);
-});
-afterAll(async () => {
-  await sim.stop();
-});
+const post = async <T>(path: string, body: unknown): Promise<T> => (await (await world.sim.api(path, body)).json()) as T;
 
 describe('events/index', () => {
   // EventsController::__indexRestResponse orders only when "sort" is given (no ORDER BY otherwise:
   // id order here); sort/direction order by an events column.
   it('lists every event in id order, or sorted by sort/direction, with X-Result-Count', async () => {
-    const res = await sim.api('/events/index', {});
+    const res = await world.sim.api('/events/index', {});
     const list = (await res.json()) as IndexEvent[];
     expect(list).toHaveLength(13);
     expect(res.headers.get('x-result-count')).toBe('13');
     const ids = list.map((e) => Number(e.id));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
-    const byTime = (await (await sim.api('/events/index', { sort: 'timestamp', direction: 'desc' })).json()) as IndexEvent[];
+    const byTime = (await (await world.sim.api('/events/index', { sort: 'timestamp', direction: 'desc' })).json()) as IndexEvent[];
     const stamps = byTime.map((e) => Number(e.timestamp));
     expect(stamps).toEqual([...stamps].sort((a, b) => b - a));
-    const get = await sim.api('/events/index');
+    const get = await world.sim.api('/events/index');
     expect(((await get.json()) as unknown[]).length).toBe(13);
   });
 
@@ -74,7 +65,7 @@ describe('events/restSearch', () => {
     const full = await post<{ response: { Event: FullEvent }[] }>('/events/restSearch', { returnFormat: 'json' });
     expect(full.response).toHaveLength(13);
     const attrUuids = full.response.flatMap((r) => [...(r.Event.Attribute ?? []), ...(r.Event.Object ?? []).flatMap((o) => o.Attribute)].map((a) => a.uuid));
-    expect(attrUuids.sort()).toEqual(oracle.map((a) => a.uuid).sort());
+    expect(attrUuids.sort()).toEqual(world.oracle.map((a) => a.uuid).sort());
     const meta = await post<{ response: { Event: FullEvent }[] }>('/events/restSearch', { metadata: true });
     expect(meta.response.every((r) => r.Event.Attribute === undefined && r.Event.Object === undefined)).toBe(true);
   });
@@ -98,11 +89,11 @@ describe('events/restSearch', () => {
 describe('events/view', () => {
   it('returns {"Event": ...} by id or uuid, and MISP\'s 404 for an unknown event', async () => {
     const [first] = await post<IndexEvent[]>('/events/index', {});
-    const byId = (await (await sim.api(`/events/view/${first!.id}`)).json()) as { Event: FullEvent };
+    const byId = (await (await world.sim.api(`/events/view/${first!.id}`)).json()) as { Event: FullEvent };
     expect(byId.Event.uuid).toBe(first!.uuid);
-    const byUuid = (await (await sim.api(`/events/view/${first!.uuid}`)).json()) as { Event: FullEvent };
+    const byUuid = (await (await world.sim.api(`/events/view/${first!.uuid}`)).json()) as { Event: FullEvent };
     expect(byUuid.Event.id).toBe(first!.id);
-    const missing = await sim.api('/events/view/999999');
+    const missing = await world.sim.api('/events/view/999999');
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ name: 'Invalid event.', message: 'Invalid event.', url: '/events/view/999999' });
   });
@@ -111,7 +102,7 @@ describe('events/view', () => {
 describe('tolerant reading of event files', () => {
   it('accepts numbers, "0"/"1" strings and missing fields, and answers in MISP\'s own forms', async () => {
     writeEvent(
-      sim.dataDir,
+      world.sim.dataDir,
       'hand-written.json',
       eventDoc({
         info: 'hand written',
@@ -125,13 +116,13 @@ describe('tolerant reading of event files', () => {
         ],
       }),
     );
-    const { attrs } = await searchAttributes(sim, { eventid: 4242, deleted: [0, 1] });
+    const { attrs } = await searchAttributes(world.sim, { eventid: 4242, deleted: [0, 1] });
     expect(attrs.map((a) => [a.value, a.to_ids, a.deleted, a.timestamp])).toEqual([
       ['192.0.2.10', true, false, '1750000000'],
       ['x.example', false, false, '1750000000'],
       ['http://y.example/', true, true, '1750000000'],
     ]);
-    const view = (await (await sim.api('/events/view/4242')).json()) as { Event: FullEvent & { published: boolean; attribute_count: string } };
+    const view = (await (await world.sim.api('/events/view/4242')).json()) as { Event: FullEvent & { published: boolean; attribute_count: string } };
     expect(view.Event.published).toBe(true);
     expect(view.Event.attribute_count).toBe('2');
   });

@@ -7,13 +7,13 @@
 // timestamp is Attribute.timestamp >= (Event.timestamp for events), the text goes through
 // AppModel::resolveTimeDelta → strtotime, order through AppModel::findOrder, and the page of
 // events restSearch through Event::filterEventIds.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readOracle, readOracleEvents, type OracleAttribute } from './oracle.js';
-import { startMispSim, type RestAttribute, type SimProcess } from './sim-process.js';
+import { describe, expect, it } from 'vitest';
+import { useOracleSim } from './oracle-sim.js';
+import { readOracleEvents, type OracleAttribute } from './oracle.js';
+import { startMispSim, type RestAttribute } from './sim-process.js';
 
-let sim: SimProcess;
-let oracle: OracleAttribute[];
-const live = (): OracleAttribute[] => oracle.filter((a) => !a.deleted);
+const world = useOracleSim(() => startMispSim());
+const live = (): OracleAttribute[] => world.oracle.filter((a) => !a.deleted);
 
 /** Go's time.UnixDate layout in UTC: "Mon Jan _2 15:04:05 MST 2006" (day padded with a space). */
 function goUnixDate(sec: number): string {
@@ -28,7 +28,7 @@ function goUnixDate(sec: number): string {
 async function run(path: string, body: Record<string, unknown>, list: (json: unknown) => unknown[]): Promise<unknown[][]> {
   const pages: unknown[][] = [];
   for (let page = 1; page < 1000; page++) {
-    const res = await sim.api(`${path}?timestamp=${encodeURIComponent(String(body.timestamp))}`, { ...body, page });
+    const res = await world.sim.api(`${path}?timestamp=${encodeURIComponent(String(body.timestamp))}`, { ...body, page });
     expect(res.status).toBe(200);
     const got = list(await res.json());
     if (got.length === 0) break;
@@ -36,14 +36,6 @@ async function run(path: string, body: Record<string, unknown>, list: (json: unk
   }
   return pages;
 }
-
-beforeAll(async () => {
-  sim = await startMispSim();
-  oracle = readOracle(sim.dataDir);
-});
-afterAll(async () => {
-  await sim.stop();
-});
 
 describe('Elastic ti_misp', () => {
   it('threat_attributes: unix cursor, limit, order "timestamp", pages until empty, then the next cursor', async () => {
@@ -70,7 +62,7 @@ describe('Elastic ti_misp', () => {
     expect(text).toMatch(/^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d UTC \d{4}$/);
     const attrs = (await run('/attributes/restSearch', { limit: 10, returnFormat: 'json', timestamp: text }, (j) => (j as { response: { Attribute: RestAttribute[] } }).response.Attribute)).flat() as RestAttribute[];
     expect(attrs.map((a) => a.uuid).sort()).toEqual(live().filter((a) => a.timestamp >= start).map((a) => a.uuid).sort());
-    const events = readOracleEvents(sim.dataDir);
+    const events = readOracleEvents(world.sim.dataDir);
     const evStart = events.map((e) => e.timestamp).sort((a, b) => a - b)[5]!;
     const got = (await run('/events/restSearch', { limit: 10, returnFormat: 'json', timestamp: goUnixDate(evStart) }, (j) => (j as { response: { Event: { uuid: string } }[] }).response)).flat() as { Event: { uuid: string } }[];
     expect(got.map((e) => e.Event.uuid).sort()).toEqual(events.filter((e) => e.timestamp >= evStart).map((e) => e.uuid).sort());

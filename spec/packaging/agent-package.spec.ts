@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoDataset } from '../../demo/demo-dataset.js';
 import { startService, type ChildService } from '../../tools/child-service.js';
 import { keysOf, until, writeEvent } from '../agent/support/harness.js';
-import { Proc } from '../agent/support/child.js';
+import { jsonLines, Proc } from '../agent/support/child.js';
 import { Sim } from '../agent/support/sim.js';
 import { freePort, startMemcached, type MemcachedProcess } from '../support/memcached.js';
 import { LAYOUT, PACKAGE_NAME } from '../../packaging/build-deb.mjs';
@@ -152,13 +152,7 @@ async function expectDemoIndicatorsIn(address: string): Promise<void> {
 }
 
 function logsOf(p: Proc): { level: string; msg: string; code?: string }[] {
-  return p.err.flatMap((l) => {
-    try {
-      return [JSON.parse(l)];
-    } catch {
-      return [];
-    }
-  });
+  return jsonLines(p.err);
 }
 
 async function metric(port: number, name: string): Promise<number> {

@@ -1,18 +1,12 @@
 // An event whose own fields conflict with the output (a string [threat], as some log sources
 // send) cannot take threat.enrichments: Logstash refuses to set it. That event is tagged, and
 // every other event of its batch is enriched as usual.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
-import { attribute, entriesFor } from '../support/summaries.js';
-import { assertJarsBuilt, runFilter, seed } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useSeededMemcached } from '../support/seeded-memcached.js';
+import { attribute } from '../support/summaries.js';
+import { assertJarsBuilt, runFilter } from './harness.js';
 
-let mc: MemcachedProcess;
-beforeAll(async () => {
-  assertJarsBuilt();
-  mc = await startMemcached();
-  await seed(mc.address, entriesFor([attribute('ip-dst', '203.0.113.9')]));
-});
-afterAll(async () => mc?.stop());
+const mc = useSeededMemcached(assertJarsBuilt, () => [attribute('ip-dst', '203.0.113.9')]);
 
 describe('an event that cannot take the enrichment', () => {
   it('is tagged _misp_enrich_apply_failure; the rest of the batch is enriched and matched', async () => {

@@ -6,24 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMemcached, type MemcachedProcess } from '../support/memcached.js';
+import { describe, expect, it } from 'vitest';
+import { useSeededMemcached } from '../support/seeded-memcached.js';
 import { CASES, expectEveryDatatypeMatched, hitEvent, MISSES } from '../support/datatype-cases.js';
 import { attribute, entriesFor } from '../support/summaries.js';
 import { filterEnrichSuite } from '../filter-suites/filter-enrich.suite.js';
 import { RUN_BIN, assertJarsBuilt, runFilter, seed, standIn } from './harness.js';
 
-let mc: MemcachedProcess;
-
-beforeAll(async () => {
-  assertJarsBuilt();
-  mc = await startMemcached();
-  await seed(mc.address, entriesFor(CASES.map((c) => attribute(c.type, c.value, { event_id: '42' }))));
-});
-
-afterAll(async () => {
-  await mc?.stop();
-});
+const mc = useSeededMemcached(assertJarsBuilt, () => CASES.map((c) => attribute(c.type, c.value, { event_id: '42' })));
 
 const settings = () => ({ memcached_hosts: [mc.address], fetch_context: false });
 

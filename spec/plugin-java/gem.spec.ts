@@ -1,12 +1,11 @@
 // The installable gem (dist/gem, built by scripts/build-gem.sh): unpacked and checked against
 // what Logstash requires of a Java plugin gem, and the one jar in it against the plugin rules.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { unpackGem } from '../support/gem.js';
 import { BUNDLE_IN_JAR, HARNESS_JAR, VERSION, assertJarsBuilt } from './harness.js';
 
 const NAME = 'logstash-filter-misp_enrich';
@@ -29,25 +28,11 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-function walk(root: string, at = root): string[] {
-  return readdirSync(at).flatMap((n) => {
-    const p = join(at, n);
-    return statSync(p).isDirectory() ? walk(root, p) : [relative(root, p)];
-  });
-}
-
 beforeAll(() => {
   assertJarsBuilt();
   if (!existsSync(GEM)) throw new Error(`${GEM} is missing: run \`npm run build\` before these specs`);
   dir = mkdtempSync(join(tmpdir(), 'misp-enrich-gem-'));
-  // A .gem is a tar of metadata.gz (the YAML gemspec) and data.tar.gz (the files).
-  execFileSync('tar', ['-xf', GEM, '-C', dir]);
-  // Ruby's YAML tags (!ruby/object:Gem::...) carry no meaning here: read them as plain maps.
-  const yamlText = gunzipSync(readFileSync(join(dir, 'metadata.gz'))).toString('utf8').replace(/!ruby\/[\w:]+/g, '');
-  spec = parse(yamlText);
-  execFileSync('mkdir', ['-p', join(dir, 'data')]);
-  execFileSync('tar', ['-xzf', join(dir, 'data.tar.gz'), '-C', join(dir, 'data')]);
-  files = walk(join(dir, 'data')).sort();
+  ({ spec, files } = unpackGem(GEM, dir));
   jarEntries = execFileSync('unzip', ['-Z1', join(dir, 'data', JAR_DIR, `${NAME}-${VERSION}.jar`)], { maxBuffer: 64 << 20 })
     .toString('utf8').split('\n').filter(Boolean);
 });

@@ -5,12 +5,11 @@
 // own LICENSE; the gem carries the same files at its top. Checked here against the dependency
 // tree as Maven resolves it now, so a dependency added without its notice fails.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { unpackGem } from '../support/gem.js';
 import { PLUGIN_JAR, ROOT, VERSION, assertJarsBuilt } from './harness.js';
 
 const NAME = 'logstash-filter-misp_enrich';
@@ -24,13 +23,6 @@ let bundled: string[];
 
 const inJar = (entry: string): string =>
   execFileSync('unzip', ['-p', PLUGIN_JAR, entry], { maxBuffer: 64 << 20 }).toString('utf8');
-
-function walk(root: string, at = root): string[] {
-  return readdirSync(at).flatMap((n) => {
-    const p = join(at, n);
-    return statSync(p).isDirectory() ? walk(root, p) : [relative(root, p)];
-  });
-}
 
 beforeAll(() => {
   assertJarsBuilt();
@@ -104,11 +96,7 @@ describe('the gem\'s third-party notices', () => {
   let spec: any;
 
   beforeAll(() => {
-    execFileSync('tar', ['-xf', GEM, '-C', dir]);
-    execFileSync('mkdir', ['-p', join(dir, 'data')]);
-    execFileSync('tar', ['-xzf', join(dir, 'data.tar.gz'), '-C', join(dir, 'data')]);
-    files = walk(join(dir, 'data')).sort();
-    spec = parse(gunzipSync(readFileSync(join(dir, 'metadata.gz'))).toString('utf8').replace(/!ruby\/[\w:]+/g, ''));
+    ({ spec, files } = unpackGem(GEM, dir));
   });
 
   it('carries NOTICE.txt, THIRD-PARTY.txt and licenses/ at its top, the same as the jar\'s META-INF', () => {

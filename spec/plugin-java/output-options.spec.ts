@@ -1,19 +1,13 @@
 // Where the filter writes and how it tags, as a Logstash user sets it: target, the tag_on_*
 // options for each failure kind, and ecs_compatibility v1 next to v8 and disabled.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startMemcached, type MemcachedProcess } from '../support/memcached.js';
-import { attribute, entriesFor } from '../support/summaries.js';
-import { assertJarsBuilt, runFilter, seed } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../support/memcached.js';
+import { useSeededMemcached } from '../support/seeded-memcached.js';
+import { attribute } from '../support/summaries.js';
+import { assertJarsBuilt, runFilter } from './harness.js';
 
 const TS = '2026-01-02T03:04:05.678Z';
-let mc: MemcachedProcess;
-
-beforeAll(async () => {
-  assertJarsBuilt();
-  mc = await startMemcached();
-  await seed(mc.address, entriesFor([attribute('ip-dst', '203.0.113.70'), attribute('domain', 'evil.example')]));
-});
-afterAll(async () => mc?.stop());
+const mc = useSeededMemcached(assertJarsBuilt, () => [attribute('ip-dst', '203.0.113.70'), attribute('domain', 'evil.example')]);
 
 const hit = { '@timestamp': TS, destination: { ip: '203.0.113.70' } };
 const miss = { '@timestamp': TS, destination: { ip: '192.0.2.1' } };

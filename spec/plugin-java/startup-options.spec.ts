@@ -3,8 +3,8 @@
 // start-up errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { base, MALFORMED, SECRET } from '../support/malformed-options.js';
-import { freePort } from '../support/memcached.js';
-import { assertJarsBuilt, runFilter } from './harness.js';
+import { unreachableServersCase } from '../filter-suites/unreachable-servers.suite.js';
+import { assertJarsBuilt, runFilter, standIn } from './harness.js';
 
 beforeAll(() => assertJarsBuilt());
 
@@ -32,16 +32,5 @@ describe('start-up validation', () => {
     expect(r.events).toHaveLength(1);
   });
 
-  it('starts with unreachable memcached and MISP servers, and never logs the API key', async () => {
-    const port = await freePort();
-    const r = await runFilter({
-      settings: { memcached_hosts: [`127.0.0.1:${port}`], misp_url: `https://127.0.0.1:${port}`, misp_api_key: SECRET },
-      events: [{ message: 'x', source: { ip: '192.0.2.1' } }],
-      logLevel: 'debug',
-    });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.events).toHaveLength(1);
-    expect(r.stderr).not.toContain(SECRET);
-    expect(JSON.stringify(r.report)).not.toContain(SECRET);
-  });
+  unreachableServersCase(standIn);
 });

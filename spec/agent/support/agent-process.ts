@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from '../../support/memcached.js';
-import { Proc } from './child.js';
+import { jsonLines, Proc } from './child.js';
 import { API_KEY, ROOT, until } from './harness.js';
 
 export type Metrics = Map<string, number>;
@@ -95,13 +95,7 @@ export class AgentProc extends Proc {
   }
 
   logs(): Record<string, unknown>[] {
-    return this.err.flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
+    return jsonLines(this.err);
   }
 }
 

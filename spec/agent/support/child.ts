@@ -18,6 +18,17 @@ function collectLines(stream: NodeJS.ReadableStream | null, into: string[]): voi
   });
 }
 
+/** The lines that are JSON (a JSON logger's records), parsed; the other lines left out. */
+export function jsonLines<T = Record<string, unknown>>(lines: readonly string[]): T[] {
+  return lines.flatMap((l) => {
+    try {
+      return [JSON.parse(l) as T];
+    } catch {
+      return [];
+    }
+  });
+}
+
 export class Proc {
   readonly out: string[] = [];
   readonly err: string[] = [];

@@ -27,6 +27,7 @@ import io.mispenrich.harness.diag.DiagLoader;
 import io.mispenrich.runner.Leaks;
 import io.mispenrich.runner.NdjsonLines;
 import io.mispenrich.runner.OrderedBatches;
+import io.mispenrich.runner.RunReport;
 import io.mispenrich.runner.RunnerExit;
 import io.mispenrich.runner.RunnerExit.StartupFailure;
 
@@ -54,15 +55,8 @@ public final class HarnessMain {
     }
 
     public static void main(String[] argv) {
-        Map<String, String> args;
-        try {
-            args = parseArgs(argv);
-        } catch (IllegalArgumentException e) {
-            System.err.println("misp-enrich-run: " + e.getMessage());
-            System.err.println("usage: misp-enrich-run --settings FILE --input FILE|- --output FILE|- [--workers N] [--batch-size N] [--report FILE]");
-            System.exit(2);
-            return;
-        }
+        Map<String, String> args = RunnerExit.parseArgsOrExit("misp-enrich-run", argv, HarnessMain::parseArgs, List.of(
+                "usage: misp-enrich-run --settings FILE --input FILE|- --output FILE|- [--workers N] [--batch-size N] [--report FILE]"));
         configureLogging(args.getOrDefault("log-level", "info"));
         RunnerExit.exit("misp-enrich-run", () -> run(args), Throwable::toString);
     }
@@ -200,19 +194,11 @@ public final class HarnessMain {
         loaded.loader().close();
 
         if (args.containsKey("report")) {
-            Map<String, Object> report = new LinkedHashMap<>();
-            report.put("events_in", result.eventsIn());
-            report.put("events_out", result.eventsOut());
-            report.put("batches", result.batches());
-            report.put("workers", workers);
-            report.put("filter_nanos", result.filterNanos());
-            report.put("filter_nanos_second_half", result.lateNanos());
-            report.put("events_second_half", result.lateEvents());
+            Map<String, Object> report = RunReport.of(result, workers);
             report.put("wall_nanos", wallNanos);
             report.put("wall_nanos_second_half", result.lateWallNanos());
             report.put("metrics", context.metricStore().snapshot());
-            report.put("leaked_threads", leaks.threads());
-            report.put("leaked_sockets", leaks.sockets());
+            RunReport.putLeaks(report, leaks);
             report.put("java_version", System.getProperty("java.version"));
             report.put("java_vm", System.getProperty("java.vm.name"));
             Files.writeString(Path.of(args.get("report")), Ndjson.write(report) + "\n");
@@ -278,8 +264,7 @@ public final class HarnessMain {
         loaded.loader().close();
         Map<String, Object> closed = new LinkedHashMap<>();
         closed.put("closed", true);
-        closed.put("leaked_threads", leaks.threads());
-        closed.put("leaked_sockets", leaks.sockets());
+        RunReport.putLeaks(closed, leaks);
         out.write(Ndjson.write(closed) + "\n");
         out.flush();
         return 0;

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import io.mispenrich.runner.Leaks;
 import io.mispenrich.runner.OrderedBatches;
+import io.mispenrich.runner.RunReport;
 import io.mispenrich.runner.RunnerExit;
 import io.mispenrich.runner.RunnerExit.StartupFailure;
 
@@ -53,14 +54,7 @@ public final class RealMain {
     }
 
     public static void main(String[] argv) {
-        Map<String, String> args;
-        try {
-            args = parseArgs(argv);
-        } catch (IllegalArgumentException e) {
-            System.err.println("misp-enrich-real: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Map<String, String> args = RunnerExit.parseArgsOrExit("misp-enrich-real", argv, RealMain::parseArgs, List.of());
         // Read by src/main/resources/log4j2.properties: set before anything logs.
         System.setProperty(LOG_LEVEL_PROPERTY, args.getOrDefault("log-level", "info").toUpperCase(Locale.ROOT));
         if (args.containsKey("path-data")) {
@@ -129,24 +123,16 @@ public final class RealMain {
         }
 
         if (args.containsKey("report")) {
-            Map<String, Object> report = new LinkedHashMap<>();
-            report.put("events_in", result.eventsIn());
-            report.put("events_out", result.eventsOut());
-            report.put("batches", result.batches());
-            report.put("workers", workers);
             // As the stand-in reports them (bench/filter runs either): time inside multi_filter,
             // all batches and the second half, and the second half's wall clock.
-            report.put("filter_nanos", result.filterNanos());
-            report.put("filter_nanos_second_half", result.lateNanos());
-            report.put("events_second_half", result.lateEvents());
+            Map<String, Object> report = RunReport.of(result, workers);
             report.put("wall_nanos_second_half", result.lateWallNanos());
             report.put("plugin_id", pluginId);
             report.put("plugin_classloaders", pluginClassloaders);
             report.put("plugin_class_loader", pluginClass.getClassLoader().getClass().getName());
             report.put("metrics", collector.flatten(List.of("stats", "pipelines", pipelineId, "plugins", "filters", pluginId)));
             report.put("node_stats_filters", collector.nodeStatsFilters(pipelineId));
-            report.put("leaked_threads", leaks.threads());
-            report.put("leaked_sockets", leaks.sockets());
+            RunReport.putLeaks(report, leaks);
             report.put("java_version", System.getProperty("java.version"));
             Files.writeString(Path.of(args.get("report")), JSON.writeValueAsString(report) + "\n");
         }

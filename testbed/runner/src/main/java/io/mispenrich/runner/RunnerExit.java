@@ -1,12 +1,15 @@
 package io.mispenrich.runner;
 
 import java.io.IOException;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
  * How a runner ends, the same for both: the run's own code (0 done), 3 when the plugin failed to
  * start (a bad option: what Logstash would refuse the pipeline for), 4 for an I/O or run failure;
- * the reason on stderr behind the runner's name. (2, bad usage, is each runner's own.)
+ * the reason on stderr behind the runner's name; 2 for bad usage, before anything runs (which
+ * options are bad usage is each runner's own).
  */
 public final class RunnerExit {
 
@@ -25,6 +28,23 @@ public final class RunnerExit {
     /** A runner's work; returns its exit code. */
     public interface Run {
         int run() throws IOException, StartupFailure;
+    }
+
+    /**
+     * The runner's options as its own parser reads them; when the parser refuses the command line
+     * (IllegalArgumentException), says why on stderr behind the runner's name, then each usage line,
+     * and exits the JVM with 2.
+     */
+    public static Map<String, String> parseArgsOrExit(String name, String[] argv, Function<String[], Map<String, String>> parser,
+            List<String> usage) {
+        try {
+            return parser.apply(argv);
+        } catch (IllegalArgumentException e) {
+            System.err.println(name + ": " + e.getMessage());
+            usage.forEach(System.err::println);
+            System.exit(2);
+            throw new IllegalStateException("unreachable: System.exit returned");
+        }
     }
 
     /** Runs, says why on stderr if it failed, and exits the JVM with the code. */
