@@ -215,11 +215,6 @@ public final class MispContextFetcher implements ContextPort {
         cache.synchronous().invalidateAll();
         // Disconnects what is in flight first, so the exchange threads are free to stop.
         http.close();
-        executor.shutdownNow();
-        try {
-            executor.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        MispHttp.stopNow(executor);
     }
 }

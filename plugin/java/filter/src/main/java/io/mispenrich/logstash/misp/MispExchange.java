@@ -228,12 +228,7 @@ public final class MispExchange implements AutoCloseable {
         for (HttpURLConnection c : inFlight) {
             c.disconnect();
         }
-        watchdog.shutdownNow();
-        try {
-            watchdog.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        MispHttp.stopNow(watchdog);
     }
 
     /**

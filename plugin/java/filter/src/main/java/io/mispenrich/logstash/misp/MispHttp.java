@@ -1,7 +1,9 @@
 package io.mispenrich.logstash.misp;
 
 import java.net.URI;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -20,6 +22,19 @@ public final class MispHttp {
             base = base.substring(0, base.length() - 1);
         }
         return base;
+    }
+
+    /**
+     * Stops the threads of a closing exchange: interrupts what runs and waits a bounded 5 s, so
+     * a pipeline's close never hangs on MISP (an interrupt of the closing thread is kept).
+     */
+    public static void stopNow(ExecutorService threads) {
+        threads.shutdownNow();
+        try {
+            threads.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Daemon threads named name-1, name-2, ...: none of them keeps Logstash from exiting. */
