@@ -1,10 +1,13 @@
-// Writes what the filter's option contract (plugin/core/contract/filter-options.ts) generates:
-// the Java shell's option specs and the options table of docs/index.asciidoc. Run it after
-// editing the contract: `npm run contract`. spec/project/contract.spec.ts renders both again
+// Writes what the contracts generate: from the filter's options (plugin/core/contract/filter-options.ts)
+// the Java shell's option specs and the options of docs/index.asciidoc; from the core's answers
+// (plugin/core/contract/core-answers.ts) their TypeScript types and Java records; from the agent's
+// options (agent/ops/options.ts, OPTION_SPECS) the options table of agent/README.md. Run it after
+// editing one of them: `npm run contract`. spec/project/contract.spec.ts renders each again
 // and fails when a checked-in copy differs (stale, or edited by hand).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OPTION_SPECS, type OptionSpec } from '../agent/ops/options.js';
 import { CORE_ANSWERS, type Field, type Message, type Shape } from '../plugin/core/contract/core-answers.js';
 import { FILTER_OPTIONS, type FilterOption } from '../plugin/core/contract/filter-options.js';
 
@@ -12,6 +15,7 @@ const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const OPTIONS_JAVA = join(ROOT, 'plugin/java/filter/src/main/java/io/mispenrich/logstash/config/Options.java');
 export const DOCS = join(ROOT, 'docs/index.asciidoc');
 export const CORE_ANSWERS_JAVA = join(ROOT, 'plugin/java/filter/src/main/java/io/mispenrich/logstash/contract/CoreAnswers.java');
+export const AGENT_README = join(ROOT, 'agent/README.md');
 export const CORE_ANSWERS_TS = join(ROOT, 'plugin/core/contract/core-answers.generated.ts');
 
 const OPTIONS = FILTER_OPTIONS as readonly FilterOption[];
@@ -342,10 +346,34 @@ ${CORE_ANSWERS.map(javaRecord).join('\n')}}
 `;
 }
 
+// ---- the agent's options: the README's table from agent/ops/options.ts's one list ----
+
+const AGENT_TABLE = /(\| flag \| environment \| config key \| default \| meaning \|\n\|---\|---\|---\|---\|---\|\n)((?:\|.*\n)+)/;
+
+function agentDefault(s: OptionSpec): string {
+  if (s.defaultDoc !== undefined) return s.defaultDoc;
+  const d = s.default;
+  if (d === undefined) return '—';
+  if (Array.isArray(d)) return d.length ? d.join(',').replace(/\*/g, '\\*') : 'none';
+  return String(d);
+}
+
+/** agent/README.md with its options table as OPTION_SPECS makes it (the --help text is made from the same list). */
+export function renderAgentReadme(readme: string): string {
+  if (!AGENT_TABLE.test(readme)) throw new Error('agent/README.md has no options table');
+  const rows = OPTION_SPECS.map((s) => {
+    const env = `MISP_ENRICH_${s.name.toUpperCase().replace(/-/g, '_')}`;
+    const key = s.name === 'config' ? '—' : `\`${s.name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())}\``;
+    return `| \`--${s.name}\` | \`${env}\` | ${key} | ${agentDefault(s)} | ${s.doc ?? s.help} |\n`;
+  });
+  return readme.replace(AGENT_TABLE, (_m, head: string) => `${head}${rows.join('')}`);
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   writeFileSync(OPTIONS_JAVA, renderOptionsJava());
   writeFileSync(DOCS, renderDocs(readFileSync(DOCS, 'utf8')));
   writeFileSync(CORE_ANSWERS_JAVA, renderCoreAnswersJava());
   writeFileSync(CORE_ANSWERS_TS, renderCoreAnswersTs());
-  process.stdout.write(`wrote ${OPTIONS_JAVA}, ${CORE_ANSWERS_JAVA}, ${CORE_ANSWERS_TS} and the options of ${DOCS}\n`);
+  writeFileSync(AGENT_README, renderAgentReadme(readFileSync(AGENT_README, 'utf8')));
+  process.stdout.write(`wrote ${OPTIONS_JAVA}, ${CORE_ANSWERS_JAVA}, ${CORE_ANSWERS_TS} the options of ${DOCS} and ${AGENT_README}\n`);
 }

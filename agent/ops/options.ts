@@ -11,17 +11,22 @@ import { isLevel, type Level } from './logger.js';
 
 type Kind = 'string' | 'boolean' | 'seconds' | 'int' | 'list' | 'fraction';
 
-interface OptionSpec {
+export interface OptionSpec {
   name: string;
   kind: Kind;
+  /** The --help line. */
   help: string;
   default?: string | number | boolean | readonly string[];
+  /** The README table's meaning where it says more than `help` (markdown; links to its sections). */
+  doc?: string;
+  /** The README table's default where the value does not say it (a computed or long default). */
+  defaultDoc?: string;
 }
 
 const SPECS = [
   { name: 'config', kind: 'string', help: 'JSON config file; keys are the camelCase option names' },
-  { name: 'misp-url', kind: 'string', help: 'base URL of the main MISP instance (required unless --feed or --sources give the sources)' },
-  { name: 'api-key-file', kind: 'string', help: 'file holding the MISP API key (else env MISP_API_KEY)' },
+  { name: 'misp-url', kind: 'string', help: 'base URL of the main MISP instance (required unless --feed or --sources give the sources)', doc: 'base URL of the main MISP instance; required unless `--feed` or `--sources` give the sources (see "Without a MISP server")' },
+  { name: 'api-key-file', kind: 'string', help: 'file holding the MISP API key (else env MISP_API_KEY)', doc: 'file holding the MISP API key (else env `MISP_API_KEY`)' },
   { name: 'memcached', kind: 'list', help: 'HOST:PORT[,HOST:PORT]: every server gets every key', default: ['127.0.0.1:11211'] },
   { name: 'interval', kind: 'seconds', help: 'seconds between incremental syncs', default: 60 },
   { name: 'full-resync', kind: 'seconds', help: 'seconds between full resyncs (removes hard deletes)', default: 3600 },
@@ -29,57 +34,60 @@ const SPECS = [
   { name: 'snapshot-interval', kind: 'seconds', help: 'at most this often, rewrite the snapshot after incremental changes', default: 300 },
   { name: 'ca-file', kind: 'string', help: 'PEM file of CA certificates trusted for MISP' },
   { name: 'insecure', kind: 'boolean', help: 'do not verify the MISP TLS certificate (logs a warning)', default: false },
-  { name: 'proxy', kind: 'string', help: 'HTTP(S) proxy URL for MISP requests' },
+  { name: 'proxy', kind: 'string', help: 'HTTP(S) proxy URL for MISP requests', doc: 'HTTP(S) proxy URL for MISP requests (undici ProxyAgent): an `https://` MISP is tunnelled with CONNECT, an `http://` one is sent as absolute-form requests' },
   { name: 'metrics-listen', kind: 'string', help: 'HOST:PORT for /healthz and /metrics (off when unset)' },
   { name: 'once', kind: 'boolean', help: 'one full sync, JSON summary on stdout, then exit', default: false },
-  { name: 'types', kind: 'list', help: 'MISP attribute types to sync', default: [...SUPPORTED_MISP_TYPES] },
+  { name: 'types', kind: 'list', help: 'MISP attribute types to sync', default: [...SUPPORTED_MISP_TYPES], defaultDoc: 'every supported type' },
   { name: 'to-ids-only', kind: 'boolean', help: 'only attributes with to_ids set', default: true },
   { name: 'published-only', kind: 'boolean', help: 'only attributes of published events', default: true },
-  { name: 'tags', kind: 'list', help: 'only attributes carrying one of these tags (attribute or event; % is a wildcard)', default: [] },
-  { name: 'exclude-tags', kind: 'list', help: 'drop attributes carrying one of these tags (% is a wildcard)', default: [] },
+  { name: 'tags', kind: 'list', help: 'only attributes carrying one of these tags (attribute or event; % is a wildcard)', default: [], doc: 'only attributes carrying one of these tags (attribute or event; `%` is a wildcard)' },
+  { name: 'exclude-tags', kind: 'list', help: 'drop attributes carrying one of these tags (% is a wildcard)', default: [], doc: 'drop attributes carrying one of these tags (`%` is a wildcard)' },
   { name: 'warninglists', kind: 'boolean', help: "drop values on MISP's enabled warninglists (applied by the agent)", default: false },
-  { name: 'max-age', kind: 'seconds', help: 'drop an attribute this many seconds after its last_seen, else its last change (0: no window)', default: 0 },
-  { name: 'decay', kind: 'boolean', help: "honour MISP's decaying models: store the decay score, drop an attribute when it decays", default: false },
-  { name: 'decay-model', kind: 'list', help: "ids of the decaying models to score with (default: MISP's enabled models for each type)", default: [] },
-  { name: 'sources', kind: 'string', help: 'JSON file listing more MISP instances whose indicators join the set: [{"name", "mispUrl", "apiKeyFile", and optionally caFile, insecure, proxy, zmq, types, toIdsOnly, publishedOnly, tags, excludeTags}]' },
-  { name: 'feed', kind: 'list', help: 'NAME=LOCATION[,...]: MISP feeds (an http(s) URL or a directory in MISP\'s feed format) whose indicators join the set, named NAME in each enrichment', default: [] },
+  { name: 'max-age', kind: 'seconds', help: 'drop an attribute this many seconds after its last_seen, else its last change (0: no window)', default: 0, doc: 'drop an attribute this many seconds after its `last_seen`, else its last change, at that moment (0: no window)' },
+  { name: 'decay', kind: 'boolean', help: "honour MISP's decaying models: store the decay score, drop an attribute when it decays", default: false, doc: "honour MISP's decaying models: store each attribute's decay score and drop it when the score falls under the threshold" },
+  { name: 'decay-model', kind: 'list', help: "ids of the decaying models to score with (default: MISP's enabled models for each type)", default: [], doc: 'ids of the decaying models to score with (needs `--decay`)', defaultDoc: "MISP's enabled models for each type" },
+  { name: 'sources', kind: 'string', help: 'JSON file listing more MISP instances whose indicators join the set: [{"name", "mispUrl", "apiKeyFile", and optionally caFile, insecure, proxy, zmq, types, toIdsOnly, publishedOnly, tags, excludeTags}]', doc: `JSON file listing more MISP instances whose indicators join the set: \`[{"name", "mispUrl", "apiKeyFile"\` and optionally \`caFile\`, \`insecure\`, \`proxy\`, \`zmq\`, \`types\`, \`toIdsOnly\`, \`publishedOnly\`, \`tags\`, \`excludeTags\`}]\` (unset fields as the agent's). See "Several MISP instances"` },
+  { name: 'feed', kind: 'list', help: 'NAME=LOCATION[,...]: MISP feeds (an http(s) URL or a directory in MISP\'s feed format) whose indicators join the set, named NAME in each enrichment', default: [], doc: `\`NAME=LOCATION[,...]\`: MISP feeds whose indicators join the set (an \`http(s)://\` URL or a directory in MISP's feed format); \`NAME\` is the enrichments' \`feed.name\`. See "MISP feeds"`, defaultDoc: '—' },
   { name: 'feed-interval', kind: 'seconds', help: 'seconds between reads of each feed\'s manifest', default: 3600 },
-  { name: 'zmq', kind: 'string', help: "MISP's ZeroMQ publisher, tcp://HOST:PORT: apply changes as MISP publishes them" },
-  { name: 'zmq-heartbeat', kind: 'seconds', help: 'longest silence on the ZeroMQ feed before the agent reconnects and syncs (MISP is silent at most 10 s)', default: 30 },
-  { name: 'retro-url', kind: 'list', help: 'URL[,URL] of Elasticsearch or OpenSearch: hunt the events that came before each new indicator (retro-hunt; off when unset)', default: [] },
-  { name: 'retro-indices', kind: 'list', help: 'index patterns the retro-hunt searches (its alerts index is always left out)', default: ['misp-enrich-*', 'logs-*'] },
-  { name: 'retro-window', kind: 'int', help: 'days back the retro-hunt searches (never before an indicator\'s first_seen)', default: 30 },
-  { name: 'retro-alerts-index', kind: 'string', help: 'index the retro-hunt writes its alerts to', default: 'misp-enrich-retro' },
-  { name: 'retro-max-hits', kind: 'int', help: 'most alerts one indicator may raise in one hunt; past it the hunt of that indicator stops, counted', default: 10000 },
-  { name: 'retro-backfill', kind: 'boolean', help: 'hunt every stored indicator once (after installing, or after widening --retro-window); with --once, exit when done', default: false },
-  { name: 'retro-fields', kind: 'list', help: 'FIELD=DATATYPE[,...] the retro-hunt reads, as the filter\'s fields option (default: the filter\'s default fields)', default: [] },
-  { name: 'retro-match', kind: 'string', help: 'how events are found: keys (the filter\'s retro_keys), fields (the events\' own fields) or both', default: 'both' },
-  { name: 'retro-api-key-file', kind: 'string', help: 'file holding an Elasticsearch API key (the encoded form) for the retro-hunt' },
-  { name: 'retro-user', kind: 'string', help: 'user name for the retro-hunt (basic auth; the password from --retro-password-file)' },
-  { name: 'retro-password-file', kind: 'string', help: 'file holding the password of --retro-user' },
+  { name: 'zmq', kind: 'string', help: "MISP's ZeroMQ publisher, tcp://HOST:PORT: apply changes as MISP publishes them", doc: "MISP's ZeroMQ publisher, `tcp://HOST:PORT`: apply changes as MISP publishes them" },
+  { name: 'zmq-heartbeat', kind: 'seconds', help: 'longest silence on the ZeroMQ feed before the agent reconnects and syncs (MISP is silent at most 10 s)', default: 30, doc: 'longest silence on the ZeroMQ feed, in seconds, before the agent reconnects and syncs (MISP is silent 10 s at most)' },
+  { name: 'retro-url', kind: 'list', help: 'URL[,URL] of Elasticsearch or OpenSearch: hunt the events that came before each new indicator (retro-hunt; off when unset)', default: [], doc: 'URL[,URL] of Elasticsearch 8/9 or OpenSearch 2.4+/3: hunt the events that came before each new indicator ([Retro-hunt](#retro-hunt---retro-url)); off when unset', defaultDoc: '—' },
+  { name: 'retro-indices', kind: 'list', help: 'index patterns the retro-hunt searches (its alerts index is always left out)', default: ['misp-enrich-*', 'logs-*'], doc: 'index names or patterns searched; the alerts index is always left out' },
+  { name: 'retro-window', kind: 'int', help: 'days back the retro-hunt searches (never before an indicator\'s first_seen)', default: 30, doc: "days back searched (never before an indicator's `first_seen`)" },
+  { name: 'retro-alerts-index', kind: 'string', help: 'index the retro-hunt writes its alerts to', default: 'misp-enrich-retro', doc: 'index the alerts are written to' },
+  { name: 'retro-max-hits', kind: 'int', help: 'most alerts one indicator may raise in one hunt; past it the hunt of that indicator stops, counted', default: 10000, doc: 'most alerts one indicator raises in one hunt; past it its hunt stops, counted and logged' },
+  { name: 'retro-backfill', kind: 'boolean', help: 'hunt every stored indicator once (after installing, or after widening --retro-window); with --once, exit when done', default: false, doc: 'hunt every stored indicator once (after installing, or after widening `--retro-window`); with `--once`, exit when done' },
+  { name: 'retro-fields', kind: 'list', help: 'FIELD=DATATYPE[,...] the retro-hunt reads, as the filter\'s fields option (default: the filter\'s default fields)', default: [], doc: "FIELD=DATATYPE[,...] read from the events, as the filter's `fields` (`source.ip=ip` or `[source][ip]=ip`): give the same as the filter's", defaultDoc: "the filter's default fields" },
+  { name: 'retro-match', kind: 'string', help: 'how events are found: keys (the filter\'s retro_keys), fields (the events\' own fields) or both', default: 'both', doc: "`keys` (the filter's `retro_keys`), `fields` (the events' own fields) or `both` (keys, and fields where events have none)" },
+  { name: 'retro-api-key-file', kind: 'string', help: 'file holding an Elasticsearch API key (the encoded form) for the retro-hunt', doc: 'file holding an Elasticsearch API key (its `encoded` form)' },
+  { name: 'retro-user', kind: 'string', help: 'user name for the retro-hunt (basic auth; the password from --retro-password-file)', doc: 'user for basic authentication (with `--retro-password-file`)' },
+  { name: 'retro-password-file', kind: 'string', help: 'file holding the password of --retro-user', doc: 'file holding the password of `--retro-user`' },
   { name: 'retro-ca-file', kind: 'string', help: 'PEM file of CA certificates trusted for the search engine' },
   { name: 'retro-batch-size', kind: 'int', help: 'indicators searched for in one query', default: 200 },
-  { name: 'retro-concurrency', kind: 'int', help: 'hunts in flight at once', default: 1 },
+  { name: 'retro-concurrency', kind: 'int', help: 'hunts in flight at once', default: 1, doc: 'hunts in flight at once (1 to 16)' },
   { name: 'retro-rate', kind: 'int', help: 'most search requests per second', default: 10 },
-  { name: 'retro-timeout', kind: 'seconds', help: 'timeout of one search engine request', default: 30 },
+  { name: 'retro-timeout', kind: 'seconds', help: 'timeout of one search engine request', default: 30, doc: 'timeout of one search engine request, in seconds (twice it for the whole exchange)' },
   { name: 'page-size', kind: 'int', help: 'attributes per restSearch page', default: 2000 },
   { name: 'timeout', kind: 'seconds', help: 'MISP request timeout in seconds', default: 60 },
-  { name: 'retries', kind: 'int', help: 'retries of a failed MISP request (exponential backoff)', default: 3 },
-  { name: 'max-response-mb', kind: 'int', help: 'largest MISP response body in MiB; a larger one is aborted', default: 256 },
-  { name: 'max-pages', kind: 'int', help: 'most pages one MISP listing may take', default: 10000 },
-  { name: 'cycle-timeout', kind: 'seconds', help: 'longest sync cycle with MISP; a longer one fails and keeps the last set', default: 3600 },
-  { name: 'max-removal-share', kind: 'fraction', help: 'a full resync that would remove more than this share of the stored attributes keeps them and fails (1: never refuse)', default: 0.5 },
+  { name: 'retries', kind: 'int', help: 'retries of a failed MISP request (exponential backoff)', default: 3, doc: 'retries of a failed MISP request (exponential backoff with jitter)' },
+  { name: 'max-response-mb', kind: 'int', help: 'largest MISP response body in MiB; a larger one is aborted', default: 256, doc: 'largest MISP response body in MiB; a larger one is aborted as it arrives (`MISP_ENRICH_AGENT_MISP_TOO_LARGE`)' },
+  { name: 'max-pages', kind: 'int', help: 'most pages one MISP listing may take', default: 10000, doc: 'most pages one MISP listing may take (`MISP_ENRICH_AGENT_MISP_PAGING`)' },
+  { name: 'cycle-timeout', kind: 'seconds', help: 'longest sync cycle with MISP; a longer one fails and keeps the last set', default: 3600, doc: 'longest sync cycle with MISP in seconds; a longer one fails and keeps the last set (`MISP_ENRICH_AGENT_SYNC_TIMEOUT`)' },
+  { name: 'max-removal-share', kind: 'fraction', help: 'a full resync that would remove more than this share of the stored attributes keeps them and fails (1: never refuse)', default: 0.5, doc: 'a full resync that would remove more than this share of the stored attributes keeps them and fails (`MISP_ENRICH_AGENT_MASS_REMOVAL`); 1 never refuses' },
   { name: 'retry-delay', kind: 'seconds', help: 'first backoff delay in seconds', default: 1 },
-  { name: 'key-ttl', kind: 'seconds', help: 'memcached TTL of every key, refreshed by the agent', default: 86400 },
+  { name: 'key-ttl', kind: 'seconds', help: 'memcached TTL of every key, refreshed by the agent', default: 86400, doc: 'memcached TTL of every key, refreshed by the agent (at least 3 × interval)' },
   { name: 'overlap', kind: 'seconds', help: 'incremental window overlap, covers clock skew with MISP', default: 30 },
   { name: 'memcached-timeout', kind: 'seconds', help: 'memcached operation timeout in seconds', default: 5 },
-  { name: 'ha-lease', kind: 'seconds', help: 'high availability: several agents load the same memcached servers, each written only by the agent holding its lease of this many seconds (0: off, one agent)', default: 0 },
-  { name: 'ha-id', kind: 'string', help: "this agent's name in the HA lease (default: host name and process id)" },
-  { name: 'pipeline', kind: 'int', help: 'memcached writes per batch (one batch in flight per server)', default: 2048 },
+  { name: 'ha-lease', kind: 'seconds', help: 'high availability: several agents load the same memcached servers, each written only by the agent holding its lease of this many seconds (0: off, one agent)', default: 0, doc: 'high availability: several agents load the same memcached servers, each server written only by the agent holding its lease of this many seconds (3 to 3600, at least 3 × `--memcached-timeout`; 0: off). See "Several agents on the same servers"' },
+  { name: 'ha-id', kind: 'string', help: "this agent's name in the HA lease (default: host name and process id)", doc: "this agent's name in the lease key `me1:lease` (needs `--ha-lease`)", defaultDoc: 'host:pid' },
+  { name: 'pipeline', kind: 'int', help: 'memcached writes per batch (one batch in flight per server)', default: 2048, doc: 'memcached writes per batch: quiet binary-protocol commands sent as one write, the same batch to every server, one batch in flight per server (a batch is also cut at 4 MiB)' },
   { name: 'log-level', kind: 'string', help: 'debug, info, warn or error', default: 'info' },
 ] as const satisfies readonly OptionSpec[];
 
-/** Every option: its flag, kind, help and default (--help, the README's table and the parser read this one list). */
+/**
+ * Every option: its flag, kind, help and default. The parser, --help and the README's options
+ * table (written by `npm run contract`, scripts/gen-contract.ts) are all made from this one list.
+ */
 export const OPTION_SPECS: readonly OptionSpec[] = SPECS;
 
 type CamelName<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<CamelName<T>>}` : S;

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CORE_OPTION_NAMES, FILTER_OPTIONS } from '../../plugin/core/contract/filter-options.js';
 import { createEnricher } from '../../plugin/core/main.js';
 import {
-  CORE_ANSWERS_JAVA, CORE_ANSWERS_TS, DOCS, OPTIONS_JAVA, renderCoreAnswersJava, renderCoreAnswersTs, renderDocs, renderOptionsJava,
+  AGENT_README, renderAgentReadme, CORE_ANSWERS_JAVA, CORE_ANSWERS_TS, DOCS, OPTIONS_JAVA, renderCoreAnswersJava, renderCoreAnswersTs, renderDocs, renderOptionsJava,
 } from '../../scripts/gen-contract.js';
 
 const STALE = 'is not what plugin/core/contract/filter-options.ts generates: edit the contract, then run `npm run contract` (never edit the generated file)';
@@ -26,6 +26,11 @@ describe('the filter options contract', () => {
   it("generates the core's answers as Java records and TypeScript types as they are checked in", () => {
     expect(readFileSync(CORE_ANSWERS_JAVA, 'utf8'), `${CORE_ANSWERS_JAVA} ${STALE.replace('filter-options.ts', 'core-answers.ts')}`).toBe(renderCoreAnswersJava());
     expect(readFileSync(CORE_ANSWERS_TS, 'utf8'), `${CORE_ANSWERS_TS} ${STALE.replace('filter-options.ts', 'core-answers.ts')}`).toBe(renderCoreAnswersTs());
+  });
+
+  it("generates the options table of agent/README.md from the agent's OPTION_SPECS as it is checked in", () => {
+    const readme = readFileSync(AGENT_README, 'utf8');
+    expect(readme, `the options table of ${AGENT_README} is not what agent/ops/options.ts's OPTION_SPECS generates: edit the list, then run \`npm run contract\``).toBe(renderAgentReadme(readme));
   });
 
   it('names every option once, and the core takes exactly its own', () => {
