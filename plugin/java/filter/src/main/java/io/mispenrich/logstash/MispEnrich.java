@@ -37,6 +37,7 @@ import io.mispenrich.logstash.misp.ContextRouter;
 import io.mispenrich.logstash.misp.MispContextFetcher;
 import io.mispenrich.logstash.ports.ContextPort;
 import io.mispenrich.logstash.misp.TlsContexts;
+import io.mispenrich.logstash.sightings.SightingsMetrics;
 import io.mispenrich.logstash.sightings.SightingTally;
 import io.mispenrich.logstash.sightings.SightingsSender;
 
@@ -75,10 +76,7 @@ public class MispEnrich implements Filter {
     private final CounterMetric skippedValuesMetric;
     private final CounterMetric coreCallsMetric;
     private final TimerMetric batchTimeMetric;
-    private final CounterMetric sightingsSentMetric;
-    private final CounterMetric sightingsRequestsMetric;
-    private final CounterMetric sightingsFailuresMetric;
-    private final CounterMetric sightingsDroppedMetric;
+    private final SightingsMetrics sightingsMetrics;
 
     public MispEnrich(String id, Configuration config, Context context) {
         this.id = id;
@@ -93,10 +91,7 @@ public class MispEnrich implements Filter {
         this.skippedValuesMetric = metric.counter("skipped_values");
         this.coreCallsMetric = metric.counter("core_calls");
         this.batchTimeMetric = metric.timer("batch_time");
-        this.sightingsSentMetric = metric.counter("sightings_sent");
-        this.sightingsRequestsMetric = metric.counter("sightings_requests");
-        this.sightingsFailuresMetric = metric.counter("sightings_failures");
-        this.sightingsDroppedMetric = metric.counter("sightings_dropped");
+        this.sightingsMetrics = new SightingsMetrics(metric);
 
         this.settings = Settings.from(config);
         // Everything that can fail on a bad option is checked before anything is opened.
@@ -147,27 +142,7 @@ public class MispEnrich implements Filter {
             memcached = new MemcachedMultiGet(settings.memcached().hosts(), settings.memcached().timeoutMs(), settings.memcached().maxValueBytes());
             if (settings.sightings().enabled()) {
                 tally = new SightingTally((int) settings.sightings().maxAttributes(), () -> System.currentTimeMillis() / 1000L);
-                sender = new SightingsSender(settings.misp(), settings.sightings(), ssl, sslParameters, tally, new SightingsSender.Counters() {
-                    @Override
-                    public void request() {
-                        sightingsRequestsMetric.increment();
-                    }
-
-                    @Override
-                    public void sent(long n) {
-                        sightingsSentMetric.increment(n);
-                    }
-
-                    @Override
-                    public void failed() {
-                        sightingsFailuresMetric.increment();
-                    }
-
-                    @Override
-                    public void dropped(long n) {
-                        sightingsDroppedMetric.increment(n);
-                    }
-                }, logger::warn);
+                sender = new SightingsSender(settings.misp(), settings.sightings(), ssl, sslParameters, tally, sightingsMetrics, logger::warn);
             }
         } catch (RuntimeException e) {
             if (memcached != null) {
