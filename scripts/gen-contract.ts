@@ -303,7 +303,15 @@ function javaRecord(m: Message): string {
   const head = m.kind === 'tuple'
     ? `            List<?> a = Decode.tuple(json, ${fields.length}, ${JSON.stringify(m.name)});\n`
     : `            Map<?, ?> o = Decode.object(json, ${JSON.stringify(m.name)});\n`;
-  const args = fields.map((f, i) => `                    ${read(f, i)}`).join(',\n');
+  const oneLine = `            return new ${m.name}(${fields.map(read).join(', ')});`;
+  // Longer argument lists are filled line by line, as a formatter would.
+  const filled: string[] = [];
+  for (const arg of fields.map(read)) {
+    const last = filled.length - 1;
+    if (last >= 0 && filled[last]!.length + arg.length + 2 <= 120) filled[last] = `${filled[last]}, ${arg}`;
+    else filled.push(arg);
+  }
+  const body = oneLine.length <= 140 ? oneLine : `            return new ${m.name}(\n${filled.map((l) => `                    ${l}`).join(',\n')});`;
   const view = m.extends
     ? `\n        /** The ${m.extends} this ${m.name} carries. */\n        public ${m.extends} ${camel(m.extends.charAt(0).toLowerCase() + m.extends.slice(1))}() {\n            return new ${m.extends}(${fieldsOf(MESSAGES.get(m.extends)!).map((f) => camel(f.name)).join(', ')});\n        }\n`
     : '';
@@ -317,8 +325,7 @@ ${components}
 
         /** Reads a parsed JSON tree as the contract declares it; a PROTOCOL error names what differs. */
         public static ${m.name} decode(Object json) {
-${head}            return new ${m.name}(
-${args});
+${head}${body}
         }
 ${view}    }
 `;

@@ -25,9 +25,7 @@ public final class CoreAnswers {
         /** Reads a parsed JSON tree as the contract declares it; a PROTOCOL error names what differs. */
         public static FieldValues decode(Object json) {
             List<?> a = Decode.tuple(json, 2, "FieldValues");
-            return new FieldValues(
-                    Decode.string(a.get(0), "FieldValues.fieldRef"),
-                    Decode.jsonList(a.get(1), "FieldValues.values"));
+            return new FieldValues(Decode.string(a.get(0), "FieldValues.fieldRef"), Decode.jsonList(a.get(1), "FieldValues.values"));
         }
     }
 
@@ -42,9 +40,7 @@ public final class CoreAnswers {
         /** Reads a parsed JSON tree as the contract declares it; a PROTOCOL error names what differs. */
         public static FieldValue decode(Object json) {
             List<?> a = Decode.tuple(json, 2, "FieldValue");
-            return new FieldValue(
-                    Decode.string(a.get(0), "FieldValue.fieldRef"),
-                    a.get(1));
+            return new FieldValue(Decode.string(a.get(0), "FieldValue.fieldRef"), a.get(1));
         }
     }
 
@@ -64,8 +60,7 @@ public final class CoreAnswers {
             Map<?, ?> o = Decode.object(json, "EventEdit");
             return new EventEdit(
                     Decode.list(o.get("append"), "EventEdit.append", FieldValues::decode),
-                    Decode.list(o.get("set"), "EventEdit.set", FieldValue::decode),
-                    Decode.strings(o.get("tags"), "EventEdit.tags"),
+                    Decode.list(o.get("set"), "EventEdit.set", FieldValue::decode), Decode.strings(o.get("tags"), "EventEdit.tags"),
                     Decode.bool(o.get("matched"), "EventEdit.matched"));
         }
     }
@@ -88,10 +83,8 @@ public final class CoreAnswers {
             Map<?, ?> o = Decode.object(json, "EventChange");
             return new EventChange(
                     Decode.list(o.get("append"), "EventChange.append", FieldValues::decode),
-                    Decode.list(o.get("set"), "EventChange.set", FieldValue::decode),
-                    Decode.strings(o.get("tags"), "EventChange.tags"),
-                    Decode.bool(o.get("matched"), "EventChange.matched"),
-                    Decode.intValue(o.get("index"), "EventChange.index"));
+                    Decode.list(o.get("set"), "EventChange.set", FieldValue::decode), Decode.strings(o.get("tags"), "EventChange.tags"),
+                    Decode.bool(o.get("matched"), "EventChange.matched"), Decode.intValue(o.get("index"), "EventChange.index"));
         }
 
         /** The EventEdit this EventChange carries. */
@@ -140,8 +133,7 @@ public final class CoreAnswers {
         public static AttributeHit decode(Object json) {
             List<?> a = Decode.tuple(json, 3, "AttributeHit");
             return new AttributeHit(
-                    Decode.string(a.get(0), "AttributeHit.uuid"),
-                    Decode.string(a.get(1), "AttributeHit.eventId"),
+                    Decode.string(a.get(0), "AttributeHit.uuid"), Decode.string(a.get(1), "AttributeHit.eventId"),
                     Decode.longValue(a.get(2), "AttributeHit.events"));
         }
     }
@@ -159,8 +151,7 @@ public final class CoreAnswers {
         public static FinishResponse decode(Object json) {
             Map<?, ?> o = Decode.object(json, "FinishResponse");
             return new FinishResponse(
-                    Decode.list(o.get("changes"), "FinishResponse.changes", EventChange::decode),
-                    MatchStats.decode(o.get("stats")),
+                    Decode.list(o.get("changes"), "FinishResponse.changes", EventChange::decode), MatchStats.decode(o.get("stats")),
                     Decode.list(o.get("attributes"), "FinishResponse.attributes", AttributeHit::decode));
         }
     }
@@ -196,9 +187,7 @@ public final class CoreAnswers {
         /** Reads a parsed JSON tree as the contract declares it; a PROTOCOL error names what differs. */
         public static FieldSpec decode(Object json) {
             Map<?, ?> o = Decode.object(json, "FieldSpec");
-            return new FieldSpec(
-                    Decode.string(o.get("ref"), "FieldSpec.ref"),
-                    Decode.string(o.get("datatype"), "FieldSpec.datatype"));
+            return new FieldSpec(Decode.string(o.get("ref"), "FieldSpec.ref"), Decode.string(o.get("datatype"), "FieldSpec.datatype"));
         }
     }
 
@@ -214,9 +203,7 @@ public final class CoreAnswers {
         /** Reads a parsed JSON tree as the contract declares it; a PROTOCOL error names what differs. */
         public static RetroKeys decode(Object json) {
             Map<?, ?> o = Decode.object(json, "RetroKeys");
-            return new RetroKeys(
-                    Decode.string(o.get("field"), "RetroKeys.field"),
-                    Decode.string(o.get("marker"), "RetroKeys.marker"));
+            return new RetroKeys(Decode.string(o.get("field"), "RetroKeys.field"), Decode.string(o.get("marker"), "RetroKeys.marker"));
         }
     }
 
@@ -238,8 +225,7 @@ public final class CoreAnswers {
         public static MispInstance decode(Object json) {
             Map<?, ?> o = Decode.object(json, "MispInstance");
             return new MispInstance(
-                    Decode.string(o.get("name"), "MispInstance.name"),
-                    Decode.string(o.get("url"), "MispInstance.url"),
+                    Decode.string(o.get("name"), "MispInstance.name"), Decode.string(o.get("url"), "MispInstance.url"),
                     Decode.string(o.get("api_key_file"), "MispInstance.api_key_file"),
                     Decode.nullableString(o.get("ca_file"), "MispInstance.ca_file"),
                     Decode.nullableBool(o.get("insecure"), "MispInstance.insecure"),
@@ -274,8 +260,7 @@ public final class CoreAnswers {
             return new EnricherInfo(
                     Decode.list(o.get("fields"), "EnricherInfo.fields", FieldSpec::decode),
                     Decode.string(o.get("meta_key"), "EnricherInfo.meta_key"),
-                    o.get("unmatched") == null ? null : EventEdit.decode(o.get("unmatched")),
-                    EventEdit.decode(o.get("lookup_failed")),
+                    o.get("unmatched") == null ? null : EventEdit.decode(o.get("unmatched")), EventEdit.decode(o.get("lookup_failed")),
                     o.get("retro_keys") == null ? null : RetroKeys.decode(o.get("retro_keys")),
                     Decode.list(o.get("misp_instances"), "EnricherInfo.misp_instances", MispInstance::decode));
         }

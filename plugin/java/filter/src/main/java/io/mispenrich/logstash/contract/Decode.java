@@ -19,11 +19,16 @@ final class Decode {
     private Decode() {
     }
 
-    static Map<?, ?> object(Object json, String where) {
-        if (json instanceof Map<?, ?> m) {
-            return m;
+    /** The value when it is of this type, else the PROTOCOL error saying what was expected. */
+    private static <T> T as(Class<T> type, String expected, Object json, String where) {
+        if (type.isInstance(json)) {
+            return type.cast(json);
         }
-        throw wrong(where, "an object", json);
+        throw wrong(where, expected, json);
+    }
+
+    static Map<?, ?> object(Object json, String where) {
+        return as(Map.class, "an object", json, where);
     }
 
     /** A JSON array read by position, of exactly this size. */
@@ -35,10 +40,7 @@ final class Decode {
     }
 
     static String string(Object json, String where) {
-        if (json instanceof String s) {
-            return s;
-        }
-        throw wrong(where, "a string", json);
+        return as(String.class, "a string", json, where);
     }
 
     static String nullableString(Object json, String where) {
@@ -46,10 +48,7 @@ final class Decode {
     }
 
     static boolean bool(Object json, String where) {
-        if (json instanceof Boolean b) {
-            return b;
-        }
-        throw wrong(where, "true or false", json);
+        return as(Boolean.class, "true or false", json, where);
     }
 
     static Boolean nullableBool(Object json, String where) {
@@ -57,10 +56,7 @@ final class Decode {
     }
 
     static long longValue(Object json, String where) {
-        if (json instanceof Long n) {
-            return n;
-        }
-        throw wrong(where, "a whole number", json);
+        return as(Long.class, "a whole number", json, where);
     }
 
     /** An optional number: 0 when absent. */
@@ -84,10 +80,7 @@ final class Decode {
     /** A list of any JSON values: the parsed list itself, not a copy. */
     @SuppressWarnings("unchecked")
     static List<Object> jsonList(Object json, String where) {
-        if (json instanceof List<?> l) {
-            return (List<Object>) l;
-        }
-        throw wrong(where, "an array", json);
+        return as(List.class, "an array", json, where);
     }
 
     /** A list of strings: the parsed list itself once each element is checked. */

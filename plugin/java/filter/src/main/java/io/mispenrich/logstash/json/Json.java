@@ -271,14 +271,7 @@ public final class Json {
 
         Map<String, Object> object(int depth) {
             Map<String, Object> map = new LinkedHashMap<>();
-            pos++;
-            skipWs();
-            if (pos < s.length() && s.charAt(pos) == '}') {
-                pos++;
-                return map;
-            }
-            while (true) {
-                skipWs();
+            for (boolean more = open('}'); more; more = next('}')) {
                 if (pos >= s.length() || s.charAt(pos) != '"') {
                     throw error("expected a key");
                 }
@@ -287,35 +280,39 @@ public final class Json {
                 expect(':');
                 skipWs();
                 map.put(key, value(depth + 1));
-                skipWs();
-                if (pos < s.length() && s.charAt(pos) == ',') {
-                    pos++;
-                    continue;
-                }
-                expect('}');
-                return map;
             }
+            return map;
         }
 
         List<Object> array(int depth) {
             List<Object> list = new ArrayList<>();
+            for (boolean more = open(']'); more; more = next(']')) {
+                list.add(value(depth + 1));
+            }
+            return list;
+        }
+
+        /** Past an opening bracket: false for an empty container (its `close` read), else true with the first element ahead. */
+        boolean open(char close) {
             pos++;
             skipWs();
-            if (pos < s.length() && s.charAt(pos) == ']') {
+            if (pos < s.length() && s.charAt(pos) == close) {
                 pos++;
-                return list;
+                return false;
             }
-            while (true) {
+            return true;
+        }
+
+        /** After an element: true past a ',' with the next element ahead, false past `close`. */
+        boolean next(char close) {
+            skipWs();
+            if (pos < s.length() && s.charAt(pos) == ',') {
+                pos++;
                 skipWs();
-                list.add(value(depth + 1));
-                skipWs();
-                if (pos < s.length() && s.charAt(pos) == ',') {
-                    pos++;
-                    continue;
-                }
-                expect(']');
-                return list;
+                return true;
             }
+            expect(close);
+            return false;
         }
 
         void expect(char c) {
