@@ -9,7 +9,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseScriptArgs, usageFailure } from '../tools/script-args.js';
 import { startService, type ChildService } from '../tools/child-service.js';
 import { freePort, startMemcached, type MemcachedProcess } from '../tools/local-memcached.js';
 import { loadDemoDataset } from './demo-dataset.js';
@@ -20,13 +20,8 @@ import { showRetroHunt } from './retro-hunt.js';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const USAGE = 'usage: npm run demo -- [--json] [--events N] [--workers N] [--out DIR]';
-function usageError(message: string): never {
-  process.stderr.write(`run-demo: ${message}\n${USAGE}\n`);
-  process.exit(2);
-}
-let opts;
-try {
-  opts = parseArgs({
+const usageError = usageFailure('run-demo', USAGE);
+const opts = parseScriptArgs('run-demo', USAGE, {
     options: {
       json: { type: 'boolean', default: false },
       events: { type: 'string', default: '5000' },
@@ -34,14 +29,7 @@ try {
       out: { type: 'string', default: join(ROOT, '.demo') },
       help: { type: 'boolean', short: 'h', default: false },
     },
-  }).values;
-} catch (err) {
-  usageError((err as Error).message);
-}
-if (opts.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+}).values;
 function count(name: string, value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1) usageError(`--${name} must be a positive integer, got "${value}"`);

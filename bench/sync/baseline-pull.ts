@@ -3,25 +3,15 @@
 // memcached round trip per indicator, awaited one after the other, with a 130 s TTL. Keys and
 // values are the agent's own (same vocabulary), so only the fetching and writing differ.
 // Prints one JSON line: attributes, keys written, duration and peak RSS.
-import { parseArgs } from 'node:util';
 import memjs from 'memjs';
+import { parseScriptArgs, usageFailure } from '../../tools/script-args.js';
 import { encodeSummary, mispIndicators, SUPPORTED_MISP_TYPES } from '../../plugin/core/ioc/index.js';
 
 const USAGE = 'usage: baseline-pull --misp-url URL --memcached HOST:PORT (API key in MISP_API_KEY)';
-function usageError(message: string): never {
-  process.stderr.write(`baseline-pull: ${message}\n${USAGE}\n`);
-  process.exit(2);
-}
-let opts;
-try {
-  opts = parseArgs({ options: { 'misp-url': { type: 'string' }, memcached: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } }).values;
-} catch (err) {
-  usageError((err as Error).message);
-}
-if (opts.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+const usageError = usageFailure('baseline-pull', USAGE);
+const opts = parseScriptArgs('baseline-pull', USAGE, {
+  options: { 'misp-url': { type: 'string' }, memcached: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+}).values;
 const mispUrl = opts['misp-url'] || usageError('--misp-url is required');
 const memcachedServer = opts.memcached || usageError('--memcached is required');
 const client = memjs.Client.create(memcachedServer, { retries: 1, timeout: 5, logger: { log: () => undefined } });

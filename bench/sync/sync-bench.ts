@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { usageFailure } from '../../tools/script-args.js';
 import { build } from 'esbuild';
 import { freePort, startMemcached } from '../../tools/local-memcached.js';
 
@@ -17,10 +18,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const KEY = 'bench-api-key-5d41402abc4b2a76b9719d911017c592';
 
 const USAGE = 'usage: npx tsx bench/sync/sync-bench.ts [--attributes 1000000] [--touch 10000] [--node-options "NODE FLAGS"]';
-function usageError(message: string): never {
-  process.stderr.write(`sync-bench: ${message}\n${USAGE}\n`);
-  process.exit(2);
-}
+const usageError = usageFailure('sync-bench', USAGE);
 // Node tokenizes, non-strict so that --node-options takes a value starting with a dash
 // (--node-options "--max-old-space-size=128"); unknown options, values and arguments refused here.
 const OPTIONS = {
