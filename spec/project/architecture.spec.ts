@@ -46,6 +46,8 @@ const under = (i: Import, ...dirs: string[]) => i.target !== null && dirs.some((
 export const RULES: [name: string, dir: string, allowed: (i: Import) => boolean][] = [
   ['plugin/core/ioc is a leaf: it imports nothing else of the project (a pure package for punycode and hashing)', 'plugin/core/ioc',
     (i) => under(i, 'plugin/core/ioc') || (i.target === null && (i.specifier.startsWith('punycode') || i.specifier.startsWith('@noble/hashes')))],
+  ['plugin/core/contract declares and does nothing: it imports only itself and the ioc leaf (what npm run contract generates from it is made elsewhere, in scripts/gen-contract.ts)', 'plugin/core/contract',
+    (i) => under(i, 'plugin/core/contract', 'plugin/core/ioc')],
   ['the core imports only itself and the leaf\'s two pure packages: no Node built-in, no Java', 'plugin/core',
     (i) => under(i, 'plugin/core') || (i.target === null && (i.specifier.startsWith('punycode') || i.specifier.startsWith('@noble/hashes')))],
   ['the agent sees only plugin/core/ioc of the core, and the parser of the sources file it shares with the filter; its retro-hunt (agent/retro) also the core itself, to match and write as the filter does, and the shipped templates', 'agent',
