@@ -64,6 +64,7 @@ function javaBound(n: number): string {
 /** The checks the contract declares beside an option's spec: its range or its choices. */
 function javaChecks(o: FilterOption): string {
   let out = '';
+  if (o.range && o.type === 'number' && !o.range.every(Number.isInteger)) throw new Error(`${o.name}: a whole-number option's range must be whole numbers`);
   if (o.range) out += `    public static final Range ${constant(o)}_RANGE = new Range(${javaBound(o.range[0])}, ${javaBound(o.range[1])});\n`;
   if (o.choices) out += `    public static final List<String> ${constant(o)}_CHOICES = List.of(${o.choices.map((c) => JSON.stringify(c.value)).join(', ')});\n`;
   return out;
@@ -142,7 +143,7 @@ function tableType(o: FilterOption): string {
   return `${valueType(o)}, ${o.type === 'array' ? 'any' : 'one'} of \`[${o.choices.map((c) => JSON.stringify(c.value)).join(', ')}]\``;
 }
 
-function docValue(o: FilterOption, v: NonNullable<FilterOption['default']>): string {
+function docValue(v: NonNullable<FilterOption['default']>): string {
   if (Array.isArray(v)) return JSON.stringify(v).replace(/","/g, '", "');
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
@@ -158,7 +159,7 @@ export function optionBullets(o: FilterOption): string {
   }
   if (o.defaultDoc) out.push(`  * ${o.defaultDoc}`);
   else if (o.default === undefined || (Array.isArray(o.default) && o.default.length === 0)) out.push('  * There is no default value for this setting.');
-  else out.push(`  * Default value is \`${docValue(o, o.default)}\``);
+  else out.push(`  * Default value is \`${docValue(o.default)}\``);
   return out.join('\n');
 }
 
@@ -231,6 +232,7 @@ function wrap(text: string, width: number): string[] {
 export function renderCoreAnswersTs(): string {
   const out = CORE_ANSWERS.map((m) => {
     if (m.kind === 'tuple') {
+      if (m.fields.some((f) => f.optional)) throw new Error(`${m.name}: a tuple is read by position and has no optional element`);
       return `${tsDoc(m.doc, '')}export type ${m.name} = [${m.fields.map((f) => `${f.name}: ${tsType(f.shape)}`).join(', ')}];\n`;
     }
     const body = m.fields.map((f) => `${tsDoc(f.doc, '  ')}  ${f.name}${f.optional ? '?' : ''}: ${tsType(f.shape)};\n`).join('');
@@ -263,7 +265,12 @@ function javaType(s: Shape, boxed = false): string {
 /** The Java expression that decodes `value` (a parsed JSON tree) as this shape. */
 function javaDecode(s: Shape, value: string, where: string, optional: boolean): string {
   const w = JSON.stringify(where);
-  if (optional && s.t === 'number') return `Decode.optionalLong(${value}, ${w})`;
+  if (optional && s.t === 'number') {
+    // An absent count reads as 0; an optional index or boolean has no such neutral value.
+    if (s.java !== 'long') throw new Error(`an optional number must be a long (${where})`);
+    return `Decode.optionalLong(${value}, ${w})`;
+  }
+  if (optional && s.t !== 'record' && s.t !== 'tuple' && s.t !== 'string') throw new Error(`no Java decoder for an optional ${s.t}: make it nullable (${where})`);
   if (optional || s.t === 'nullable') {
     const of = s.t === 'nullable' ? s.of : s;
     if (of.t === 'string') return `Decode.nullableString(${value}, ${w})`;
@@ -371,7 +378,9 @@ export function renderAgentReadme(readme: string): string {
   const rows = OPTION_SPECS.map((s) => {
     const env = `MISP_ENRICH_${s.name.toUpperCase().replace(/-/g, '_')}`;
     const key = s.name === 'config' ? '—' : `\`${s.name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())}\``;
-    return `| \`--${s.name}\` | \`${env}\` | ${key} | ${agentDefault(s)} | ${s.doc ?? s.help} |\n`;
+    // A '|' in a cell would split the markdown row.
+    const cell = (text: string) => text.replace(/\|/g, '\\|');
+    return `| \`--${s.name}\` | \`${env}\` | ${key} | ${cell(agentDefault(s))} | ${cell(s.doc ?? s.help)} |\n`;
   });
   return readme.replace(AGENT_TABLE, (_m, head: string) => `${head}${rows.join('')}`);
 }
@@ -382,5 +391,5 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   writeFileSync(CORE_ANSWERS_JAVA, renderCoreAnswersJava());
   writeFileSync(CORE_ANSWERS_TS, renderCoreAnswersTs());
   writeFileSync(AGENT_README, renderAgentReadme(readFileSync(AGENT_README, 'utf8')));
-  process.stdout.write(`wrote ${OPTIONS_JAVA}, ${CORE_ANSWERS_JAVA}, ${CORE_ANSWERS_TS} the options of ${DOCS} and ${AGENT_README}\n`);
+  process.stdout.write(`wrote ${OPTIONS_JAVA}, ${CORE_ANSWERS_JAVA}, ${CORE_ANSWERS_TS}, the options of ${DOCS} and ${AGENT_README}\n`);
 }

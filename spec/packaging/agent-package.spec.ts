@@ -239,7 +239,8 @@ async function feedToMemcached(agent: Proc, port: number): Promise<void> {
   } finally {
     client.close();
   }
-  expect(logsOf(agent).some((l) => l.msg === 'live update applied')).toBe(true);
+  // The agent logs the batch after writing it: the line may reach the pipe a moment after the key.
+  await until('the agent to log its live update', () => logsOf(agent).some((l) => l.msg === 'live update applied'), STOP_WITHIN, 50);
   agent.child.kill('SIGTERM');
   await until('the agent to stop after SIGTERM', () => agent.exitCode !== null, STOP_WITHIN, 50);
   expect(agent.exitCode).toBe(0);

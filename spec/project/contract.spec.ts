@@ -1,8 +1,9 @@
 // The filter's options are declared once (plugin/core/contract/filter-options.ts): the Java
 // option specs and the docs' options table are generated from it (scripts/gen-contract.ts,
 // `npm run contract`), and the core reads its own options' names and defaults from it. This spec
-// renders both again (and the core answers of contract/core-answers.ts: Java records, TS types): a generated file edited by hand, or left stale after the contract changed,
-// fails here.
+// renders each generated file again (Options.java, the docs' options, the core answers' Java
+// records and TS types, agent/README.md's options table): one edited by hand, or left stale
+// after its declaration changed, fails here.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CORE_OPTION_NAMES, FILTER_OPTIONS } from '../../plugin/core/contract/filter-options.js';

@@ -23,7 +23,7 @@ export type Shape =
 export interface Field {
   readonly name: string;
   readonly shape: Shape;
-  /** May be absent (TypeScript `?:`); Java gets null, or 0 for a number. */
+  /** May be absent (TypeScript `?:`): a record, tuple or string (Java null) or a long count (Java 0); other shapes are made nullable instead. */
   readonly optional?: boolean;
   readonly doc: string;
 }

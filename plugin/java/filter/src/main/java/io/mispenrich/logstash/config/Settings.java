@@ -318,7 +318,7 @@ public record Settings(
 
     /** One of the contract's choices, or the option is refused: "must be "a", "b" or "c", got "x"". */
     private static String choice(PluginConfigSpec<String> spec, List<String> choices, String value, String whence) {
-        if (!choices.contains(value)) {
+        if (value == null || !choices.contains(value)) {
             throw new ConfigException(spec.name(), "must be " + quotedChoices(choices, " or ") + ", got \"" + value + "\"" + whence);
         }
         return value;

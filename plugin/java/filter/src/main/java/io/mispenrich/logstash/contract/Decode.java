@@ -9,7 +9,7 @@ import io.mispenrich.logstash.log.ErrorCode;
 
 /**
  * What the generated decoders of {@link CoreAnswers} read a parsed JSON tree ({@code Json.parse}:
- * Map, List, String, Long, Double, Boolean, null) with. Each checks one value's shape and names
+ * Map, List, String, Long, BigInteger, Double, Boolean, null) with. Each checks one value's shape and names
  * the message and field when it is not what the contract declares: a PROTOCOL error (the core and
  * the shell disagree), never a ClassCastException. {@code where} is a constant the generator
  * writes, so a well-formed answer costs no text building.
@@ -72,11 +72,6 @@ final class Decode {
         return (int) n;
     }
 
-    /** Any JSON value, handed on as parsed (an enrichment for the event). */
-    static Object json(Object json) {
-        return json;
-    }
-
     /** A list of any JSON values: the parsed list itself, not a copy. */
     @SuppressWarnings("unchecked")
     static List<Object> jsonList(Object json, String where) {
@@ -104,7 +99,7 @@ final class Decode {
 
     private static IllegalStateException wrong(String where, String expected, Object got) {
         String kind = got == null ? "null" : got instanceof Map ? "an object" : got instanceof List ? "an array" : got instanceof String ? "a string"
-                : got.getClass().getSimpleName();
+                : got instanceof Boolean ? "true or false" : got instanceof Long || got instanceof java.math.BigInteger ? "a whole number" : "a number";
         return new IllegalStateException(ErrorCode.PROTOCOL.say("the core's answer does not have the contract's shape: " + where
                 + " should be " + expected + ", is " + kind));
     }

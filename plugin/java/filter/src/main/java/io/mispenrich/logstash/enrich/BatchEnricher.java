@@ -269,7 +269,7 @@ public final class BatchEnricher {
         }
 
         /**
-         * retro_keys: sets every event's field info.retroKeys() to the marker, then the hunt keys of
+         * retro_keys: sets every event's field info.retroKeys().field() to the marker, then the hunt keys of
          * its values, in field order, each once (what the core answered; nothing is computed
          * here). Returns the number of events that refused the field.
          */

@@ -43,6 +43,6 @@ class CoreAnswersTest {
         assertEquals("MISP_ENRICH_PROTOCOL: the core's answer does not have the contract's shape: FinishResponse.changes should be an array, is a string",
                 e.getMessage());
         e = assertThrows(IllegalStateException.class, () -> MatchResponse.decode(Json.parse("{\"event_ids\":[1]}")));
-        assertTrue(e.getMessage().contains("MatchResponse.event_ids should be a string, is Long"), e.getMessage());
+        assertTrue(e.getMessage().contains("MatchResponse.event_ids should be a string, is a whole number"), e.getMessage());
     }
 }
