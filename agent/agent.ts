@@ -438,6 +438,7 @@ export class Agent {
 
   /** Applies the changes the ZeroMQ feed announced; on failure an incremental sync takes over. */
   private async applyLive(): Promise<void> {
+    const announced = this.live.size;
     const batch = this.live.take();
     if (this.client) this.client.deadlineMs = Date.now() + this.opts.cycleTimeout * 1000;
     try {
@@ -445,7 +446,7 @@ export class Agent {
       this.metrics.inc('live_updates_total', { result: 'ok' });
       if (s.attributes.added + s.attributes.changed + s.attributes.removed > 0) this.snapshotDirty = true;
       const { mode: _m, ...fields } = s;
-      this.log.info('live update applied', { announced: batch.attributes.length + batch.deleted.length + batch.events.size + batch.eventAttributes.length, ...fields });
+      this.log.info('live update applied', { announced, ...fields });
       this.hunter?.notify();
     } catch (err) {
       const e = asAgentError(err);

@@ -387,13 +387,14 @@ export class OtherSources {
 
   /** Applies what an instance's ZeroMQ feed announced; false when it failed (a sync cycle takes over). */
   async applyLive(m: MispSource): Promise<boolean> {
+    const announced = m.live.size;
     const batch = m.live.take();
     m.client.deadlineMs = Date.now() + this.opts.cycleTimeout * 1000;
     try {
       const s = await m.engine.applyLive(batch);
       this.metrics.inc('live_updates_total', { result: 'ok' });
       const { mode: _m, ...fields } = s;
-      this.log.info(`source ${m.name}: live update applied`, { source: m.name, announced: batch.attributes.length + batch.deleted.length + batch.events.size + batch.eventAttributes.length, ...fields });
+      this.log.info(`source ${m.name}: live update applied`, { source: m.name, announced, ...fields });
       if (s.attributes.added + s.attributes.changed > 0) this.hunter?.notify();
       return true;
     } catch (err) {
