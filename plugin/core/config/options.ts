@@ -65,11 +65,10 @@ export const RETRO_KEYS_FIELD = '[misp_enrich][keys]';
 export const DEFAULT_ECS_TARGET = '[threat][enrichments]';
 export const DEFAULT_LEGACY_TARGET = '[misp]';
 const ECS_CHOICES = optionChoices('ecs_compatibility') as readonly EcsCompatibility[];
-const DEFAULT_TAG_ON_FAILURE = (optionDefault('tag_on_failure') as readonly string[])[0]!;
-const DEFAULT_TAG_ON_FETCH_FAILURE = (optionDefault('tag_on_fetch_failure') as readonly string[])[0]!;
 
-function tagsOption(name: string, raw: unknown, fallback: string): string[] {
-  if (raw === undefined || raw === null) return [fallback];
+/** A tag_on_* option: unset, its default as the contract declares it. */
+function tagsOption(name: 'tag_on_failure' | 'tag_on_fetch_failure', raw: unknown): string[] {
+  if (raw === undefined || raw === null) return [...(optionDefault(name) as readonly string[])];
   if (!Array.isArray(raw) || !raw.every((t) => typeof t === 'string' && t.trim() !== '')) {
     throw configError(name, 'must be an array of non-empty tags');
   }
@@ -133,8 +132,8 @@ export function parseOptions(options: EnricherOptions): EnricherConfig {
     fetchContext: fetch,
     mispUrl,
     target: targetOption(options.target, ecs),
-    tagOnFailure: tagsOption('tag_on_failure', options.tag_on_failure, DEFAULT_TAG_ON_FAILURE),
-    tagOnFetchFailure: tagsOption('tag_on_fetch_failure', options.tag_on_fetch_failure, DEFAULT_TAG_ON_FETCH_FAILURE),
+    tagOnFailure: tagsOption('tag_on_failure', options.tag_on_failure),
+    tagOnFetchFailure: tagsOption('tag_on_fetch_failure', options.tag_on_fetch_failure),
     retroKeys,
     instances: instancesOption(options.misp_sources),
   };
