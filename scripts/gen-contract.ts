@@ -70,20 +70,24 @@ function javaChecks(o: FilterOption): string {
   return out;
 }
 
-/** A note as a javadoc comment, wrapped at about 100 columns. */
-function javadoc(note: string | undefined): string {
-  if (!note) return '';
-  if (note.length <= 100) return `    /** ${note} */\n`;
+/** Words wrapped into lines of at most `width` characters (a longer word stands alone). */
+function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const word of note.split(' ')) {
-    if (line && line.length + word.length + 1 > 96) {
+  for (const word of text.split(' ')) {
+    if (line && line.length + word.length + 1 > width) {
       lines.push(line);
       line = word;
     } else line = line ? `${line} ${word}` : word;
   }
   lines.push(line);
-  return `    /**\n${lines.map((l) => `     * ${l}\n`).join('')}     */\n`;
+  return lines;
+}
+
+/** A doc comment (the same in Java and TypeScript) at this indent, wrapped at about 100 columns. */
+function docComment(text: string, indent: string): string {
+  const lines = wrap(text, 96 - indent.length);
+  return lines.length === 1 ? `${indent}/** ${text} */\n` : `${indent}/**\n${lines.map((l) => `${indent} * ${l}\n`).join('')}${indent} */\n`;
 }
 
 /** Options.java as the contract makes it. */
@@ -91,7 +95,7 @@ export function renderOptionsJava(): string {
   const specs = OPTIONS.map((o) => {
     const head = `    public static final PluginConfigSpec<${JAVA_TYPE[o.type]}> ${constant(o)} =`;
     const decl = head.length + javaSpec(o).length + 2 > 140 ? `${head}\n            ${javaSpec(o)};\n` : `${head} ${javaSpec(o)};\n`;
-    return `${javadoc(o.note)}${decl}${javaChecks(o)}`;
+    return `${o.note ? docComment(o.note, '    ') : ''}${decl}${javaChecks(o)}`;
   }).join('');
   const all = OPTIONS.map(constant);
   const lines: string[] = [];
@@ -209,34 +213,15 @@ function tsType(s: Shape): string {
   }
 }
 
-function tsDoc(doc: string, indent: string): string {
-  return wrap(doc, 96 - indent.length).length === 1
-    ? `${indent}/** ${doc} */\n`
-    : `${indent}/**\n${wrap(doc, 96 - indent.length).map((l) => `${indent} * ${l}\n`).join('')}${indent} */\n`;
-}
-
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + word.length + 1 > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  lines.push(line);
-  return lines;
-}
-
 /** plugin/core/contract/core-answers.generated.ts: the answers' TypeScript types, for protocol.ts. */
 export function renderCoreAnswersTs(): string {
   const out = CORE_ANSWERS.map((m) => {
     if (m.kind === 'tuple') {
       if (m.fields.some((f) => f.optional)) throw new Error(`${m.name}: a tuple is read by position and has no optional element`);
-      return `${tsDoc(m.doc, '')}export type ${m.name} = [${m.fields.map((f) => `${f.name}: ${tsType(f.shape)}`).join(', ')}];\n`;
+      return `${docComment(m.doc, '')}export type ${m.name} = [${m.fields.map((f) => `${f.name}: ${tsType(f.shape)}`).join(', ')}];\n`;
     }
-    const body = m.fields.map((f) => `${tsDoc(f.doc, '  ')}  ${f.name}${f.optional ? '?' : ''}: ${tsType(f.shape)};\n`).join('');
-    return `${tsDoc(m.doc, '')}export interface ${m.name}${m.extends ? ` extends ${m.extends}` : ''} {\n${body}}\n`;
+    const body = m.fields.map((f) => `${docComment(f.doc, '  ')}  ${f.name}${f.optional ? '?' : ''}: ${tsType(f.shape)};\n`).join('');
+    return `${docComment(m.doc, '')}export interface ${m.name}${m.extends ? ` extends ${m.extends}` : ''} {\n${body}}\n`;
   });
   return `// Generated from plugin/core/contract/core-answers.ts by scripts/gen-contract.ts (npm run contract): do not edit.\n\nimport type { Datatype } from '../ioc/index.js';\n\n${out.join('\n')}`;
 }
@@ -295,11 +280,6 @@ function javaDecode(s: Shape, value: string, where: string, optional: boolean): 
     default:
       return `${s.name}.decode(${value})`;
   }
-}
-
-function javadocOf(doc: string, indent: string): string {
-  const lines = wrap(doc, 96 - indent.length);
-  return lines.length === 1 ? `${indent}/** ${doc} */\n` : `${indent}/**\n${lines.map((l) => `${indent} * ${l}\n`).join('')}${indent} */\n`;
 }
 
 function javaRecord(m: Message): string {

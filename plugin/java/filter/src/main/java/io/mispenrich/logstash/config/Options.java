@@ -45,14 +45,14 @@ public final class Options {
     public static final PluginConfigSpec<Double> CONTEXT_CACHE_TTL = PluginConfigSpec.floatSetting("context_cache_ttl", 300.0);
     public static final Range CONTEXT_CACHE_TTL_RANGE = new Range(0.0, 604_800.0);
     /**
-     * How long a failed context fetch is remembered: a MISP down costs one timeout per this, not one
-     * per batch.
+     * How long a failed context fetch is remembered: a MISP down costs one timeout per this, not
+     * one per batch.
      */
     public static final PluginConfigSpec<Double> CONTEXT_FAILURE_TTL = PluginConfigSpec.floatSetting("context_failure_ttl", 15.0);
     public static final Range CONTEXT_FAILURE_TTL_RANGE = new Range(0.0, 3_600.0);
     /**
-     * The agent's --sources file: further MISP instances whose events' context is fetched from them
-     * (the shell reads the file, the core what it says).
+     * The agent's --sources file: further MISP instances whose events' context is fetched from
+     * them (the shell reads the file, the core what it says).
      */
     public static final PluginConfigSpec<String> MISP_SOURCES = PluginConfigSpec.stringSetting("misp_sources");
     public static final PluginConfigSpec<String> SSL_VERIFICATION_MODE = PluginConfigSpec.stringSetting("ssl_verification_mode", "full");
@@ -67,7 +67,10 @@ public final class Options {
     public static final PluginConfigSpec<List<Object>> SSL_CIPHER_SUITES =
             PluginConfigSpec.arraySetting("ssl_cipher_suites", List.of(), false, false);
     public static final PluginConfigSpec<Map<String, Object>> FIELDS = PluginConfigSpec.hashSetting("fields");
-    /** No default here: unset means the pipeline's pipeline.ecs_compatibility (see EcsCompatibility). */
+    /**
+     * No default here: unset means the pipeline's pipeline.ecs_compatibility (see
+     * EcsCompatibility).
+     */
     public static final PluginConfigSpec<String> ECS_COMPATIBILITY = PluginConfigSpec.stringSetting("ecs_compatibility");
     public static final List<String> ECS_COMPATIBILITY_CHOICES = List.of("disabled", "v1", "v8");
     public static final PluginConfigSpec<String> TARGET = PluginConfigSpec.stringSetting("target");
