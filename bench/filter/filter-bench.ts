@@ -16,14 +16,21 @@
 //   npm run build && npx tsx bench/filter/filter-bench.ts [--events 200000] [--jit-events 3500000] [--new-events 100000]
 //       [--repeat 3] [--modes interp25,interp21,jit25] [--synthetic 100000] [--workers 2]
 //       [--jdk21 auto|none|JAVA_HOME] [--value-cache-size N] [--e2e-events 150000] [--skip-e2e]
-//       [--misp-latency-ms 0,50] [--e2e-mode auto|interp25|interp21|jit25] [--baseline-jar JAR] [--jit-extra='OPTS']
+//       [--misp-latency-ms 0,50] [--e2e-mode auto|interp25|interp21|jit25] [--e2e-warm-from N] [--baseline-jar JAR] [--jit-extra='OPTS']
+//
+// --e2e-warm-from N: the end-to-end warm figures from event N on instead of the second half (both
+// sides); with --e2e-events beyond --events the e2e stream is the start of the JIT's long one: the
+// end-to-end steady state of a compiled worker (e.g. --e2e-events 3500000 --e2e-warm-from 2500000
+// --e2e-mode jit25 --misp-latency-ms 0).
 //
 // JIT modes run on a realistic stream of --jit-events (3.5M by default, whatever --events says):
 // on this machine's two cores GraalJS's last compilations land 60 to 80 s into a run, so the warm
 // half of a 1.5M-event run still shares the cores with the compiler (measured: 0.34 of the raw
 // multi-get, against 0.47 to 0.49 after 3.5M events), and a shorter run measures its queue. Their rows carry the compilation
 // trace's summary (compile-trace.ts): compilations, tier 2, deoptimizations, compile seconds, and
-// when the last compilation landed, to read beside the warm figure.
+// when the last compilation landed, to read beside the warm figure. Their every-new figure is
+// measured the same way: --new-events events of never-seen values after that long realistic
+// stream, in the same JVM, and only those counted (the runners' --warm-from-event).
 // Each mode also as <mode>-real (jit25-real, interp21-real, ...): on logstash-core 9.6's own classes
 // (testbed/logstash-real, built where ../shared/logstash exists) instead of the stand-in.
 // --jit-extra='OPTS': a mode jit25x, jit25 with these JVM options added (engine options to try).
@@ -33,7 +40,7 @@
 //
 // Prints the machine line first; results also go to .bench-out/filter-bench.json.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -46,7 +53,7 @@ import { startMemcached, type MemcachedProcess } from '../../tools/local-memcach
 import { compilations, traceOptions } from './compile-trace.js';
 import { rawMultiGet } from './raw-multiget.js';
 import { javaVersion, jdk21Home, jitJars, machineLine, mispEnrichRun, realRun, run, startWorld, type World } from './world.js';
-import { generateStream, type Indicators, type StreamKind } from './streams.js';
+import { BEYOND_POOL, generateStream, type Indicators, type StreamKind } from './streams.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -61,6 +68,7 @@ const { values: opt } = parseArgs({
     jdk21: { type: 'string', default: 'auto' },
     'value-cache-size': { type: 'string' },
     'e2e-events': { type: 'string', default: '150000' },
+    'e2e-warm-from': { type: 'string' },
     'e2e-mode': { type: 'string', default: 'auto' },
     'skip-e2e': { type: 'boolean', default: false },
     'misp-latency-ms': { type: 'string', default: '0,50' },
@@ -164,8 +172,10 @@ async function main(): Promise<void> {
 
     const isJit = (mode: string) => mode.startsWith('jit');
     const jitEvents = MODES.some(isJit) ? Math.max(Number(opt['jit-events']), Number(opt.events)) : Number(opt.events);
-    type Stream = { file: string; lines: string[]; keys: string[][]; events: number };
-    const streams: Record<StreamKind | 'e2e' | 'realistic-jit', Stream> = {} as never;
+    // warmFrom: the event the measured part starts at (the runner's --warm-from-event), for a
+    // stream that is a warm-up followed by what is measured.
+    type Stream = { file: string; lines: string[]; keys: string[][]; events: number; warmFrom?: number };
+    const streams: Record<StreamKind | 'e2e' | 'realistic-jit', Stream> & { 'every-new-jit'?: Stream } = {} as never;
     for (const [kind, events] of [['realistic', Number(opt.events)], ['every-new', Number(opt['new-events'])], ['realistic-jit', jitEvents]] as const) {
       if (kind === 'realistic-jit') {
         // The same stream, longer (generateStream is deterministic: its start is the realistic stream).
@@ -180,9 +190,24 @@ async function main(): Promise<void> {
       streams[kind] = { file, lines: s.lines, keys: await filterKeys(s.lines, meta), events };
       console.log(`stream ${kind}: ${fmt(events)} events, ${fmt(s.values)} looked-up values, ${fmt(s.planted)} carry an indicator`);
     }
-    const e2eLines = streams.realistic.lines.slice(0, Number(opt['e2e-events']));
-    streams.e2e = { file: join(dir, 'e2e.ndjson'), lines: e2eLines, keys: [], events: e2eLines.length };
-    writeFileSync(streams.e2e.file, e2eLines.join('\n') + '\n');
+    if (MODES.some(isJit) && streams['realistic-jit'] !== streams.realistic) {
+      // Values never seen, compiled: after the long realistic stream (the compiler done), events
+      // whose values are new to it; only those are measured, against their own raw multi-get. The
+      // every-new stream alone would measure the compile queue: it is over before the compiler is.
+      const events = Number(opt['new-events']);
+      const fresh = generateStream({ kind: 'every-new', events, indicators, counterFrom: BEYOND_POOL });
+      const file = join(dir, 'every-new-jit.ndjson');
+      copyFileSync(streams['realistic-jit'].file, file);
+      appendFileSync(file, fresh.lines.join('\n') + '\n');
+      streams['every-new-jit'] = { file, lines: fresh.lines, keys: await filterKeys(fresh.lines, meta), events, warmFrom: jitEvents };
+      console.log(`stream every-new-jit: the realistic-jit stream, then ${fmt(events)} events of never-seen values (${fmt(fresh.values)} looked up, ${fmt(fresh.planted)} carry an indicator), measured alone`);
+    }
+    // The e2e stream: the start of the realistic stream, or of the JIT's longer one when asked for more.
+    const longest = streams['realistic-jit'].lines.length > streams.realistic.lines.length ? streams['realistic-jit'] : streams.realistic;
+    const e2eLines = longest.lines.slice(0, Number(opt['e2e-events']));
+    const e2eWarmFrom = opt['e2e-warm-from'] === undefined ? undefined : Number(opt['e2e-warm-from']);
+    streams.e2e = { file: join(dir, 'e2e.ndjson'), lines: e2eLines, keys: [], events: e2eLines.length, warmFrom: e2eWarmFrom };
+    writeLines(streams.e2e.file, e2eLines);
     const settings = join(dir, 'settings.json');
     writeFileSync(settings, JSON.stringify({ memcached_hosts: [mc.address], misp_url: mispUrl, misp_api_key: apiKey, fetch_context: true,
       ...(opt['value-cache-size'] ? { value_cache_size: Number(opt['value-cache-size']) } : {}) }), { mode: 0o600 });
@@ -209,9 +234,9 @@ async function main(): Promise<void> {
           const onLogstash = mode.endsWith('-real');
           const base = onLogstash ? mode.slice(0, -'-real'.length) : mode;
           if (!modes[base]) continue;
-          const long = kind === 'realistic' && isJit(mode) && streams['realistic-jit'] !== streams.realistic;
-          const s = long ? streams['realistic-jit'] : streams[kind];
-          const rawRate = await rawOf(s, long ? `${kind}.raw_multiget_${fmt(s.events).replace(/\D/g, '')}` : `${kind}.raw_multiget`);
+          const long = isJit(mode) && (kind === 'realistic' ? streams['realistic-jit'] !== streams.realistic : streams['every-new-jit'] !== undefined);
+          const s = !long ? streams[kind] : kind === 'realistic' ? streams['realistic-jit'] : streams['every-new-jit']!;
+          const rawRate = await rawOf(s, !long ? `${kind}.raw_multiget` : kind === 'realistic' ? `${kind}.raw_multiget_${fmt(s.events).replace(/\D/g, '')}` : `${kind}.raw_multiget_after_warmup`);
           const runOne = onLogstash ? realRun : mispEnrichRun;
           const trace = join(dir, 'compilation.log');
           rmSync(trace, { force: true });
@@ -220,10 +245,10 @@ async function main(): Promise<void> {
           // back-to-back JVMs runs second was measured faster here by 10-20 % (the machine's
           // caches and clocks), so a fixed order would bias the A/B.
           const baseFirst = opt['baseline-jar'] !== undefined && r % 2 === 0;
-          const baseRun = () => runOne(s.file, settings, dir, home, javaOpts, 1, BATCH, resolve(opt['baseline-jar']!));
+          const baseRun = () => runOne(s.file, settings, dir, home, javaOpts, 1, BATCH, resolve(opt['baseline-jar']!), s.warmFrom);
           const b0 = baseFirst ? await baseRun() : null;
           const started = Date.now();
-          const f = await runOne(s.file, settings, dir, home, isJit(mode) ? `${javaOpts} ${traceOptions(trace)}` : javaOpts, 1, BATCH);
+          const f = await runOne(s.file, settings, dir, home, isJit(mode) ? `${javaOpts} ${traceOptions(trace)}` : javaOpts, 1, BATCH, undefined, s.warmFrom);
           row[`${kind}.${mode}.filter`] = f.all;
           row[`${kind}.${mode}.filter_warm`] = f.warm;
           row[`${kind}.${mode}.filter_ratio`] = f.all / rawRate;
@@ -263,7 +288,7 @@ async function main(): Promise<void> {
           // sides make; 0 is misp-sim as it is.
           await setMispLatency(mispUrl, apiKey, latency);
           const at = latency === 0 ? 'e2e' : `e2e_misp_${latency}ms`;
-          const e2e = await mispEnrichRun(file, settings, dir, home, javaOpts, WORKERS, BATCH);
+          const e2e = await mispEnrichRun(file, settings, dir, home, javaOpts, WORKERS, BATCH, undefined, streams.e2e.warmFrom);
           row[`${at}.misp_enrich`] = e2e.end_to_end;
           row[`${at}.misp_enrich_warm`] = e2e.end_to_end_warm;
           // The recipe's ceiling (its memcached round trips alone) does not depend on MISP.
@@ -272,7 +297,8 @@ async function main(): Promise<void> {
             const recipeReport = join(dir, 'recipe.json');
             const nanos = await run(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'bench/filter/recipe-pattern.ts'),
               '--input', file, '--output', join(dir, 'recipe-out.ndjson'), '--memcached', recipeMc.address, '--misp-url', mispUrl,
-              '--workers', String(WORKERS), '--report', recipeReport, ...extra], { ...process.env, MISP_API_KEY: apiKey });
+              '--workers', String(WORKERS), '--report', recipeReport, ...extra,
+              ...(streams.e2e.warmFrom === undefined ? [] : ['--warm-from', String(streams.e2e.warmFrom)])], { ...process.env, MISP_API_KEY: apiKey });
             const rr = JSON.parse(readFileSync(recipeReport, 'utf8'));
             row[`${at}.${name}`] = Math.round(events / (nanos / 1e9));
             row[`${at}.${name}_warm`] = Math.round(rr.late_events / (rr.late_nanos / 1e9));

@@ -81,7 +81,16 @@ export interface StreamOptions {
   indicators: Indicators;
   hitRate?: number;
   seed?: number;
+  /** every-new: where its counter starts (BEYOND_POOL: past every rank a realistic stream draws). */
+  counterFrom?: number;
 }
+
+/**
+ * A counter start for an every-new stream to follow a realistic one: its addresses, URLs, hashes
+ * and mailboxes are none a realistic stream draws (its ranks end at POOL); resolvers and host
+ * names come from small pools by design and may repeat.
+ */
+export const BEYOND_POOL = 2 * POOL;
 
 export interface Stream {
   lines: string[];
@@ -94,7 +103,7 @@ export interface Stream {
 export function generateStream(opts: StreamOptions): Stream {
   const rand = seededRandom(opts.seed ?? 20261128);
   const hitRate = opts.hitRate ?? 0.01;
-  let counter = 0;
+  let counter = opts.counterFrom ?? 0;
   // Each field its own pool and draw: a Zipf rank, or the next counter value (every-new).
   const draw = (pool: number): number => (opts.kind === 'every-new' ? ++counter : zipf(rand, pool));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;

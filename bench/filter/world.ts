@@ -78,12 +78,19 @@ export interface FilterRun {
 }
 
 /** One misp-enrich-run; `pluginJar`: another build of the plugin (an A/B baseline), else this one's. */
-export async function mispEnrichRun(input: string, settings: string, dir: string, javaHome: string, javaOpts: string, workers: number, batch = 125, pluginJar?: string): Promise<FilterRun> {
+export async function mispEnrichRun(input: string, settings: string, dir: string, javaHome: string, javaOpts: string, workers: number, batch = 125, pluginJar?: string,
+  warmFrom?: number): Promise<FilterRun> {
   const report = join(dir, 'report.json');
   const nanos = await run(process.execPath, [join(ROOT, 'bin/misp-enrich-run.js'), '--settings', settings, '--input', input,
-    '--output', join(dir, 'out.ndjson'), '--workers', String(workers), '--batch-size', String(batch), '--report', report, '--log-level', 'warn'],
+    '--output', join(dir, 'out.ndjson'), '--workers', String(workers), '--batch-size', String(batch), '--report', report, '--log-level', 'warn',
+    ...warmFromArgs(warmFrom)],
   { ...process.env, JAVA_HOME: javaHome, MISP_ENRICH_JAVA_OPTS: javaOpts, ...(pluginJar ? { MISP_ENRICH_PLUGIN_JAR: pluginJar } : {}) });
   return filterRunOf(JSON.parse(readFileSync(report, 'utf8')), nanos, 'plugins.filters.misp_enrich_harness.');
+}
+
+/** The runners' --warm-from-event: the report's warm part from that event on, not the second half. */
+function warmFromArgs(warmFrom: number | undefined): string[] {
+  return warmFrom === undefined ? [] : ['--warm-from-event', String(warmFrom)];
 }
 
 /** A runner's report (both runners write the same fields; metric names differ by their prefix) as a FilterRun. */
@@ -115,7 +122,8 @@ export function realRunner(): { jar: string; classpath: string } | string {
  * One run of the plugin on logstash-core's real classes (Event, the Java filter delegator, its
  * metrics) instead of the stand-in: the same report, so the same figures.
  */
-export async function realRun(input: string, settings: string, dir: string, javaHome: string, javaOpts: string, workers: number, batch = 125, pluginJar?: string): Promise<FilterRun> {
+export async function realRun(input: string, settings: string, dir: string, javaHome: string, javaOpts: string, workers: number, batch = 125, pluginJar?: string,
+  warmFrom?: number): Promise<FilterRun> {
   const runner = realRunner();
   if (typeof runner === 'string') throw new Error(runner);
   const version = readFileSync(join(ROOT, 'VERSION'), 'utf8').trim();
@@ -125,7 +133,7 @@ export async function realRun(input: string, settings: string, dir: string, java
   const flags = [...(major >= 22 ? ['--enable-native-access=ALL-UNNAMED'] : []), ...(major >= 24 ? ['--sun-misc-unsafe-memory-access=allow'] : []), ...javaOpts.split(/\s+/).filter(Boolean)];
   const nanos = await run(java, [...flags, '-cp', `${runner.jar}:${runner.classpath}`, 'io.mispenrich.logstashreal.RealMain',
     '--plugin-jar', pluginJar ?? join(ROOT, `plugin/java/filter/target/logstash-filter-misp_enrich-${version}.jar`), '--settings', settings, '--input', input,
-    '--output', join(dir, 'out.ndjson'), '--workers', String(workers), '--batch-size', String(batch), '--report', report, '--log-level', 'warn'], process.env);
+    '--output', join(dir, 'out.ndjson'), '--workers', String(workers), '--batch-size', String(batch), '--report', report, '--log-level', 'warn', ...warmFromArgs(warmFrom)], process.env);
   return filterRunOf(JSON.parse(readFileSync(report, 'utf8')), nanos, '');
 }
 

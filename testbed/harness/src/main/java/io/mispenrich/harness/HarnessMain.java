@@ -38,6 +38,7 @@ import io.mispenrich.runner.RunnerExit.StartupFailure;
  * <pre>
  * java -jar misp-enrich-harness.jar --plugin-jar JAR --settings FILE --input FILE|- --output FILE|-
  *      [--workers N] [--batch-size N] [--report FILE] [--log-level LEVEL]
+ *      [--warm-from-event N]   (the report's "second half" from event N on instead, see OrderedBatches)
  *      [--extra-jars A.jar:B.jar]   (diagnostics: more jars in the plugin's class loader, e.g. a Truffle profiler)
  *      [--pause-after-batch N --pause-file F]   (test hook, see PipelineRun.Pause)
  * java -jar misp-enrich-harness.jar --plugin-jar JAR --describe GOLDEN.json --output FILE|-
@@ -65,7 +66,7 @@ public final class HarnessMain {
         Map<String, String> out = new LinkedHashMap<>();
         Set<String> flags = Set.of("schema");
         Set<String> valued = Set.of("plugin-jar", "settings", "input", "output", "workers", "batch-size", "report",
-                "describe", "probe-sandbox", "port-probe", "log-level", "extra-jars", "pause-after-batch", "pause-file");
+                "describe", "probe-sandbox", "port-probe", "log-level", "extra-jars", "pause-after-batch", "pause-file", "warm-from-event");
         for (int i = 0; i < argv.length; i++) {
             String a = argv[i];
             if (!a.startsWith("--")) {
@@ -186,7 +187,8 @@ public final class HarnessMain {
         OrderedBatches.Result result;
         try (var reader = new NdjsonLines.Reader<Event>(args.get("input"), HarnessMain::decode, HarnessMain::unparsable);
              var writer = new NdjsonLines.LineWriter<Event>(args.get("output"), e -> Ndjson.write(e.getData()))) {
-            result = PipelineRun.run(filter, reader, writer, workers, batchSize, new CommonActions(settings), pause, delegatorMetrics);
+            result = PipelineRun.run(filter, reader, writer, workers, batchSize, Long.parseLong(args.getOrDefault("warm-from-event", "-1")),
+                    new CommonActions(settings), pause, delegatorMetrics);
         } finally {
             filter.close();
         }

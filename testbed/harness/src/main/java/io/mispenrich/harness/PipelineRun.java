@@ -62,8 +62,8 @@ final class PipelineRun {
     }
 
     static OrderedBatches.Result run(Filter filter, OrderedBatches.Source<Event> source, OrderedBatches.Sink<Event> sink, int workers,
-                                     int batchSize, FilterMatchListener listener, Pause pause, DelegatorMetrics metrics) throws IOException {
-        return new OrderedBatches<Event>("filter()", Event::isCancelled, workers, batchSize).run(source, batch -> filter.filter(batch, listener), sink,
+                                     int batchSize, long warmFromEvent, FilterMatchListener listener, Pause pause, DelegatorMetrics metrics) throws IOException {
+        return new OrderedBatches<Event>("filter()", Event::isCancelled, workers, batchSize, warmFromEvent).run(source, batch -> filter.filter(batch, listener), sink,
                 new OrderedBatches.Hooks<>() {
                     @Override
                     public void before(int index, List<Event> batch) {

@@ -23,8 +23,8 @@ final class BatchRun {
     }
 
     static OrderedBatches.Result run(AbstractFilterDelegatorExt filter, OrderedBatches.Source<Event> source, OrderedBatches.Sink<Event> sink,
-                                     int workers, int batchSize) throws IOException {
-        return new OrderedBatches<Event>("multi_filter", Event::isCancelled, workers, batchSize)
+                                     int workers, int batchSize, long warmFromEvent) throws IOException {
+        return new OrderedBatches<Event>("multi_filter", Event::isCancelled, workers, batchSize, warmFromEvent)
                 .run(source, batch -> unwrap(filter.multiFilter(wrap(batch))), sink, new OrderedBatches.Hooks<>() {
                 });
     }

@@ -34,6 +34,7 @@ import io.mispenrich.runner.RunnerExit.StartupFailure;
  *      --plugin-jar JAR --settings FILE --input FILE|- --output FILE|-
  *      [--workers N] [--batch-size N] [--report FILE] [--log-level LEVEL]
  *      [--plugin-classloaders true|false] [--pipeline-id ID] [--path-data DIR]
+ *      [--warm-from-event N]   (the report's "second half" from event N on instead, see OrderedBatches)
  * java ... RealMain --plugin-jar JAR --start-only SETTINGS_LIST.json --report FILE
  * </pre>
  * {@code --path-data} stands in for what the gem's Ruby file (lib/logstash/filters/misp_enrich.rb)
@@ -65,7 +66,7 @@ public final class RealMain {
 
     private static Map<String, String> parseArgs(String[] argv) {
         Set<String> valued = Set.of("plugin-jar", "settings", "input", "output", "workers", "batch-size", "report", "log-level",
-                "plugin-classloaders", "pipeline-id", "start-only", "path-data");
+                "plugin-classloaders", "pipeline-id", "start-only", "path-data", "warm-from-event");
         Map<String, String> out = new LinkedHashMap<>();
         for (int i = 0; i < argv.length; i++) {
             String a = argv[i];
@@ -116,7 +117,7 @@ public final class RealMain {
 
         OrderedBatches.Result result;
         try (var reader = EventLines.reader(args.get("input")); var writer = EventLines.writer(args.get("output"))) {
-            result = BatchRun.run(filter, reader, writer, workers, batchSize);
+            result = BatchRun.run(filter, reader, writer, workers, batchSize, Long.parseLong(args.getOrDefault("warm-from-event", "-1")));
         } finally {
             // What a pipeline's shutdown calls on each filter.
             filter.doClose(RubyUtil.RUBY.getCurrentContext());

@@ -55,10 +55,10 @@ public final class OrderedBatches<E> {
     }
 
     /**
-     * filterNanos: time inside the filter, all batches; lateNanos/lateEvents: the second half of
-     * the batches (warmed up). lateWallNanos: wall time from the moment half the batches were
-     * written out to the last one, all workers together (the steady state end to end, start and
-     * warm-up left out).
+     * filterNanos: time inside the filter, all batches; lateNanos/lateEvents: the batches from the
+     * warm mark on (by default the second half: warmed up). lateWallNanos: wall time from the
+     * moment the batch before the mark was written out to the last one, all workers together (the
+     * steady state end to end, start and warm-up left out).
      */
     public record Result(long eventsIn, long eventsOut, int batches, long filterNanos, long lateNanos, long lateEvents, long lateWallNanos) {
     }
@@ -70,19 +70,34 @@ public final class OrderedBatches<E> {
     private final Predicate<E> cancelled;
     private final int workers;
     private final int batchSize;
+    private final long warmFromEvent;
 
     /**
      * @param filterName what a failure calls the filter call ("filter()", "multi_filter")
      * @param cancelled  whether the filter cancelled an event (then it is not written)
      */
     public OrderedBatches(String filterName, Predicate<E> cancelled, int workers, int batchSize) {
+        this(filterName, cancelled, workers, batchSize, -1);
+    }
+
+    /**
+     * @param warmFromEvent the first event of the part measured as warm (rounded down to its batch),
+     *                      or -1 for the second half of the batches. A bench sets it to measure a
+     *                      stream appended to a long warm-up: the compiled steady state of values
+     *                      never seen before, say, rather than the compiler's queue.
+     */
+    public OrderedBatches(String filterName, Predicate<E> cancelled, int workers, int batchSize, long warmFromEvent) {
         if (workers < 1 || batchSize < 1) {
             throw new IllegalArgumentException("--workers and --batch-size must be at least 1");
+        }
+        if (warmFromEvent < -1) {
+            throw new IllegalArgumentException("--warm-from-event must be 0 or more");
         }
         this.filterName = filterName;
         this.cancelled = cancelled;
         this.workers = workers;
         this.batchSize = batchSize;
+        this.warmFromEvent = warmFromEvent;
     }
 
     public Result run(Source<E> source, BatchFilter<E> filter, Sink<E> sink, Hooks<E> hooks) throws IOException {
@@ -173,19 +188,20 @@ public final class OrderedBatches<E> {
             throw new IllegalStateException(filterName + " threw (a filter must never throw): " + f, f);
         }
         int total = batches.get();
+        int warmFrom = warmFromEvent < 0 ? total / 2 : (int) Math.min(total, warmFromEvent / batchSize);
         long filterNanos = 0;
         long lateNanos = 0;
         long lateEvents = 0;
         for (long[] t : timings) {
             filterNanos += t[1];
-            if (t[0] >= total / 2) {
+            if (t[0] >= warmFrom) {
                 lateNanos += t[1];
                 lateEvents += t[2];
             }
         }
         // Batches are written in order: batch i's moment is written.get(i), and the window from the
-        // end of batch total/2 - 1 holds exactly the batches lateEvents counts.
-        long lateWallNanos = written.size() < 2 ? 0 : written.get(written.size() - 1) - written.get(Math.max(0, total / 2 - 1));
+        // end of batch warmFrom - 1 holds exactly the batches lateEvents counts.
+        long lateWallNanos = written.size() < 2 ? 0 : written.get(written.size() - 1) - written.get(Math.max(0, Math.min(written.size() - 1, warmFrom - 1)));
         return new Result(in[0], out[0], total, filterNanos, lateNanos, lateEvents, lateWallNanos);
     }
 

@@ -58,6 +58,22 @@ class OrderedBatchesTest {
     }
 
     @Test
+    void measuresAsWarmTheBatchesFromTheMarkGiven() throws IOException {
+        // 1000 events in batches of 10; the mark at event 905 falls in batch 90: batches 90..99 count.
+        OrderedBatches.Result r = new OrderedBatches<Integer>("filter()", e -> false, 2, 10, 905).run(numbers(1000), batch -> batch, e -> {
+        }, new OrderedBatches.Hooks<>() {
+        });
+        assertEquals(100, r.lateEvents());
+        assertTrue(r.lateWallNanos() > 0 && r.filterNanos() >= r.lateNanos());
+        // A mark past the end measures nothing rather than failing.
+        OrderedBatches.Result none = new OrderedBatches<Integer>("filter()", e -> false, 1, 10, 5000).run(numbers(100), batch -> batch, e -> {
+        }, new OrderedBatches.Hooks<>() {
+        });
+        assertEquals(0, none.lateEvents());
+        assertThrows(IllegalArgumentException.class, () -> new OrderedBatches<Integer>("filter()", e -> false, 1, 10, -2));
+    }
+
+    @Test
     void leavesCancelledEventsOutAndCallsTheHooksPerBatch() throws IOException {
         List<Integer> out = new ArrayList<>();
         List<String> seen = Collections.synchronizedList(new ArrayList<>());
