@@ -153,7 +153,7 @@ async function main(): Promise<void> {
     if (!existsSync(join(ROOT, a))) throw new Error(`${a} is missing: run npm run build first`);
   }
   const home21 = MODES.some((m) => m.startsWith('interp21')) ? jdk21Home(opt.jdk21!) : null;
-  const jit = MODES.some((m) => m.startsWith('jit25')) ? jitJars() : [];
+  const jit = MODES.some((m) => m.startsWith('jit25')) || opt['e2e-mode']!.startsWith('jit') ? jitJars() : [];
   console.log(machineLine(graalVersion));
   console.log(`java: ${javaVersion(java25.java)} (${home25})${home21 ? `; ${javaVersion(join(home21, 'bin/java'))} (${home21})` : '; no JDK 21 runtime'}`);
 
