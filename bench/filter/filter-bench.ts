@@ -124,11 +124,14 @@ async function filterKeys(lines: string[], meta: string): Promise<string[][]> {
 
 /** Every REST search misp-sim answers (both sides' MISP requests) takes `ms` longer; 0: none. */
 async function setMispLatency(mispUrl: string, apiKey: string, ms: number): Promise<void> {
-  const res = await fetch(`${mispUrl}/_sim/faults`, {
+  const send = () => fetch(`${mispUrl}/_sim/faults`, {
     method: 'POST',
     headers: { authorization: apiKey, 'content-type': 'application/json' },
     body: JSON.stringify(ms > 0 ? { mode: 'slow', delay_ms: ms, paths: ['/attributes/restSearch', '/events/restSearch'] } : { mode: 'none' }),
   });
+  // After minutes of building long streams, the pooled connection may be one misp-sim has closed
+  // as idle: setting the same fault again is harmless, so one retry.
+  const res = await send().catch(() => send());
   if (!res.ok) throw new Error(`misp-sim refused the latency: ${res.status} ${await res.text()}`);
 }
 
