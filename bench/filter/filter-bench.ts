@@ -52,7 +52,7 @@ import { loadCore } from '../../testbed/node-host/core-loader.js';
 import { startMemcached, type MemcachedProcess } from '../../tools/local-memcached.js';
 import { compilations, traceOptions } from './compile-trace.js';
 import { rawMultiGet } from './raw-multiget.js';
-import { javaVersion, jdk21Home, jitJars, machineLine, mispEnrichRun, realRun, run, startWorld, type World } from './world.js';
+import { javaVersion, jdk21Home, jitJars, machineLine, mispEnrichRun, realRun, run, startWorld, writeLines, type World } from './world.js';
 import { BEYOND_POOL, generateStream, type Indicators, type StreamKind } from './streams.js';
 
 const { values: opt } = parseArgs({
@@ -85,16 +85,6 @@ const WORKERS = Number(opt.workers);
 const LATENCIES = String(opt['misp-latency-ms']).split(',').filter(Boolean).map(Number);
 const VERSION = readFileSync(join(ROOT, 'VERSION'), 'utf8').trim();
 const graalVersion = /<graalvm.version>([^<]+)</.exec(readFileSync(join(ROOT, 'pom.xml'), 'utf8'))?.[1];
-
-/** Lines to a file in slices: a few million events are more than one JS string can hold. */
-function writeLines(file: string, lines: readonly string[]): void {
-  const fd = openSync(file, 'w');
-  try {
-    for (let i = 0; i < lines.length; i += 100_000) writeSync(fd, lines.slice(i, i + 100_000).join('\n') + '\n');
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** The recipe's memcached: the raw MISP values as keys, as its cron'd pull stored them. */
 async function loadRecipeStore(address: string, ind: Indicators): Promise<void> {

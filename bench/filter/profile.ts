@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { findJava } from '../../bin/misp-enrich-run.js';
 import { compilations } from './compile-trace.js';
 import { generateStream, type StreamKind } from './streams.js';
-import { jdk21Home, jitJars, machineLine, startWorld } from './world.js';
+import { jdk21Home, jitJars, machineLine, startWorld, writeLines } from './world.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const { values: opt } = parseArgs({
@@ -162,7 +162,7 @@ async function main(): Promise<void> {
   try {
     const s = generateStream({ kind: opt.stream as StreamKind, events: Number(opt.events), indicators: world.indicators });
     const input = join(out, `${opt.stream}.ndjson`);
-    writeFileSync(input, s.lines.join('\n') + '\n');
+    writeLines(input, s.lines);
     const settings = join(out, 'settings.json');
     writeFileSync(settings, JSON.stringify({ memcached_hosts: [world.mc.address], misp_url: world.mispUrl, misp_api_key: world.apiKey, fetch_context: true }), { mode: 0o600 });
     const jfr = join(out, `${mode}-${opt.stream}.jfr`);

@@ -3,7 +3,7 @@
 // synthetic indicators, loaded into a real memcached by the real agent).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import memjs from 'memjs';
@@ -64,6 +64,16 @@ export function run(command: string, args: string[], env: NodeJS.ProcessEnv): Pr
     child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
     child.once('exit', (code) => (code === 0 ? done(Number(process.hrtime.bigint() - t0)) : fail(new Error(`${args.join(' ')} exited ${code}\n${err}`))));
   });
+}
+
+/** Lines to a file in slices: a few million events are more than one JS string can hold. */
+export function writeLines(file: string, lines: readonly string[]): void {
+  const fd = openSync(file, 'w');
+  try {
+    for (let i = 0; i < lines.length; i += 100_000) writeSync(fd, lines.slice(i, i + 100_000).join('\n') + '\n');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export interface FilterRun {
