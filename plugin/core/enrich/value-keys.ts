@@ -3,7 +3,7 @@
 // in use (from the meta value); `plan` names the last two, so the host knows when the keys it
 // remembers are stale.
 import { CoreError } from '../errors.js';
-import { candidateKeys, decodeMeta, huntKeys, isDatatype, KEY_PREFIX, type PrefixPlan } from '../ioc/index.js';
+import { candidateKeys, decodeMeta, huntKeys, isDatatype, isDottedQuad, KEY_PREFIX, v4Keys, type PrefixPlan } from '../ioc/index.js';
 import type { KeysRequest, KeysResponse } from '../protocol.js';
 
 // The meta value changes once per agent sync while batches come by the thousand: its plan is
@@ -39,9 +39,13 @@ export function valueKeys(request: KeysRequest, retro = false): KeysResponse {
       throw new CoreError('MISP_ENRICH_PROTOCOL', `the keys request has no list of '${datatype}' values`);
     }
     const keys = new Array<readonly string[] | null>(list.length);
+    const ip = datatype === 'ip';
     for (let i = 0; i < list.length; i++) {
       const raw: unknown = list[i];
       if (typeof raw !== 'string') keys[i] = null;
+      // Most values of an IP field: a dotted quad (never blank), whose keys need no other test.
+      // candidateKeys would decide the same, two interpreted calls later.
+      else if (ip && isDottedQuad(raw)) keys[i] = v4Keys(raw, plan);
       else if (raw.trim() === '') keys[i] = NOTHING;
       else {
         keys[i] = candidateKeys(datatype, raw, plan);

@@ -127,7 +127,7 @@ const MAX_PLAIN_NAME = MAX_KEY_BYTES - DOMAIN_KEY_PREFIX.length;
  * in use. Address and network texts are short printable ASCII, so their keys are always plain
  * (the key prefix, then the text). The keys() call needs only these, for every new address.
  */
-function v4Keys(canonical: string, prefixes: PrefixPlan | null): string[] {
+export function v4Keys(canonical: string, prefixes: PrefixPlan | null): string[] {
   const keys = [IP_KEY + canonical];
   appendV4NetworkTexts(keys, NET_KEY, canonical, prefixes ? prefixes.v4 : ALL_V4_LENGTHS);
   return keys;
