@@ -5,9 +5,9 @@
 // Why: bench/filter/profile.ts showed the JSON boundary as a quarter of a warm, compiled worker —
 // GraalJS's JSON.parse/stringify builtins run as host code on generic string paths that the JIT
 // does not specialize, and the Java side parsed every answer into maps again. A request here is
-// split once (one builtin call) and indexed; the keys answer is one flat array that the Java
-// side reads with a reader of that shape. Match and finish still answer in general JSON: edits
-// are nested values, and only events that hit have them.
+// split once (one builtin call) and indexed; the keys answer is lines of keys joined by spaces,
+// which the Java side cuts apart without a parser. Match and finish still answer in general JSON:
+// edits are nested values, and only events that hit have them.
 //
 // Request: items separated by SEP. The first item is the header: "w1p", or "w1e" when some item
 // holds SEP or ESC, escaped as ESC '0' and ESC '1' (a host checks each item; log text may hold
@@ -18,15 +18,20 @@
 //           index, value; then the found pairs to the end: key, stored value
 //   finish: header, then to the end: MISP event id, context? (MISP's JSON text)
 //
-// Keys answer: a JSON array, the plan, then per value of the request, in its order, its keys
-// (null: the value does not parse); with retro_keys, as many again with the hunt keys. Keys are
-// printable ASCII without spaces by construction (ioc/keys.ts): a host reads them with a reader
-// of that one shape instead of a general JSON parser.
+// Keys answer: lines separated by "\n": the plan, then per value of the request, in its order, its
+// keys separated by " " (an empty line: nothing to look up; KEYS_NULL alone: the value does not
+// parse); with retro_keys, as many lines again with the hunt keys. Keys and plans are printable
+// ASCII without spaces by construction (ioc/keys.ts), so neither separator nor KEYS_NULL can occur
+// in one and nothing is escaped. It was one JSON array written by JSON.stringify until
+// bench/filter/profile.ts showed that builtin at 16 % of a warm compiled worker: it reads every
+// character through GraalJS's uncached string nodes to decide on escapes that keys never need.
 import { CoreError } from './errors.js';
 import { isDatatype, type Datatype } from './ioc/index.js';
 import type { FinishRequest, KeysRequest, KeysResponse, MatchEvent, MatchRequest } from './protocol.js';
 
 export const SEP = '\u0000';
+/** The keys-answer line of a value that does not parse as its datatype. */
+export const KEYS_NULL = '\u0000';
 export const ESC = '\u0001';
 const PLAIN = 'w1p';
 const ESCAPED = 'w1e';
@@ -116,19 +121,20 @@ export function decodeFinishRequest(text: string): FinishRequest {
 }
 
 /**
- * The keys answer: one JSON array, the plan first, then each value's keys (an array, [] for
- * nothing to look up, null for a value that does not parse) in the request's order; with
- * retro_keys, each value's hunt keys after them. One JSON.stringify of a flat array: in GraalJS's
- * interpreter a builtin that writes the whole answer costs less than a loop of joins.
+ * The keys answer (above): the plan's line, then a line per value in the request's order; with
+ * retro_keys, each value's hunt keys after them. One join per value and one for the whole: the
+ * same count of builtin calls as pushing each value's array for one JSON.stringify, without the
+ * per-character escape checks.
  */
 export function encodeKeysResponse(request: KeysRequest, response: KeysResponse): string {
-  const all: unknown[] = [response.plan];
+  const lines: string[] = [response.plan];
   const sections = response.hunt ? [response.keys, response.hunt] : [response.keys];
   for (const section of sections) {
-    // One push per value, not push(...list): a large batch would pass more arguments than an engine takes.
-    for (const datatype of Object.keys(request.values) as Datatype[]) for (const keys of section[datatype]!) all.push(keys);
+    for (const datatype of Object.keys(request.values) as Datatype[]) {
+      for (const keys of section[datatype]!) lines.push(keys === null ? KEYS_NULL : keys.join(' '));
+    }
   }
-  return JSON.stringify(all);
+  return lines.join('\n');
 }
 
 // The host's half, for the Node host and specs (the Java shell has its own, enrich/Wire.java).
@@ -171,14 +177,15 @@ export function encodeFinishRequest(contexts: Record<string, string | null>): st
 
 /** Reads a keys answer back into KeysResponse's shape, for the request it answers. */
 export function decodeKeysResponse(request: KeysRequest, text: string, retro: boolean): KeysResponse {
-  const all = JSON.parse(text) as (string | string[] | null)[];
+  const all = text.split('\n');
   let at = 1;
   const section = (): KeysResponse['keys'] => {
     const out: KeysResponse['keys'] = {};
     for (const [datatype, values] of Object.entries(request.values) as [Datatype, string[]][]) {
       out[datatype] = values.map(() => {
         if (at >= all.length) throw wireError('keys answer');
-        return all[at++] as string[] | null;
+        const line = all[at++]!;
+        return line === KEYS_NULL ? null : line === '' ? [] : line.split(' ');
       });
     }
     return out;

@@ -1,35 +1,29 @@
 package io.mispenrich.logstash.wire;
 
 import io.mispenrich.logstash.log.ErrorCode;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
- * The core's answer to a keys request (plugin/core/wire.ts): one JSON array, the plan first, then
- * each value's keys (an array of strings, or null for a value that does not parse) in the
- * request's order. Read by a reader of exactly that shape, one value at a time: keys are
- * printable ASCII without spaces by the core's construction, so the only escapes a key can hold
- * are \" and \\. Anything else is a protocol error.
+ * The core's answer to a keys request (plugin/core/wire.ts): lines separated by '\n', the plan
+ * first, then per value of the request, in its order, its keys separated by ' ' (an empty line:
+ * nothing to look up; a line of one U+0000: the value does not parse). Keys are printable ASCII
+ * without spaces by the core's construction, so the answer is cut apart, never parsed or
+ * unescaped. A line missing or left over is a protocol error.
  */
 public final class KeysAnswer {
 
     /** The keys of a value with nothing to look up. */
     public static final String[] NONE = new String[0];
 
+    private static final String NULL_LINE = "\u0000";
+
     private final String text;
     private final String plan;
+    /** Where the next line starts; text.length() + 1 once the last line was read. */
     private int at;
-    /**
-     * Where the next backslash is (at or after the string being read), or -1 for none: found once
-     * and again only when read past, so a batch's keys cost one scan of the answer, not one each.
-     */
-    private int backslash;
 
     public KeysAnswer(String text) {
         this.text = text;
-        this.backslash = text.indexOf('\\');
-        expect('[');
-        this.plan = string();
+        this.plan = line();
     }
 
     public String plan() {
@@ -38,89 +32,54 @@ public final class KeysAnswer {
 
     /** The next value's keys: {@link #NONE} for nothing to look up, null for a value that does not parse. */
     public String[] next() {
-        expect(',');
-        if (text.startsWith("null", at)) {
-            at += 4;
-            return null;
+        if (at > text.length()) {
+            throw error("another value's line");
         }
-        expect('[');
-        if (peek() == ']') {
-            at++;
+        int start = at;
+        int end = lineEnd(start);
+        at = end + 1;
+        if (end == start) {
             return NONE;
         }
-        List<String> keys = new ArrayList<>(8);
-        while (true) {
-            keys.add(string());
-            char c = take();
-            if (c == ']') {
-                return keys.toArray(NONE);
-            }
-            if (c != ',') {
-                throw error("a ',' or ']' between keys");
-            }
+        if (end == start + 1 && text.charAt(start) == NULL_LINE.charAt(0)) {
+            return null;
         }
+        int count = 1;
+        for (int i = text.indexOf(' ', start); i >= 0 && i < end; i = text.indexOf(' ', i + 1)) {
+            count++;
+        }
+        String[] keys = new String[count];
+        int from = start;
+        for (int k = 0; k < count - 1; k++) {
+            int space = text.indexOf(' ', from);
+            keys[k] = text.substring(from, space);
+            from = space + 1;
+        }
+        keys[count - 1] = text.substring(from, end);
+        return keys;
     }
 
     /** Throws unless every value's keys were read. */
     public void requireDone() {
-        expect(']');
-        if (at != text.length()) {
+        if (at <= text.length()) {
             throw error("its end");
         }
     }
 
-    private String string() {
-        expect('"');
-        int start = at;
-        int end = text.indexOf('"', start);
-        if (backslash >= 0 && backslash < start) {
-            backslash = text.indexOf('\\', start);
-        }
-        if (end < 0) {
-            throw error("the end of a string");
-        }
-        if (backslash < 0 || backslash > end) {
-            at = end + 1;
-            return text.substring(start, end);
-        }
-        StringBuilder out = new StringBuilder(end - start + 8);
-        while (true) {
-            char c = take();
-            if (c == '"') {
-                return out.toString();
-            }
-            if (c == '\\') {
-                char e = take();
-                if (e != '"' && e != '\\') {
-                    throw error("\\\" or \\\\ (a key holds no other escape)");
-                }
-                c = e;
-            }
-            out.append(c);
-        }
+    private String line() {
+        int end = lineEnd(at);
+        String s = text.substring(at, end);
+        at = end + 1;
+        return s;
     }
 
-    private char peek() {
-        if (at >= text.length()) {
-            throw error("more text");
-        }
-        return text.charAt(at);
-    }
-
-    private char take() {
-        char c = peek();
-        at++;
-        return c;
-    }
-
-    private void expect(char c) {
-        if (take() != c) {
-            throw error("'" + c + "'");
-        }
+    private int lineEnd(int from) {
+        int nl = text.indexOf('\n', from);
+        return nl < 0 ? text.length() : nl;
     }
 
     private IllegalStateException error(String expected) {
         return new IllegalStateException(ErrorCode.PROTOCOL.say("the core's keys answer is not what the request asked for: expected ") + expected
-                + " at " + (at - 1));
+                + " at " + Math.min(at, text.length()));
     }
 }
