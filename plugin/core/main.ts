@@ -5,7 +5,7 @@
 import { parseOptions, RETRO_KEYS_FIELD, type EnricherConfig, type EnricherOptions } from './config/options.js';
 import { BatchMatch, newMatchMemo } from './enrich/batch-match.js';
 import { LEGACY_MISS } from './enrich/legacy-output.js';
-import { valueKeys } from './enrich/value-keys.js';
+import { valueKeys, valueKeysAnswer } from './enrich/value-keys.js';
 import { CoreError } from './errors.js';
 import { candidateProbes, HUNT_MARKER, isDatatype, META_KEY } from './ioc/index.js';
 import type { EnricherInfo, FinishRequest, KeysRequest, MatchRequest, MatchResponse } from './protocol.js';
@@ -91,7 +91,7 @@ export function createEnricher(optionsJson: string): EnricherHandle {
     finish: (json) => finish(parseJson<FinishRequest>(json, 'the finish request')),
     keysWire(text) {
       const request = decodeKeysRequest(text);
-      return encodeKeysResponse(request, keys(request));
+      return config.retroKeys ? encodeKeysResponse(request, keys(request)) : valueKeysAnswer(request);
     },
     matchWire: (text) => match(decodeMatchRequest(text)),
     finishWire: (text) => finish(decodeFinishRequest(text)),

@@ -30,7 +30,9 @@ import { isDatatype, type Datatype } from './ioc/index.js';
 import type { FinishRequest, KeysRequest, KeysResponse, MatchEvent, MatchRequest } from './protocol.js';
 
 export const SEP = '\u0000';
-/** The keys-answer line of a value that does not parse as its datatype. */
+/** In the keys answer: before each value's line, between a line's keys, a value that does not parse. */
+export const KEYS_LINE = '\n';
+export const KEYS_SEP = ' ';
 export const KEYS_NULL = '\u0000';
 export const ESC = '\u0001';
 const PLAIN = 'w1p';
@@ -121,20 +123,20 @@ export function decodeFinishRequest(text: string): FinishRequest {
 }
 
 /**
- * The keys answer (above): the plan's line, then a line per value in the request's order; with
- * retro_keys, each value's hunt keys after them. One join per value and one for the whole: the
- * same count of builtin calls as pushing each value's array for one JSON.stringify, without the
- * per-character escape checks.
+ * The keys answer (above) of a KeysResponse: the plan's line, then a line per value in the
+ * request's order; with retro_keys, each value's hunt keys after them. Without retro_keys the
+ * filter's path writes it straight from the values instead (enrich/value-keys.ts,
+ * valueKeysAnswer: no array per value); wire.spec.ts holds the two to the same text.
  */
 export function encodeKeysResponse(request: KeysRequest, response: KeysResponse): string {
   const lines: string[] = [response.plan];
   const sections = response.hunt ? [response.keys, response.hunt] : [response.keys];
   for (const section of sections) {
     for (const datatype of Object.keys(request.values) as Datatype[]) {
-      for (const keys of section[datatype]!) lines.push(keys === null ? KEYS_NULL : keys.join(' '));
+      for (const keys of section[datatype]!) lines.push(keys === null ? KEYS_NULL : keys.join(KEYS_SEP));
     }
   }
-  return lines.join('\n');
+  return lines.join(KEYS_LINE);
 }
 
 // The host's half, for the Node host and specs (the Java shell has its own, enrich/Wire.java).
@@ -177,7 +179,7 @@ export function encodeFinishRequest(contexts: Record<string, string | null>): st
 
 /** Reads a keys answer back into KeysResponse's shape, for the request it answers. */
 export function decodeKeysResponse(request: KeysRequest, text: string, retro: boolean): KeysResponse {
-  const all = text.split('\n');
+  const all = text.split(KEYS_LINE);
   let at = 1;
   const section = (): KeysResponse['keys'] => {
     const out: KeysResponse['keys'] = {};
@@ -185,7 +187,7 @@ export function decodeKeysResponse(request: KeysRequest, text: string, retro: bo
       out[datatype] = values.map(() => {
         if (at >= all.length) throw wireError('keys answer');
         const line = all[at++]!;
-        return line === KEYS_NULL ? null : line === '' ? [] : line.split(' ');
+        return line === KEYS_NULL ? null : line === '' ? [] : line.split(KEYS_SEP);
       });
     }
     return out;

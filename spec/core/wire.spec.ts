@@ -3,7 +3,7 @@
 // surrogates), and the enricher answers a wire request as it answers the same request in JSON.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DATATYPES, type Datatype } from '../../plugin/core/ioc/index.js';
+import { DATATYPES, encodeMeta, type Datatype } from '../../plugin/core/ioc/index.js';
 import {
   decodeFinishRequest,
   decodeKeysRequest,
@@ -11,6 +11,7 @@ import {
   decodeMatchRequest,
   encodeFinishRequest,
   encodeKeysRequest,
+  encodeKeysResponse,
   encodeMatchRequest,
 } from '../../plugin/core/wire.js';
 import { loadCore } from '../../testbed/node-host/core-loader.js';
@@ -60,6 +61,30 @@ describe('the wire encoding', () => {
         expect(decodeKeysResponse(r, e.keysWire(encodeKeysRequest(r)), retro)).toEqual(json);
       }), { numRuns: 300 });
     }
+  });
+
+  it('writes the keys answer straight from the values exactly as from the keys response, for any plan', () => {
+    // The filter's path (valueKeysAnswer) against the general writer over valueKeys, text for text,
+    // with plans an agent publishes: networks in the last octet only (the fast cut), across
+    // octets, none, and no meta value yet (every length).
+    const plans = fc.oneof(
+      fc.constant(null),
+      fc.constant(''),
+      fc.record({
+        v4: fc.uniqueArray(fc.integer({ min: 0, max: 32 }), { maxLength: 6 }).map((xs) => xs.sort((a, b) => a - b)),
+        v6: fc.uniqueArray(fc.integer({ min: 0, max: 128 }), { maxLength: 3 }).map((xs) => xs.sort((a, b) => a - b)),
+      }).map((prefixes) => encodeMeta({ prefixes })),
+      fc.constant(encodeMeta({ prefixes: { v4: [24, 25, 26, 28], v6: [48] } })),
+    );
+    const address = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join('.'));
+    const request: fc.Arbitrary<KeysRequest> = fc.record({
+      meta: plans,
+      values: fc.dictionary(fc.constantFrom(...DATATYPES), fc.array(fc.oneof(address, logText), { maxLength: 6 }), { maxKeys: 4 }) as fc.Arbitrary<Partial<Record<Datatype, string[]>>>,
+    });
+    const e = core.createEnricher('{}');
+    fc.assert(fc.property(request, (r) => {
+      expect(e.keysWire(encodeKeysRequest(r))).toBe(encodeKeysResponse(r, JSON.parse(e.keys(JSON.stringify(r)))));
+    }), { numRuns: 500 });
   });
 
   it('answers a keys request of 300,000 values (more than a call can take as arguments)', () => {

@@ -128,9 +128,19 @@ const MAX_PLAIN_NAME = MAX_KEY_BYTES - DOMAIN_KEY_PREFIX.length;
  * (the key prefix, then the text). The keys() call needs only these, for every new address.
  */
 export function v4Keys(canonical: string, prefixes: PrefixPlan | null): string[] {
-  const keys = [IP_KEY + canonical];
-  appendV4NetworkTexts(keys, NET_KEY, canonical, prefixes ? prefixes.v4 : ALL_V4_LENGTHS);
+  const keys: string[] = [];
+  appendV4Keys(keys, IP_KEY, NET_KEY, canonical, prefixes);
   return keys;
+}
+
+/**
+ * v4Keys appended to `out`, the address's key behind `ipHead` and each network's behind
+ * `netHead` ("me1:ip:" and "me1:net:", or those with a separator before them: the keys answer
+ * is written this way, without an array per value).
+ */
+export function appendV4Keys(out: string[], ipHead: string, netHead: string, canonical: string, prefixes: PrefixPlan | null): void {
+  out.push(ipHead + canonical);
+  appendV4NetworkTexts(out, netHead, canonical, prefixes ? prefixes.v4 : ALL_V4_LENGTHS);
 }
 
 /** v4Keys with each key's kind and canonical text, for the few values that hit. */
