@@ -139,7 +139,7 @@ export function encodeKeysResponse(request: KeysRequest, response: KeysResponse)
   return lines.join(KEYS_LINE);
 }
 
-// The host's half, for the Node host and specs (the Java shell has its own, enrich/Wire.java).
+// The host's half, for the Node host and specs (the Java shell has its own: wire/WireRequest.java writes requests, wire/KeysAnswer.java reads the keys answer).
 
 /** Items into a request: escaped only when one of them needs it. */
 export function writeItems(items: readonly string[]): string {

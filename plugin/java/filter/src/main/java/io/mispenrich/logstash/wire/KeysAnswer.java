@@ -44,14 +44,16 @@ public final class KeysAnswer {
         if (end == start + 1 && text.charAt(start) == NULL_LINE.charAt(0)) {
             return null;
         }
+        // Searches end at the line's end: a line without a space must not send them through the
+        // rest of the answer (once per line, that would cost the square of the batch's values).
         int count = 1;
-        for (int i = text.indexOf(' ', start); i >= 0 && i < end; i = text.indexOf(' ', i + 1)) {
+        for (int i = text.indexOf(' ', start, end); i >= 0; i = text.indexOf(' ', i + 1, end)) {
             count++;
         }
         String[] keys = new String[count];
         int from = start;
         for (int k = 0; k < count - 1; k++) {
-            int space = text.indexOf(' ', from);
+            int space = text.indexOf(' ', from, end);
             keys[k] = text.substring(from, space);
             from = space + 1;
         }
