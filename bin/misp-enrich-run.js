@@ -75,6 +75,7 @@ Logstash pipeline with only this filter would (\`-\` reads stdin or writes stdou
   --workers N         pipeline workers (default 1)
   --batch-size N      events per batch (default 125, Logstash's pipeline.batch.size)
   --report FILE       a JSON report: events, batches, timings, the filter's metrics
+  --warm-from-event N the report's warm figures from event N on (default: the second half)
   --log-level LEVEL   the plugin's log level (default info)
   --schema            print the filter's options as JSON: name, type, required, default
   --help, -h          this text

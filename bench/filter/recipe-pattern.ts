@@ -119,6 +119,7 @@ async function main(): Promise<void> {
   // The input is streamed, the output written in order as it completes: a JIT steady-state run
   // holds millions of events, more text than one Node string takes.
   const warmFrom = opt['warm-from'] !== undefined ? Number(opt['warm-from']) : Math.floor(countLines(opt.input!) / 2);
+  if (!Number.isInteger(warmFrom) || warmFrom < 0) throw new Error(`--warm-from must be a whole number of events, got ${opt['warm-from']}`);
   const started = process.hrtime.bigint();
   const lines = createInterface({ input: createReadStream(opt.input!), crlfDelay: Infinity })[Symbol.asyncIterator]();
   const output = createWriteStream(opt.output!);
@@ -179,7 +180,8 @@ async function main(): Promise<void> {
         }
         ev.misp = misp;
       }
-      // In input order: what completes early waits (at most one event per other worker).
+      // In input order: what completes early waits for the events before it (those the other
+      // workers hold, each awaiting memcached or MISP).
       written.set(i, JSON.stringify(ev));
       for (let text = written.get(nextToWrite); text !== undefined; text = written.get(nextToWrite)) {
         written.delete(nextToWrite++);

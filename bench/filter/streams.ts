@@ -86,9 +86,11 @@ export interface StreamOptions {
 }
 
 /**
- * A counter start for an every-new stream to follow a realistic one: its addresses, URLs, hashes
- * and mailboxes are none a realistic stream draws (its ranks end at POOL); resolvers and host
- * names come from small pools by design and may repeat.
+ * A counter start for an every-new stream to follow a realistic one (whose ranks end at POOL):
+ * its client addresses, URLs, hashes and mailboxes are none a realistic stream draws (up to some
+ * 6M draws: client addresses wrap at 2^23), its external addresses come from a hash and may
+ * rarely collide, resolvers and host names come from small pools by design and do repeat. The
+ * run's new_values says how many were new.
  */
 export const BEYOND_POOL = 2 * POOL;
 

@@ -57,7 +57,7 @@ public final class HarnessMain {
 
     public static void main(String[] argv) {
         Map<String, String> args = RunnerExit.parseArgsOrExit("misp-enrich-run", argv, HarnessMain::parseArgs, List.of(
-                "usage: misp-enrich-run --settings FILE --input FILE|- --output FILE|- [--workers N] [--batch-size N] [--report FILE]"));
+                "usage: misp-enrich-run --settings FILE --input FILE|- --output FILE|- [--workers N] [--batch-size N] [--report FILE] [--warm-from-event N]"));
         configureLogging(args.getOrDefault("log-level", "info"));
         RunnerExit.exit("misp-enrich-run", () -> run(args), Throwable::toString);
     }
@@ -87,6 +87,7 @@ public final class HarnessMain {
         if (!out.containsKey("plugin-jar")) {
             throw new IllegalArgumentException("--plugin-jar is required");
         }
+        RunnerExit.requireWholeNumber(out, "warm-from-event");
         if (!out.containsKey("describe") && !out.containsKey("schema") && !out.containsKey("probe-sandbox") && !out.containsKey("port-probe")) {
             for (String required : List.of("settings", "input", "output")) {
                 if (!out.containsKey(required)) {

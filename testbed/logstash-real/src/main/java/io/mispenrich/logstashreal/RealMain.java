@@ -84,6 +84,7 @@ public final class RealMain {
                 throw new IllegalArgumentException("--" + required + " is required");
             }
         }
+        RunnerExit.requireWholeNumber(out, "warm-from-event");
         String pcl = out.getOrDefault("plugin-classloaders", "false");
         if (!pcl.equals("true") && !pcl.equals("false")) {
             throw new IllegalArgumentException("--plugin-classloaders is true or false");

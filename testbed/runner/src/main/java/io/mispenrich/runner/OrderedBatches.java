@@ -101,6 +101,7 @@ public final class OrderedBatches<E> {
     }
 
     public Result run(Source<E> source, BatchFilter<E> filter, Sink<E> sink, Hooks<E> hooks) throws IOException {
+        long startedAt = System.nanoTime();
         BlockingQueue<Batch<E>> queue = new ArrayBlockingQueue<>(Math.max(2, workers * 2));
         Batch<E> end = new Batch<>(-1, List.of());
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -200,8 +201,10 @@ public final class OrderedBatches<E> {
             }
         }
         // Batches are written in order: batch i's moment is written.get(i), and the window from the
-        // end of batch warmFrom - 1 holds exactly the batches lateEvents counts.
-        long lateWallNanos = written.size() < 2 ? 0 : written.get(written.size() - 1) - written.get(Math.max(0, Math.min(written.size() - 1, warmFrom - 1)));
+        // end of batch warmFrom - 1 (or the run's start, for a mark in the first batch) holds
+        // exactly the batches lateEvents counts.
+        long windowStart = warmFrom == 0 ? startedAt : written.isEmpty() ? 0 : written.get(Math.min(written.size() - 1, warmFrom - 1));
+        long lateWallNanos = written.isEmpty() ? 0 : written.get(written.size() - 1) - windowStart;
         return new Result(in[0], out[0], total, filterNanos, lateNanos, lateEvents, lateWallNanos);
     }
 

@@ -47,6 +47,17 @@ public final class RunnerExit {
         }
     }
 
+    /**
+     * For a runner's parser: refuses an option given as anything but a whole number of 0 or more
+     * (IllegalArgumentException naming it), before anything has started.
+     */
+    public static void requireWholeNumber(Map<String, String> args, String option) {
+        String value = args.get(option);
+        if (value != null && !value.matches("[0-9]{1,18}")) {
+            throw new IllegalArgumentException("--" + option + " must be a whole number of 0 or more, got '" + value + "'");
+        }
+    }
+
     /** Runs, says why on stderr if it failed, and exits the JVM with the code. */
     public static void exit(String name, Run run, Function<Throwable, String> describe) {
         int code;
